@@ -1,0 +1,72 @@
+//! One call that runs a config end to end, for `cargo xtask codegen`, `build.rs` and tests:
+//! load the config, generate, render every diagnostic, then write or check.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use crate::config::Config;
+use crate::diag::Diagnostics;
+use crate::source::SourceDb;
+use crate::{Options, write};
+
+/// What a run printed and whether it succeeded.
+#[derive(Debug)]
+pub struct Outcome {
+    pub ok: bool,
+    /// Rendered diagnostics and a summary, ready for stderr.
+    pub log: String,
+}
+
+/// Generates the crate `config_path` describes. With `check`, writes nothing and fails when the
+/// output on disk differs, naming each stale file and the command that fixes it.
+pub fn run(config_path: &Path, check: bool) -> Outcome {
+    let mut log = String::new();
+    let mut config_db = SourceDb::default();
+    let config = match Config::load(config_path, &mut config_db) {
+        Ok(config) => config,
+        Err(errors) => {
+            let mut diagnostics = Diagnostics::default();
+            errors.into_iter().for_each(|d| diagnostics.push(d));
+            config_db.resolve(&mut diagnostics);
+            diagnostics.iter().for_each(|d| log.push_str(&config_db.render(d)));
+            return Outcome { ok: false, log };
+        }
+    };
+    let generation = crate::generate(&config, Options::default());
+    for diagnostic in generation.diagnostics.iter() {
+        log.push_str(&generation.db.render(diagnostic));
+    }
+    let dir = config.display(&config.output.dir);
+    if !generation.succeeded() {
+        let _ = writeln!(log, "error: {} error(s); `{dir}` was left as it was", generation.diagnostics.error_count());
+        return Outcome { ok: false, log };
+    }
+    if check {
+        let drift = write::check(&config.output.dir, &generation.files);
+        for d in &drift {
+            let _ = writeln!(log, "error: {dir}/{d}");
+        }
+        if !drift.is_empty() {
+            let _ = writeln!(
+                log,
+                "`{dir}` is out of date with `{}`: run `cargo xtask codegen`",
+                config.display(config_path)
+            );
+            return Outcome { ok: false, log };
+        }
+        return Outcome { ok: true, log };
+    }
+    match write::write(&config.output.dir, &generation.files) {
+        Ok(write::Written::Unchanged) => {
+            let _ = writeln!(log, "`{dir}` is up to date");
+        }
+        Ok(write::Written::Updated) => {
+            let _ = writeln!(log, "wrote `{dir}` ({} models)", generation.krate.models.len());
+        }
+        Err(diagnostic) => {
+            let _ = writeln!(log, "{diagnostic}");
+            return Outcome { ok: false, log };
+        }
+    }
+    Outcome { ok: true, log }
+}

@@ -1,0 +1,186 @@
+//! The generation config: which inputs become which Rust modules, and where the crate goes.
+//!
+//! It is read from a TOML file (`schemas/schemagen.toml` in this repository) or built in code by
+//! the CLI and by `build.rs` users. Paths in the file are relative to the file itself.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::diag::{Code, Diagnostic, Location};
+use crate::source::SourceDb;
+
+/// Everything one generation run needs to know.
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub output: Output,
+    pub modules: Vec<ModuleConfig>,
+    /// Paths are shown relative to this directory in diagnostics, the IR and reports.
+    pub display_root: PathBuf,
+}
+
+#[derive(Clone, Debug)]
+pub struct Output {
+    /// The Cargo package name of the generated crate.
+    pub crate_name: String,
+    pub description: Option<String>,
+    /// Where the crate is written.
+    pub dir: PathBuf,
+    pub runtime: RuntimeDependency,
+    /// Omit the `[workspace]` table, for a crate that is a member of an enclosing workspace.
+    pub workspace_member: bool,
+}
+
+/// How the generated `Cargo.toml` depends on `schemagen-runtime`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RuntimeDependency {
+    /// A path dependency on a checkout of the runtime crate.
+    Path(PathBuf),
+    /// A registry dependency with this version requirement.
+    Version(String),
+}
+
+impl RuntimeDependency {
+    /// The runtime crate of the checkout this generator was built from.
+    pub fn bundled() -> Self {
+        RuntimeDependency::Path(Path::new(env!("CARGO_MANIFEST_DIR")).join("runtime"))
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct ModuleConfig {
+    /// The Rust module name (`crate::<name>`).
+    pub name: String,
+    pub doc: Option<String>,
+    /// Schema files, OpenAPI documents, or directories of them.
+    pub inputs: Vec<PathBuf>,
+    /// A document that dangling `#/components/schemas/…` refs of standalone files resolve
+    /// against, as if the files had been cut out of it.
+    pub bundle: Option<PathBuf>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawConfig {
+    output: RawOutput,
+    #[serde(default, rename = "module")]
+    modules: Vec<RawModule>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawOutput {
+    crate_name: String,
+    description: Option<String>,
+    dir: PathBuf,
+    runtime_path: Option<PathBuf>,
+    runtime_version: Option<String>,
+    #[serde(default)]
+    workspace_member: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawModule {
+    name: String,
+    doc: Option<String>,
+    inputs: Vec<toml::Spanned<PathBuf>>,
+    bundle: Option<toml::Spanned<PathBuf>>,
+}
+
+impl Config {
+    /// Reads a config file. Every problem in it is returned at once.
+    pub fn load(path: &Path, db: &mut SourceDb) -> Result<Config, Vec<Diagnostic>> {
+        let display_root = std::env::current_dir().unwrap_or_default();
+        let name = display_name(&display_root, path);
+        let file = db.read(path, name.clone()).map_err(|d| vec![d])?;
+        let base = path.parent().unwrap_or(Path::new(".")).to_path_buf();
+        let raw: RawConfig = toml::from_str(&file.text).map_err(|err| {
+            let span = err.span();
+            vec![
+                Diagnostic::error(Code::E004, format!("invalid config `{name}`: {}", err.message()))
+                    .at(Location { span, ..Location::file(&name) })
+                    .label(err.message().to_string())
+                    .hint("see the `schemas/schemagen.toml` of the schemagen repository for every option"),
+            ]
+        })?;
+
+        let mut errors = Vec::new();
+        let mut check_exists = |spanned: &toml::Spanned<PathBuf>, what: &str| {
+            let resolved = base.join(spanned.get_ref());
+            if !resolved.exists() {
+                errors.push(
+                    Diagnostic::error(Code::E004, format!("{what} `{}` does not exist", spanned.get_ref().display()))
+                        .at(Location { span: Some(spanned.span()), ..Location::file(&name) })
+                        .label(format!("looked for {}", resolved.display()))
+                        .hint("paths in the config are relative to the config file"),
+                );
+            }
+            resolved
+        };
+        let modules = raw
+            .modules
+            .iter()
+            .map(|m| ModuleConfig {
+                name: m.name.clone(),
+                doc: m.doc.clone(),
+                inputs: m.inputs.iter().map(|i| check_exists(i, "input")).collect(),
+                bundle: m.bundle.as_ref().map(|b| check_exists(b, "bundle")),
+            })
+            .collect();
+        let runtime = match (raw.output.runtime_path, raw.output.runtime_version) {
+            (Some(path), _) => RuntimeDependency::Path(base.join(path)),
+            (None, Some(version)) => RuntimeDependency::Version(version),
+            (None, None) => RuntimeDependency::bundled(),
+        };
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Ok(Config {
+            output: Output {
+                crate_name: raw.output.crate_name,
+                description: raw.output.description,
+                dir: base.join(raw.output.dir),
+                runtime,
+                workspace_member: raw.output.workspace_member,
+            },
+            modules,
+            display_root,
+        })
+    }
+
+    /// The name a path is shown under: relative to [`Config::display_root`] when inside it.
+    pub fn display(&self, path: &Path) -> String {
+        display_name(&self.display_root, path)
+    }
+}
+
+/// `path` relative to `root` when that is shorter and does not climb out of `root`, with `/`
+/// separators on every platform so output is the same everywhere.
+pub fn display_name(root: &Path, path: &Path) -> String {
+    let absolute = if path.is_absolute() { path.to_path_buf() } else { root.join(path) };
+    let normalized = normalize(&absolute);
+    let shown = match pathdiff::diff_paths(&normalized, normalize(root)) {
+        Some(relative) if !relative.starts_with("..") => relative,
+        _ => normalized,
+    };
+    shown.to_string_lossy().replace('\\', "/")
+}
+
+/// Removes `.` and `..` components without touching the file system.
+pub fn normalize(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}

@@ -1,0 +1,94 @@
+//! `///` documentation from the schema's own words: title, description, examples, default,
+//! constraints.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use crate::ir::Docs;
+
+/// `#[doc = "…"]` attributes, one per line, or nothing when the schema says nothing.
+pub fn attrs(docs: &Docs) -> TokenStream {
+    let text = render(docs);
+    if text.is_empty() {
+        return TokenStream::new();
+    }
+    let lines = text.lines().map(|line| {
+        // prettyplease prints `#[doc = " x"]` as `/// x`; the space keeps `///x` from forming.
+        let line = if line.is_empty() { String::new() } else { format!(" {line}") };
+        quote!(#[doc = #line])
+    });
+    quote!(#(#lines)*)
+}
+
+pub fn render(docs: &Docs) -> String {
+    let mut sections: Vec<String> = Vec::new();
+    match (&docs.title, &docs.description) {
+        (Some(title), Some(description)) if !description.starts_with(title.as_str()) => {
+            sections.push(sanitize(title));
+            sections.push(sanitize(description));
+        }
+        (_, Some(description)) => sections.push(sanitize(description)),
+        (Some(title), None) => sections.push(sanitize(title)),
+        (None, None) => {}
+    }
+    if docs.deprecated {
+        sections.push("**Deprecated.**".into());
+    }
+    if let Some(default) = &docs.default {
+        sections.push(format!("Defaults to `{default}` when absent."));
+    }
+    if !docs.constraints.is_empty() {
+        sections.push(format!("Constraints: {}.", docs.constraints.join(", ")));
+    }
+    for example in &docs.examples {
+        let pretty = serde_json::from_str::<serde_json::Value>(example)
+            .ok()
+            .and_then(|v| serde_json::to_string_pretty(&v).ok())
+            .unwrap_or_else(|| example.clone());
+        sections.push(format!("# Example\n\n```json\n{pretty}\n```"));
+    }
+    sections.join("\n\n")
+}
+
+/// Keeps schema prose from turning into Rust doctests: unlabelled code fences become `text`
+/// and indentation is capped below the four spaces that start an indented code block.
+fn sanitize(text: &str) -> String {
+    let mut out = Vec::new();
+    let mut in_fence = false;
+    for line in text.trim().lines() {
+        let trimmed = line.trim_start();
+        if let Some(info) = trimmed.strip_prefix("```") {
+            if in_fence {
+                out.push("```".to_string());
+            } else {
+                // Only unlabelled and `rust` fences would be compiled as doctests.
+                let label = info.trim();
+                let label = if label.is_empty() || matches!(label, "rust" | "rs") { "text" } else { label };
+                out.push(format!("```{label}"));
+            }
+            in_fence = !in_fence;
+            continue;
+        }
+        if in_fence {
+            out.push(line.to_string());
+        } else {
+            let indent = (line.len() - trimmed.len()).min(3);
+            out.push(format!("{}{}", " ".repeat(indent), trimmed.trim_end()));
+        }
+    }
+    if in_fence {
+        out.push("```".to_string());
+    }
+    out.join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prose_never_becomes_a_doctest() {
+        let text = sanitize("Intro\n\n    let x = 1;\n\n```\nfn main() {}\n```\n```rust\nx\n```");
+        assert_eq!(text, "Intro\n\n   let x = 1;\n\n```text\nfn main() {}\n```\n```text\nx\n```");
+    }
+}

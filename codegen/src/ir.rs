@@ -1,0 +1,250 @@
+//! The intermediate representation every reader lowers into and the emitter reads from.
+//!
+//! Architecture invariant: this module is plain owned data. It does no I/O, holds no
+//! `TokenStream` and no raw `serde_json::Value`; JSON literals (defaults, examples, enum values)
+//! are kept as canonical JSON text. Every model and field records where it came from, and every
+//! Rust name is already decided (by [`crate::names`]) by the time a value of these types exists.
+
+use serde::Serialize;
+
+/// Where a piece of the IR came from: a file and either a JSON Pointer or a line.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct Origin {
+    /// The file as the user named it (relative to the config or the working directory).
+    pub file: String,
+    /// RFC 6901 pointer into the document, for JSON and YAML sources.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pointer: Option<String>,
+    /// 1-based line, for sources that are not JSON documents (markdown).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u32>,
+}
+
+impl Origin {
+    pub fn pointer(file: impl Into<String>, pointer: impl Into<String>) -> Self {
+        Self { file: file.into(), pointer: Some(pointer.into()), line: None }
+    }
+}
+
+impl std::fmt::Display for Origin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.file)?;
+        if let Some(pointer) = &self.pointer {
+            write!(f, "#{pointer}")?;
+        }
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Index of a model in [`Crate::models`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct ModelId(pub usize);
+
+/// A whole generated crate: its Rust modules and every model, in a deterministic order.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Crate {
+    pub modules: Vec<Module>,
+    pub models: Vec<Model>,
+    /// The model each input file's root schema became, in input order.
+    pub roots: Vec<Root>,
+}
+
+/// One Rust module (`crate::<name>`), holding models in the order they were first reached.
+#[derive(Clone, Debug, Serialize)]
+pub struct Module {
+    pub name: String,
+    pub doc: Option<String>,
+    pub models: Vec<ModelId>,
+}
+
+/// The model an input file's root schema produced, for `--report`.
+#[derive(Clone, Debug, Serialize)]
+pub struct Root {
+    pub file: String,
+    pub model: ModelId,
+}
+
+/// A named Rust item: a struct, an enum or a type alias.
+#[derive(Clone, Debug, Serialize)]
+pub struct Model {
+    /// The Rust type name, unique within its module.
+    pub name: String,
+    /// Index into [`Crate::modules`].
+    pub module: usize,
+    pub docs: Docs,
+    pub origin: Origin,
+    pub kind: ModelKind,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ModelKind {
+    /// A JSON object with known properties.
+    Struct(Struct),
+    /// A string enumeration.
+    Enum(Enum),
+    /// A value that is one of several shapes (`oneOf`, `anyOf`, a multi-`type`).
+    Union(Union),
+    /// A named schema whose shape is a plain type (`pub type Name = …;`).
+    Alias { target: Type },
+    /// A named schema that contains itself through containers only (`Tree = Vec<Tree>`), which a
+    /// type alias cannot express: a transparent tuple struct.
+    Newtype { target: Type, boxed: bool },
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Struct {
+    /// Fields in the source's order.
+    pub fields: Vec<Field>,
+    /// What happens to properties that are not declared.
+    pub additional: Additional,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "policy", content = "values", rename_all = "snake_case")]
+pub enum Additional {
+    /// Not constrained by the schema; undeclared properties are ignored when decoding.
+    Ignore,
+    /// `additionalProperties: false`; undeclared properties are a decode error.
+    Deny,
+    /// Undeclared properties are kept, with values of this type, in a flattened map.
+    Keep(Type),
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Field {
+    /// The property's name on the wire.
+    pub wire_name: String,
+    /// The Rust field name.
+    pub rust_name: String,
+    /// The value's type; [`Type::Nullable`] when `null` is allowed.
+    pub ty: Type,
+    pub required: bool,
+    /// The field must be boxed because its type contains the enclosing model.
+    pub boxed: bool,
+    pub docs: Docs,
+    pub origin: Origin,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Enum {
+    pub variants: Vec<EnumVariant>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct EnumVariant {
+    pub rust_name: String,
+    /// The string on the wire.
+    pub wire_value: String,
+    pub docs: Docs,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Union {
+    pub variants: Vec<UnionVariant>,
+    pub tagging: Tagging,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "style", rename_all = "snake_case")]
+pub enum Tagging {
+    /// Variants are tried in order; each must reject what the others accept to round-trip.
+    Untagged,
+    /// An OpenAPI `discriminator`: the named property selects the variant.
+    Internal { property: String },
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct UnionVariant {
+    pub rust_name: String,
+    pub ty: Type,
+    pub boxed: bool,
+    /// The tag value selecting this variant, for [`Tagging::Internal`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tag: Option<String>,
+    pub docs: Docs,
+}
+
+/// A type expression, as it appears in a field, an array, a map or an alias.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(tag = "type", content = "of", rename_all = "snake_case")]
+pub enum Type {
+    String,
+    Boolean,
+    Integer,
+    Number,
+    /// JSON `null` as the only value.
+    Null,
+    /// Any JSON value.
+    Any,
+    DateTime,
+    Date,
+    Uuid,
+    Model(ModelId),
+    Array(Box<Type>),
+    /// A JSON object used as a map from string keys to values of this type; insertion order is
+    /// kept so documents re-encode as they arrived.
+    Map(Box<Type>),
+    /// A fixed-length array (`prefixItems` with no further items).
+    Tuple(Vec<Type>),
+    /// A value that may be `null`.
+    Nullable(Box<Type>),
+}
+
+/// Documentation carried from the schema into `///` comments.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Docs {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Examples as canonical JSON text.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub examples: Vec<String>,
+    /// The `default` as canonical JSON text.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub default: Option<String>,
+    /// Constraints the schema states (`minLength: 1`, `format: email`, …), for documentation.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub constraints: Vec<String>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub deprecated: bool,
+}
+
+impl Crate {
+    pub fn model(&self, id: ModelId) -> &Model {
+        &self.models[id.0]
+    }
+
+    /// The path of a model from the crate root, e.g. `crate::ampersand::ConnectionRequest`.
+    pub fn model_path(&self, id: ModelId) -> String {
+        let model = self.model(id);
+        format!("crate::{}::{}", self.modules[model.module].name, model.name)
+    }
+}
+
+impl Type {
+    /// Calls `f` with every model this type names, including inside containers.
+    pub fn visit_models(&self, f: &mut impl FnMut(ModelId)) {
+        match self {
+            Type::Model(id) => f(*id),
+            Type::Array(inner) | Type::Map(inner) | Type::Nullable(inner) => inner.visit_models(f),
+            Type::Tuple(items) => items.iter().for_each(|item| item.visit_models(f)),
+            _ => {}
+        }
+    }
+
+    /// The models this type contains by value, so that a cycle through them needs a `Box`.
+    /// `Vec` and maps already allocate, so models behind them are not listed.
+    pub fn visit_inline_models(&self, f: &mut impl FnMut(ModelId)) {
+        match self {
+            Type::Model(id) => f(*id),
+            Type::Nullable(inner) => inner.visit_inline_models(f),
+            Type::Tuple(items) => items.iter().for_each(|item| item.visit_inline_models(f)),
+            _ => {}
+        }
+    }
+}

@@ -1,0 +1,1186 @@
+//! The JSON Schema and OpenAPI reader: documents in, [`ir::Crate`] out.
+//!
+//! Drafts 4, 7, 2019-09 and 2020-12 and OpenAPI 3.0/3.1 `components/schemas` share one lowering.
+//! A schema location (file + JSON Pointer) becomes at most one model, however many `$ref`s reach
+//! it, so lowering is memoized by location; that same memo is what makes recursive schemas
+//! terminate. Problems are pushed as diagnostics and lowering carries on with `Any`, so one run
+//! reports everything.
+
+mod keywords;
+mod refs;
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+
+use indexmap::{IndexMap, IndexSet};
+use serde_json::Value;
+
+use crate::config::Config;
+use crate::diag::{Code, Diagnostic, Diagnostics, Location};
+use crate::ir::{self, Additional, Docs, ModelId, ModelKind, Origin, Type};
+use crate::names::{self, Namespace};
+use crate::source::{self, SourceDb, escape_token};
+
+/// A schema's place: a file (by display name) and a JSON Pointer into it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct Loc {
+    pub file: Rc<str>,
+    pub pointer: String,
+}
+
+impl Loc {
+    fn child(&self, tokens: &[&str]) -> Loc {
+        let mut pointer = self.pointer.clone();
+        for token in tokens {
+            pointer.push('/');
+            pointer.push_str(&escape_token(token));
+        }
+        Loc { file: self.file.clone(), pointer }
+    }
+
+    fn origin(&self) -> Origin {
+        Origin::pointer(&*self.file, &self.pointer)
+    }
+
+    fn location(&self) -> Location {
+        Location::at(&self.origin())
+    }
+}
+
+/// What a schema is, ignoring `null`.
+enum Class {
+    Struct,
+    Map,
+    Enum(Vec<String>),
+    Union(Vec<Loc>),
+    /// `type: [a, b]` with more than one non-null type.
+    MultiType(Vec<String>),
+    Plain(Type),
+}
+
+/// Reads every module of `config` into one IR crate.
+pub fn read(config: &Config, db: &mut SourceDb, diagnostics: &mut Diagnostics) -> ir::Crate {
+    let mut reader = Reader {
+        config,
+        db,
+        diagnostics,
+        docs: HashMap::new(),
+        ids: HashMap::new(),
+        krate: ir::Crate::default(),
+        memo: HashMap::new(),
+        module: 0,
+        type_names: Vec::new(),
+        stack: Vec::new(),
+        checked: HashSet::new(),
+        bundle: None,
+        reserved: HashMap::new(),
+    };
+    let mut module_names = Namespace::default();
+    for module in &config.modules {
+        let (name, _) = module_names.claim(&names::module_name(&module.name));
+        reader.krate.modules.push(ir::Module { name, doc: module.doc.clone(), models: Vec::new() });
+        reader.type_names.push(Namespace::default());
+        reader.module = reader.krate.modules.len() - 1;
+        reader.bundle = module.bundle.as_deref().and_then(|b| reader.load(b));
+        for input in expand_inputs(&module.inputs, reader.diagnostics, config) {
+            reader.read_input(&input);
+        }
+    }
+    let mut krate = reader.krate;
+    break_alias_cycles(&mut krate, diagnostics);
+    box_recursive_fields(&mut krate);
+    krate
+}
+
+/// Type aliases cannot refer to themselves. A cycle of aliases that only name each other
+/// (`A: {$ref: B}`, `B: {$ref: A}`) defines nothing and is an error; one that goes through a
+/// container (`Tree: {items: {$ref: Tree}}`) becomes newtype structs.
+fn break_alias_cycles(krate: &mut ir::Crate, diagnostics: &mut Diagnostics) {
+    let is_alias = |m: &ir::Model| matches!(m.kind, ModelKind::Alias { .. });
+    let edges: Vec<Vec<usize>> = krate
+        .models
+        .iter()
+        .map(|model| match &model.kind {
+            ModelKind::Alias { target } => {
+                let mut out = Vec::new();
+                target.visit_models(&mut |id| {
+                    if is_alias(&krate.models[id.0]) {
+                        out.push(id.0)
+                    }
+                });
+                out
+            }
+            _ => Vec::new(),
+        })
+        .collect();
+    let component = strongly_connected(&edges);
+    let mut size = HashMap::new();
+    for c in &component {
+        *size.entry(*c).or_insert(0) += 1;
+    }
+    let cyclic: Vec<usize> = (0..krate.models.len())
+        .filter(|&i| is_alias(&krate.models[i]) && (size[&component[i]] > 1 || edges[i].contains(&i)))
+        .collect();
+    for &i in &cyclic {
+        let ModelKind::Alias { target } = krate.models[i].kind.clone() else { continue };
+        let only_names = cyclic.iter().filter(|&&j| component[j] == component[i]).all(|&j| {
+            matches!(&krate.models[j].kind, ModelKind::Alias { target: Type::Model(_) })
+                || matches!(&krate.models[j].kind, ModelKind::Alias { target: Type::Nullable(inner) } if matches!(**inner, Type::Model(_)))
+        });
+        let model = &mut krate.models[i];
+        if only_names {
+            let mut diagnostic = Diagnostic::error(
+                Code::E013,
+                format!(
+                    "`{}` is a `$ref` to a `$ref` that leads back to it, and no schema on the way defines a shape",
+                    model.name
+                ),
+            )
+            .at(Location::at(&model.origin))
+            .label("this definition is only a `$ref`")
+            .hint("one schema in the cycle must have a `type` or `properties` of its own");
+            diagnostic.model = Some(i);
+            diagnostics.push(diagnostic);
+            model.kind = ModelKind::Alias { target: Type::Any };
+        } else {
+            model.kind = ModelKind::Newtype { target, boxed: false };
+        }
+    }
+}
+
+/// Files named directly, plus the `.json`, `.yaml` and `.yml` files inside named directories
+/// (recursively, in sorted order so the output does not depend on the file system).
+pub fn expand_inputs(inputs: &[PathBuf], diagnostics: &mut Diagnostics, config: &Config) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for input in inputs {
+        if input.is_dir() {
+            let mut found = Vec::new();
+            collect_dir(input, &mut found, diagnostics, config);
+            found.sort();
+            out.extend(found);
+        } else {
+            out.push(input.clone());
+        }
+    }
+    out
+}
+
+fn collect_dir(dir: &Path, out: &mut Vec<PathBuf>, diagnostics: &mut Diagnostics, config: &Config) {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(err) => {
+            let name = config.display(dir);
+            diagnostics.push(
+                Diagnostic::error(Code::E001, format!("cannot read directory `{name}`: {err}"))
+                    .at(Location::file(name)),
+            );
+            return;
+        }
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            collect_dir(&path, out, diagnostics, config);
+        } else if matches!(path.extension().and_then(|e| e.to_str()), Some("json" | "yaml" | "yml")) {
+            out.push(path);
+        }
+    }
+}
+
+struct Reader<'a> {
+    config: &'a Config,
+    db: &'a mut SourceDb,
+    diagnostics: &'a mut Diagnostics,
+    /// Parsed documents by display name; `None` for a file that failed to load.
+    docs: HashMap<Rc<str>, Option<Rc<Value>>>,
+    /// Documents by their root `$id`.
+    ids: HashMap<String, Rc<str>>,
+    krate: ir::Crate,
+    memo: HashMap<Loc, ModelId>,
+    module: usize,
+    type_names: Vec<Namespace>,
+    /// The models being lowered, innermost last; problems are charged to the innermost.
+    stack: Vec<ModelId>,
+    /// Locations whose keywords were already checked, so each warning appears once.
+    checked: HashSet<Loc>,
+    bundle: Option<Rc<str>>,
+    /// Names claimed up front for the definitions of the input being read, so that a
+    /// definition keeps its own name even when an inline schema reached earlier wanted it.
+    reserved: HashMap<Loc, String>,
+}
+
+impl Reader<'_> {
+    fn push(&mut self, mut diagnostic: Diagnostic) {
+        diagnostic.model = self.stack.last().map(|id| id.0);
+        self.diagnostics.push(diagnostic);
+    }
+
+    /// Reads and parses a document once; later calls return the same file name.
+    fn load(&mut self, path: &Path) -> Option<Rc<str>> {
+        let name: Rc<str> = self.config.display(path).into();
+        if let Some(doc) = self.docs.get(&name) {
+            return doc.as_ref().map(|_| name.clone());
+        }
+        let parsed = self.db.read(path, name.to_string()).and_then(source::parse_document);
+        let doc = match parsed {
+            Ok(doc) => Rc::new(doc),
+            Err(diagnostic) => {
+                self.push(diagnostic);
+                self.docs.insert(name, None);
+                return None;
+            }
+        };
+        let id = doc.get("$id").or_else(|| doc.get("id")).and_then(Value::as_str);
+        if let Some(id) = id {
+            self.ids.insert(id.trim_end_matches('#').to_string(), name.clone());
+        }
+        self.docs.insert(name.clone(), Some(doc));
+        Some(name)
+    }
+
+    fn doc(&self, file: &str) -> Rc<Value> {
+        self.docs.get(file).cloned().flatten().unwrap_or_else(|| Rc::new(Value::Null))
+    }
+
+    /// The value at a location. Locations are only made for values that exist.
+    fn value(&self, loc: &Loc) -> Value {
+        self.doc(&loc.file).pointer(&loc.pointer).cloned().unwrap_or(Value::Null)
+    }
+
+    fn read_input(&mut self, path: &Path) {
+        let Some(file) = self.load(path) else { return };
+        let doc = self.doc(&file);
+        let root = Loc { file: file.clone(), pointer: String::new() };
+        if doc.get("swagger").is_some() {
+            self.push(
+                Diagnostic::error(Code::E020, "Swagger 2.0 documents are not supported")
+                    .at(root.child(&["swagger"]).location())
+                    .hint("convert the document to OpenAPI 3 first (for example with swagger2openapi)"),
+            );
+            return;
+        }
+        if doc.get("openapi").is_some() {
+            let Some(schemas) = doc.pointer("/components/schemas").and_then(Value::as_object) else {
+                return;
+            };
+            let definitions: Vec<(Loc, String)> = schemas
+                .keys()
+                .map(|key| (root.child(&["components", "schemas", key]), names::type_name(key)))
+                .collect();
+            self.reserve(&definitions);
+            for (loc, name) in definitions {
+                self.define(&loc, &name);
+            }
+            return;
+        }
+        let mut definitions = Vec::new();
+        for keyword in ["$defs", "definitions"] {
+            if let Some(defs) = doc.get(keyword).and_then(Value::as_object) {
+                definitions.extend(defs.keys().map(|key| (root.child(&[keyword, key]), names::type_name(key))));
+            }
+        }
+        self.reserve(&definitions);
+        if keywords::has_shape(&doc) {
+            let title = doc.get("title").and_then(Value::as_str).filter(|t| t.chars().any(|c| c.is_ascii_alphabetic()));
+            let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("Root");
+            let model = self.define(&root, &names::type_name(title.unwrap_or(stem)));
+            self.krate.roots.push(ir::Root { file: file.to_string(), model });
+        }
+        for (loc, name) in definitions {
+            self.define(&loc, &name);
+        }
+    }
+
+    fn reserve(&mut self, definitions: &[(Loc, String)]) {
+        for (loc, wanted) in definitions {
+            if self.memo.contains_key(loc) || self.reserved.contains_key(loc) {
+                continue;
+            }
+            let (name, renamed) = self.type_names[self.module].claim(wanted);
+            if renamed {
+                self.push(
+                    Diagnostic::warning(
+                        Code::W002,
+                        format!("two definitions are named `{wanted}` in Rust; this one is `{name}`"),
+                    )
+                    .at(loc.location())
+                    .hint("rename one of the schemas, or put them in different modules"),
+                );
+            }
+            self.reserved.insert(loc.clone(), name);
+        }
+    }
+
+    /// Makes (once per location) the named model for the schema at `loc`.
+    fn define(&mut self, loc: &Loc, wanted: &str) -> ModelId {
+        self.define_with(loc, wanted, None)
+    }
+
+    /// [`Self::define`] for a model whose conjuncts are already known: the merge of several
+    /// schemas, memoized under a key that names them all.
+    fn define_with(&mut self, loc: &Loc, wanted: &str, parts: Option<Vec<Loc>>) -> ModelId {
+        if let Some(&id) = self.memo.get(loc) {
+            return id;
+        }
+        let id = ModelId(self.krate.models.len());
+        let name = match self.reserved.remove(loc) {
+            Some(name) => name,
+            // Inline schemas take the next free name quietly: theirs is made up anyway. Their
+            // wanted name joins other names (`Parent` + `Field`), so it is sanitized again.
+            None => self.type_names[self.module].claim(&names::type_name(wanted)).0,
+        };
+        let origin = parts.as_ref().and_then(|p| p.first()).unwrap_or(loc).origin();
+        self.krate.models.push(ir::Model {
+            name: name.clone(),
+            module: self.module,
+            docs: Docs::default(),
+            origin,
+            kind: ModelKind::Alias { target: Type::Any },
+        });
+        self.krate.modules[self.module].models.push(id);
+        self.memo.insert(loc.clone(), id);
+        self.stack.push(id);
+        let docs = match &parts {
+            Some(parts) => parts.iter().fold(Docs::default(), |mut docs, part| {
+                merge_docs(&mut docs, self.docs_at(part));
+                docs
+            }),
+            None => self.docs_at(loc),
+        };
+        let kind = self.model_kind(loc, &name, parts);
+        self.stack.pop();
+        let model = &mut self.krate.models[id.0];
+        model.docs = docs;
+        model.kind = kind;
+        id
+    }
+
+    fn model_kind(&mut self, loc: &Loc, name: &str, parts: Option<Vec<Loc>>) -> ModelKind {
+        let parts = match parts {
+            Some(parts) => parts,
+            None => {
+                if let Some(reference) = self.pure_ref(loc) {
+                    return ModelKind::Alias { target: self.lower_ref(loc, &reference) };
+                }
+                self.conjuncts(loc)
+            }
+        };
+        match self.classify(&parts, None) {
+            Class::Struct => ModelKind::Struct(self.lower_struct(&parts, name)),
+            Class::Enum(values) => ModelKind::Enum(self.lower_enum(loc, &values)),
+            Class::Union(variants) => ModelKind::Union(self.lower_union(&parts, &variants, name)),
+            Class::MultiType(types) => ModelKind::Union(self.lower_multi_type(&parts, &types, name)),
+            Class::Map => {
+                let map = self.lower_map(&parts, name);
+                ModelKind::Alias { target: self.wrap_null(&parts, map) }
+            }
+            Class::Plain(ty) => ModelKind::Alias { target: self.wrap_null(&parts, ty) },
+        }
+    }
+
+    /// The Rust type for the schema at `loc`, making a model named `hint` if it needs one.
+    fn lower(&mut self, loc: &Loc, hint: &str) -> Type {
+        match self.value(loc) {
+            Value::Bool(true) => return Type::Any,
+            Value::Bool(false) => {
+                self.push(
+                    Diagnostic::warning(Code::W004, "the schema `false` accepts no value")
+                        .at(loc.location())
+                        .label("no document can have a value here")
+                        .hint("remove the property, or give it a schema that accepts something"),
+                );
+                return Type::Any;
+            }
+            Value::Object(_) => {}
+            _ => {
+                self.push(
+                    Diagnostic::error(Code::E020, "a schema must be an object or a boolean")
+                        .at(loc.location())
+                        .label("expected `{ … }`, `true` or `false`"),
+                );
+                return Type::Any;
+            }
+        }
+        if let Some(reference) = self.pure_ref(loc) {
+            self.check_keywords(loc);
+            return self.lower_ref(loc, &reference);
+        }
+        let parts = self.conjuncts(loc);
+        match self.classify(&parts, None) {
+            Class::Struct | Class::Enum(_) | Class::Union(_) | Class::MultiType(_) => {
+                let id = self.define(loc, hint);
+                self.wrap_null(&parts, Type::Model(id))
+            }
+            Class::Map => {
+                let map = self.lower_map(&parts, hint);
+                self.wrap_null(&parts, map)
+            }
+            Class::Plain(ty) => self.wrap_null(&parts, ty),
+        }
+    }
+
+    /// The type of a value that must match every schema in `locs` (one property declared by
+    /// several `allOf` members, say). When one schema already includes all the others, as a
+    /// refinement does, it is used as it is; otherwise their conjuncts are merged into one model.
+    fn lower_all(&mut self, locs: &[Loc], hint: &str) -> Type {
+        if let [only] = locs {
+            return self.lower(only, hint);
+        }
+        let sets: Vec<Vec<Loc>> = locs.iter().map(|loc| self.conjuncts(loc)).collect();
+        if let Some(i) = (0..sets.len()).find(|&i| sets.iter().all(|set| set.iter().all(|l| sets[i].contains(l)))) {
+            return self.lower(&locs[i], hint);
+        }
+        let mut parts: Vec<Loc> = Vec::new();
+        for loc in sets.into_iter().flatten() {
+            if !parts.contains(&loc) {
+                parts.push(loc);
+            }
+        }
+        let key = Loc {
+            file: locs[0].file.clone(),
+            pointer: locs.iter().map(|l| format!("{}#{}", l.file, l.pointer)).collect::<Vec<_>>().join(" & "),
+        };
+        match self.classify(&parts, None) {
+            Class::Struct | Class::Enum(_) | Class::Union(_) | Class::MultiType(_) => {
+                let id = self.define_with(&key, hint, Some(parts.clone()));
+                self.wrap_null(&parts, Type::Model(id))
+            }
+            Class::Map => {
+                let map = self.lower_map(&parts, hint);
+                self.wrap_null(&parts, map)
+            }
+            Class::Plain(ty) => self.wrap_null(&parts, ty),
+        }
+    }
+
+    /// The locations of `keyword`'s schema in every part that has one.
+    fn all_of_keyword(&self, parts: &[Loc], keyword: &str) -> Vec<Loc> {
+        parts
+            .iter()
+            .filter(|p| self.value(p).get(keyword).is_some_and(|v| v.is_object() || v.is_boolean()))
+            .map(|p| p.child(&[keyword]))
+            .collect()
+    }
+
+    /// A schema that is only a `$ref` (annotations aside) stands for its target.
+    fn pure_ref(&self, loc: &Loc) -> Option<String> {
+        let value = self.value(loc);
+        let object = value.as_object()?;
+        let reference = object.get("$ref")?.as_str()?.to_string();
+        object.keys().all(|k| k == "$ref" || keywords::is_annotation(k)).then_some(reference)
+    }
+
+    fn lower_ref(&mut self, from: &Loc, reference: &str) -> Type {
+        let mut chain = vec![from.clone()];
+        let mut reference = reference.to_string();
+        let target = loop {
+            let at = chain.last().expect("the chain starts non-empty").clone();
+            let target = match self.resolve_ref(&at, &reference) {
+                Ok(target) => target,
+                Err(diagnostic) => {
+                    self.push(diagnostic);
+                    return Type::Any;
+                }
+            };
+            if chain.contains(&target) {
+                self.push(
+                    Diagnostic::error(Code::E013, "these `$ref`s only point at each other and never define a shape")
+                        .at(from.child(&["$ref"]).location())
+                        .label(format!("`{reference}` leads back here"))
+                        .hint("one schema in the cycle must have a `type` or `properties` of its own"),
+                );
+                return Type::Any;
+            }
+            match self.pure_ref(&target) {
+                // Chase through plain aliases only when they are not definitions of their own.
+                Some(next) if !keywords::is_definition(&target.pointer) => {
+                    chain.push(target);
+                    reference = next;
+                }
+                _ => break target,
+            }
+        };
+        let name = self.target_name(&target);
+        if keywords::is_definition(&target.pointer) {
+            self.check_keywords(&target);
+            let parts = self.conjuncts(&target);
+            let structural = !matches!(self.classify(&parts, None), Class::Plain(_) | Class::Map);
+            let ty = Type::Model(self.define(&target, &name));
+            return if structural { self.wrap_null(&parts, ty) } else { ty };
+        }
+        self.lower(&target, &name)
+    }
+
+    /// A name for a `$ref` target: its key under `$defs`/`components/schemas`, the document's
+    /// title or file name for a root, or the last pointer token.
+    fn target_name(&self, target: &Loc) -> String {
+        if target.pointer.is_empty() {
+            let doc = self.doc(&target.file);
+            if let Some(title) = doc.get("title").and_then(Value::as_str) {
+                return names::type_name(title);
+            }
+            let stem = Path::new(&*target.file).file_stem().and_then(|s| s.to_str()).unwrap_or("Root");
+            return names::type_name(stem);
+        }
+        let last = source::pointer_tokens(&target.pointer).last().unwrap_or_default();
+        names::type_name(&last)
+    }
+
+    /// The schema at `loc` plus everything that must hold with it: `allOf` members and the
+    /// targets of `$ref`s, recursively, in source order.
+    fn conjuncts(&mut self, loc: &Loc) -> Vec<Loc> {
+        let mut out = Vec::new();
+        let mut seen = HashSet::new();
+        self.collect_conjuncts(loc, &mut out, &mut seen);
+        out
+    }
+
+    fn collect_conjuncts(&mut self, loc: &Loc, out: &mut Vec<Loc>, seen: &mut HashSet<Loc>) {
+        if !seen.insert(loc.clone()) {
+            return;
+        }
+        let value = self.value(loc);
+        let Some(object) = value.as_object() else { return };
+        self.check_keywords(loc);
+        out.push(loc.clone());
+        if let Some(reference) = object.get("$ref").and_then(Value::as_str) {
+            match self.resolve_ref(loc, reference) {
+                Ok(target) => self.collect_conjuncts(&target, out, seen),
+                Err(diagnostic) => self.push(diagnostic),
+            }
+        }
+        match object.get("allOf") {
+            Some(Value::Array(members)) => {
+                for i in 0..members.len() {
+                    self.collect_conjuncts(&loc.child(&["allOf", &i.to_string()]), out, seen);
+                }
+            }
+            Some(_) => self.wrong_kind(&loc.child(&["allOf"]), "`allOf` must be an array of schemas"),
+            None => {}
+        }
+    }
+
+    fn wrong_kind(&mut self, loc: &Loc, message: &str) {
+        self.push(Diagnostic::error(Code::E020, message).at(loc.location()));
+    }
+
+    /// The first value of `keyword` among `parts`, with the part it came from.
+    fn first(&self, parts: &[Loc], keyword: &str) -> Option<(Loc, Value)> {
+        parts.iter().find_map(|part| {
+            let value = self.value(part);
+            value.get(keyword).cloned().map(|v| (part.clone(), v))
+        })
+    }
+
+    /// The declared types of a conjunction (intersected), without `null`, and whether `null`
+    /// is allowed.
+    fn types(&mut self, parts: &[Loc]) -> (Option<Vec<String>>, bool) {
+        let mut types: Option<Vec<String>> = None;
+        let mut nullable = false;
+        for part in parts {
+            let value = self.value(part);
+            if value.get("nullable") == Some(&Value::Bool(true)) {
+                nullable = true;
+            }
+            let declared: Vec<String> = match value.get("type") {
+                None => continue,
+                Some(Value::String(t)) => vec![t.clone()],
+                Some(Value::Array(ts)) if ts.iter().all(Value::is_string) => {
+                    ts.iter().filter_map(Value::as_str).map(String::from).collect()
+                }
+                Some(_) => {
+                    self.wrong_kind(&part.child(&["type"]), "`type` must be a type name or an array of them");
+                    continue;
+                }
+            };
+            types = Some(match types {
+                None => declared,
+                Some(previous) => {
+                    let common: Vec<String> = previous
+                        .iter()
+                        .filter(|t| declared.contains(t) || (*t == "integer" && declared.iter().any(|d| d == "number")))
+                        .cloned()
+                        .collect();
+                    if common.is_empty() && !previous.is_empty() {
+                        self.push(
+                            Diagnostic::error(
+                                Code::E021,
+                                format!(
+                                    "`allOf` members allow no common type: {} and {}",
+                                    previous.join("/"),
+                                    declared.join("/")
+                                ),
+                            )
+                            .at(part.child(&["type"]).location())
+                            .label("no value can have both types")
+                            .hint("make the `type`s of the `allOf` members agree"),
+                        );
+                    }
+                    common
+                }
+            });
+        }
+        if let Some(types) = &mut types {
+            if types.iter().any(|t| t == "null") {
+                nullable = true;
+                types.retain(|t| t != "null");
+                if types.is_empty() {
+                    types.push("null".into());
+                }
+            }
+        }
+        (types, nullable)
+    }
+
+    fn wrap_null(&mut self, parts: &[Loc], ty: Type) -> Type {
+        let (_, nullable) = self.types(parts);
+        let enum_null = self
+            .first(parts, "enum")
+            .is_some_and(|(_, values)| values.as_array().is_some_and(|v| v.contains(&Value::Null)));
+        if (nullable || enum_null) && !matches!(ty, Type::Nullable(_) | Type::Null | Type::Any) {
+            Type::Nullable(Box::new(ty))
+        } else {
+            ty
+        }
+    }
+
+    fn classify(&mut self, parts: &[Loc], only_type: Option<&str>) -> Class {
+        if only_type.is_none() {
+            if let Some(class) = self.classify_enum(parts) {
+                return class;
+            }
+            if let Some(class) = self.classify_union(parts) {
+                return class;
+            }
+        }
+        let has = |reader: &Self, keyword: &str| reader.first(parts, keyword).is_some();
+        let (declared, _) = self.types(parts);
+        let types = match only_type {
+            Some(t) => vec![t.to_string()],
+            None => declared.unwrap_or_default(),
+        };
+        let inferred = if types.is_empty() {
+            if ["properties", "required", "additionalProperties", "patternProperties"].iter().any(|k| has(self, k)) {
+                "object"
+            } else if has(self, "items") || has(self, "prefixItems") {
+                "array"
+            } else {
+                return Class::Plain(Type::Any);
+            }
+        } else if types.len() > 1 {
+            return Class::MultiType(types);
+        } else {
+            types[0].as_str()
+        };
+        match inferred {
+            "object" => {
+                if has(self, "properties") || has(self, "required") {
+                    Class::Struct
+                } else {
+                    Class::Map
+                }
+            }
+            "array" => Class::Plain(self.lower_array(parts)),
+            "string" => Class::Plain(match self.first(parts, "format").as_ref().and_then(|(_, f)| f.as_str()) {
+                Some("date-time") => Type::DateTime,
+                Some("date") => Type::Date,
+                Some("uuid") => Type::Uuid,
+                _ => Type::String,
+            }),
+            "integer" => Class::Plain(Type::Integer),
+            "number" => Class::Plain(Type::Number),
+            "boolean" => Class::Plain(Type::Boolean),
+            "null" => Class::Plain(Type::Null),
+            other => {
+                let (loc, _) = self.first(parts, "type").expect("a type was declared");
+                self.push(
+                    Diagnostic::error(Code::E020, format!("unknown type `{other}`"))
+                        .at(loc.child(&["type"]).location())
+                        .hint("JSON Schema types are string, number, integer, boolean, object, array and null"),
+                );
+                Class::Plain(Type::Any)
+            }
+        }
+    }
+
+    fn classify_enum(&mut self, parts: &[Loc]) -> Option<Class> {
+        let (loc, values) = match self.first(parts, "enum") {
+            Some((loc, Value::Array(values))) => (loc.child(&["enum"]), values),
+            Some((loc, _)) => {
+                self.wrong_kind(&loc.child(&["enum"]), "`enum` must be an array of values");
+                return Some(Class::Plain(Type::Any));
+            }
+            None => {
+                let (loc, value) = self.first(parts, "const")?;
+                (loc.child(&["const"]), vec![value])
+            }
+        };
+        let non_null: Vec<&Value> = values.iter().filter(|v| !v.is_null()).collect();
+        if non_null.is_empty() {
+            return Some(Class::Plain(Type::Null));
+        }
+        if non_null.iter().all(|v| v.is_string()) {
+            return Some(Class::Enum(non_null.iter().filter_map(|v| v.as_str()).map(String::from).collect()));
+        }
+        let kinds: IndexSet<&str> = non_null
+            .iter()
+            .map(|v| match v {
+                Value::Bool(_) => "boolean",
+                Value::Number(n) if n.is_i64() || n.is_u64() => "integer",
+                Value::Number(_) => "number",
+                Value::String(_) => "string",
+                Value::Array(_) => "array",
+                _ => "object",
+            })
+            .collect();
+        Some(Class::Plain(match kinds.iter().copied().collect::<Vec<_>>().as_slice() {
+            ["boolean"] => Type::Boolean,
+            ["integer"] => Type::Integer,
+            ["number"] | ["integer", "number"] | ["number", "integer"] => Type::Number,
+            _ => {
+                self.push(
+                    Diagnostic::warning(Code::W003, "the allowed values mix types; the field accepts any JSON value")
+                        .at(loc.location())
+                        .label(format!("values of types {}", kinds.iter().copied().collect::<Vec<_>>().join(", ")))
+                        .hint("split the values by type with `oneOf`, or make them all strings"),
+                );
+                Type::Any
+            }
+        }))
+    }
+
+    fn classify_union(&mut self, parts: &[Loc]) -> Option<Class> {
+        let (loc, keyword, members) = ["oneOf", "anyOf"].iter().find_map(|keyword| {
+            let (loc, value) = self.first(parts, keyword)?;
+            Some((loc, *keyword, value))
+        })?;
+        let Value::Array(members) = members else {
+            self.wrong_kind(&loc.child(&[keyword]), "`oneOf` and `anyOf` must be arrays of schemas");
+            return Some(Class::Plain(Type::Any));
+        };
+        if parts.iter().any(|p| self.value(p).get("properties").is_some()) {
+            self.push(
+                Diagnostic::warning(
+                    Code::W005,
+                    format!("`{keyword}` beside `properties` is not expressed in the Rust type; the struct has the listed properties only"),
+                )
+                .at(loc.child(&[keyword]).location()),
+            );
+            return None;
+        }
+        let variants: Vec<Loc> = (0..members.len())
+            .map(|i| loc.child(&[keyword, &i.to_string()]))
+            .filter(|variant| {
+                let value = self.value(variant);
+                value.get("type") != Some(&Value::String("null".into())) && value.get("const") != Some(&Value::Null)
+            })
+            .collect();
+        match variants.len() {
+            0 => Some(Class::Plain(Type::Null)),
+            // `anyOf: [X, {type: null}]` is how 3.1 and 2020-12 spell "nullable X".
+            1 if variants.len() < members.len() => {
+                let ty = self.lower(&variants[0], &format!("{}Value", self.hint_from(parts)));
+                Some(Class::Plain(Type::Nullable(Box::new(ty))))
+            }
+            _ => Some(Class::Union(variants)),
+        }
+    }
+
+    fn hint_from(&self, parts: &[Loc]) -> String {
+        parts.first().map(|p| self.target_name(p)).unwrap_or_default()
+    }
+
+    fn lower_array(&mut self, parts: &[Loc]) -> Type {
+        let items = self.first(parts, "items");
+        let prefix = self.first(parts, "prefixItems").or_else(|| {
+            // Drafts before 2020-12 spell tuples as an array under `items`.
+            items.clone().filter(|(_, v)| v.is_array())
+        });
+        let prefix_keyword = if self.first(parts, "prefixItems").is_some() { "prefixItems" } else { "items" };
+        if let Some((loc, Value::Array(members))) = prefix {
+            let rest = if prefix_keyword == "items" { self.first(parts, "additionalItems") } else { items.clone() };
+            if matches!(rest, Some((_, Value::Bool(false)))) {
+                let hint = self.hint_from(parts);
+                let types = (0..members.len())
+                    .map(|i| self.lower(&loc.child(&[prefix_keyword, &i.to_string()]), &format!("{hint}Item{i}")))
+                    .collect();
+                return Type::Tuple(types);
+            }
+            return Type::Array(Box::new(Type::Any));
+        }
+        match items {
+            Some((_, Value::Object(_) | Value::Bool(_))) => {
+                let hint = format!("{}Item", self.hint_from(parts));
+                let schemas = self.all_of_keyword(parts, "items");
+                Type::Array(Box::new(self.lower_all(&schemas, &hint)))
+            }
+            Some((loc, _)) => {
+                self.wrong_kind(&loc.child(&["items"]), "`items` must be a schema");
+                Type::Array(Box::new(Type::Any))
+            }
+            None => Type::Array(Box::new(Type::Any)),
+        }
+    }
+
+    fn lower_map(&mut self, parts: &[Loc], hint: &str) -> Type {
+        match self.additional(parts, hint) {
+            Additional::Keep(ty) => Type::Map(Box::new(ty)),
+            _ => Type::Map(Box::new(Type::Any)),
+        }
+    }
+
+    /// What a struct or map does with properties it does not declare.
+    fn additional(&mut self, parts: &[Loc], hint: &str) -> Additional {
+        match self.first(parts, "additionalProperties") {
+            Some((_, Value::Bool(false))) => return Additional::Deny,
+            Some((_, Value::Bool(true))) => return Additional::Keep(Type::Any),
+            Some((_, Value::Object(_))) => {
+                let schemas = self.all_of_keyword(parts, "additionalProperties");
+                return Additional::Keep(self.lower_all(&schemas, &format!("{hint}Value")));
+            }
+            Some((loc, _)) => {
+                self.wrong_kind(&loc.child(&["additionalProperties"]), "`additionalProperties` must be a schema");
+            }
+            None => {}
+        }
+        if let Some((loc, Value::Object(patterns))) = self.first(parts, "patternProperties") {
+            if patterns.len() == 1 {
+                let pattern = patterns.keys().next().expect("one pattern").clone();
+                return Additional::Keep(
+                    self.lower(&loc.child(&["patternProperties", &pattern]), &format!("{hint}Value")),
+                );
+            }
+            return Additional::Keep(Type::Any);
+        }
+        if self.first(parts, "properties").is_none() && self.first(parts, "required").is_none() {
+            return Additional::Keep(Type::Any);
+        }
+        Additional::Ignore
+    }
+
+    fn lower_struct(&mut self, parts: &[Loc], name: &str) -> ir::Struct {
+        let mut properties: IndexMap<String, Vec<Loc>> = IndexMap::new();
+        let mut required: IndexSet<String> = IndexSet::new();
+        for part in parts {
+            let value = self.value(part);
+            match value.get("properties") {
+                Some(Value::Object(props)) => {
+                    for key in props.keys() {
+                        properties.entry(key.clone()).or_default().push(part.child(&["properties", key]));
+                    }
+                }
+                Some(_) => self.wrong_kind(&part.child(&["properties"]), "`properties` must be an object of schemas"),
+                None => {}
+            }
+            match value.get("required") {
+                Some(Value::Array(names)) if names.iter().all(Value::is_string) => {
+                    required.extend(names.iter().filter_map(Value::as_str).map(String::from));
+                }
+                // OpenAPI 3.0 and draft 3 allowed `required: true` on a property; it is not a
+                // list of names, so it is not an error here but it is not a requirement either.
+                Some(Value::Bool(_)) => {}
+                Some(_) => self.wrong_kind(&part.child(&["required"]), "`required` must be an array of property names"),
+                None => {}
+            }
+        }
+        // A required name with no schema still has to be present; it can hold any value.
+        let mut undeclared = HashMap::new();
+        for name in &required {
+            if !properties.contains_key(name) {
+                let part = parts.iter().find(|p| self.value(p).get("required").is_some()).expect("a part declared it");
+                properties.insert(name.clone(), Vec::new());
+                undeclared.insert(name.clone(), part.child(&["required"]));
+            }
+        }
+        let mut field_names = Namespace::default();
+        let mut fields = Vec::with_capacity(properties.len());
+        for (wire_name, locs) in properties {
+            let hint = format!("{name}{}", names::type_name(&wire_name));
+            let declared = locs;
+            let ty = if declared.is_empty() { Type::Any } else { self.lower_all(&declared, &hint) };
+            let wanted = names::field_name(&wire_name);
+            let (rust_name, renamed) = field_names.claim(&wanted);
+            let site = declared.first().or_else(|| undeclared.get(&wire_name)).expect("declared or required").clone();
+            let origin = site.origin();
+            if renamed {
+                self.push(
+                    Diagnostic::warning(
+                        Code::W002,
+                        format!("property `{wire_name}` becomes the Rust field `{wanted}`, which another property already has; it is named `{rust_name}`"),
+                    )
+                    .at(site.location())
+                    .hint("the wire name is unchanged; rename the property if the Rust name matters to you"),
+                );
+            }
+            let mut docs = Docs::default();
+            for loc in &declared {
+                let more = self.docs_at(loc);
+                merge_docs(&mut docs, more);
+            }
+            fields.push(ir::Field {
+                required: required.contains(&wire_name),
+                wire_name,
+                rust_name,
+                ty,
+                boxed: false,
+                docs,
+                origin,
+            });
+        }
+        let additional = self.additional(parts, name);
+        ir::Struct { fields, additional }
+    }
+
+    fn lower_enum(&mut self, loc: &Loc, values: &[String]) -> ir::Enum {
+        let mut variant_names = Namespace::default();
+        let mut seen = HashSet::new();
+        let mut variants = Vec::new();
+        for value in values {
+            if !seen.insert(value.clone()) {
+                continue;
+            }
+            let wanted = names::variant_name(value, "Empty");
+            let (rust_name, renamed) = variant_names.claim(&wanted);
+            if renamed {
+                self.push(
+                    Diagnostic::warning(
+                        Code::W002,
+                        format!("enum value `{value}` becomes the variant `{wanted}`, which another value already has; it is named `{rust_name}`"),
+                    )
+                    .at(loc.location()),
+                );
+            }
+            variants.push(ir::EnumVariant { rust_name, wire_value: value.clone(), docs: Docs::default() });
+        }
+        ir::Enum { variants }
+    }
+
+    fn lower_union(&mut self, parts: &[Loc], variants: &[Loc], name: &str) -> ir::Union {
+        let mut variant_names = Namespace::default();
+        let mut out = Vec::with_capacity(variants.len());
+        for (i, loc) in variants.iter().enumerate() {
+            let value = self.value(loc);
+            let title = value.get("title").and_then(Value::as_str).map(names::type_name);
+            let hint = title.clone().map_or_else(|| format!("{name}Variant{i}"), |t| format!("{name}{t}"));
+            let ty = self.lower(loc, &hint);
+            let wanted = title.unwrap_or_else(|| self.variant_label(&ty));
+            let (rust_name, _) = variant_names.claim(&wanted);
+            out.push(ir::UnionVariant { rust_name, ty, boxed: false, tag: None, docs: self.docs_at(loc) });
+        }
+        if let Some((loc, _)) = self.first(parts, "discriminator") {
+            self.push(
+                Diagnostic::warning(
+                    Code::W005,
+                    "`discriminator` is not used yet: variants are told apart by their shape, in order",
+                )
+                .at(loc.child(&["discriminator"]).location()),
+            );
+        }
+        ir::Union { variants: out, tagging: ir::Tagging::Untagged }
+    }
+
+    fn lower_multi_type(&mut self, parts: &[Loc], types: &[String], name: &str) -> ir::Union {
+        let mut variants = Vec::new();
+        for t in types {
+            let label = names::type_name(t);
+            let ty = match self.classify(parts, Some(t)) {
+                Class::Struct => {
+                    let id = self.define_part_struct(parts, &format!("{name}{label}"));
+                    Type::Model(id)
+                }
+                Class::Map => self.lower_map(parts, name),
+                Class::Plain(ty) => ty,
+                _ => Type::Any,
+            };
+            variants.push(ir::UnionVariant { rust_name: label, ty, boxed: false, tag: None, docs: Docs::default() });
+        }
+        ir::Union { variants, tagging: ir::Tagging::Untagged }
+    }
+
+    /// The object member of a multi-type schema: a struct model keyed apart from the union.
+    fn define_part_struct(&mut self, parts: &[Loc], wanted: &str) -> ModelId {
+        let key = Loc { file: parts[0].file.clone(), pointer: format!("{} (object)", parts[0].pointer) };
+        self.define_with(&key, wanted, Some(parts.to_vec()))
+    }
+
+    fn variant_label(&self, ty: &Type) -> String {
+        match ty {
+            Type::Model(id) => self.krate.models[id.0].name.clone(),
+            Type::Nullable(inner) => self.variant_label(inner),
+            Type::Array(_) | Type::Tuple(_) => "Array".into(),
+            Type::Map(_) => "Object".into(),
+            Type::DateTime => "DateTime".into(),
+            other => names::type_name(&format!("{other:?}")),
+        }
+    }
+
+    fn docs_at(&self, loc: &Loc) -> Docs {
+        let value = self.value(loc);
+        let text = |key: &str| value.get(key).and_then(Value::as_str).map(str::to_string);
+        let mut examples: Vec<String> = match value.get("examples") {
+            Some(Value::Array(examples)) => examples.iter().map(Value::to_string).collect(),
+            _ => Vec::new(),
+        };
+        if let Some(example) = value.get("example") {
+            examples.push(example.to_string());
+        }
+        let constraints = keywords::CONSTRAINTS
+            .iter()
+            .filter_map(|k| value.get(*k).map(|v| (k, v)))
+            // These formats are already the field's Rust type.
+            .filter(|(k, v)| !(*k == &"format" && matches!(v.as_str(), Some("date-time" | "date" | "uuid"))))
+            .map(|(k, v)| format!("`{k}`: `{v}`"))
+            .collect();
+        Docs {
+            title: text("title"),
+            description: text("description"),
+            examples,
+            default: value.get("default").map(Value::to_string),
+            constraints,
+            deprecated: value.get("deprecated") == Some(&Value::Bool(true)),
+        }
+    }
+
+    /// Warns once per location about keywords that do not reach the generated code.
+    fn check_keywords(&mut self, loc: &Loc) {
+        if !self.checked.insert(loc.clone()) {
+            return;
+        }
+        let value = self.value(loc);
+        let Some(object) = value.as_object() else { return };
+        for key in object.keys() {
+            if let Some(message) = keywords::unhandled(key) {
+                self.push(
+                    Diagnostic::warning(Code::W001, message)
+                        .at(loc.child(&[key]).location())
+                        .label(format!("`{key}` is ignored")),
+                );
+            }
+        }
+    }
+}
+
+fn merge_docs(into: &mut Docs, more: Docs) {
+    if into.title.is_none() {
+        into.title = more.title;
+    }
+    if into.description.is_none() {
+        into.description = more.description;
+    }
+    if into.default.is_none() {
+        into.default = more.default;
+    }
+    for example in more.examples {
+        if !into.examples.contains(&example) {
+            into.examples.push(example);
+        }
+    }
+    for constraint in more.constraints {
+        if !into.constraints.contains(&constraint) {
+            into.constraints.push(constraint);
+        }
+    }
+    into.deprecated |= more.deprecated;
+}
+
+/// Marks the fields and variants that must be boxed: those whose type contains, by value, a
+/// model that contains the enclosing one (a cycle without a `Vec` or map to break it).
+fn box_recursive_fields(krate: &mut ir::Crate) {
+    let edges: Vec<Vec<usize>> = krate
+        .models
+        .iter()
+        .map(|model| {
+            let mut out = Vec::new();
+            let mut add = |ty: &Type| ty.visit_inline_models(&mut |id| out.push(id.0));
+            match &model.kind {
+                ModelKind::Struct(s) => s.fields.iter().for_each(|f| add(&f.ty)),
+                ModelKind::Union(u) => u.variants.iter().for_each(|v| add(&v.ty)),
+                ModelKind::Alias { target } | ModelKind::Newtype { target, .. } => add(target),
+                ModelKind::Enum(_) => {}
+            }
+            out
+        })
+        .collect();
+    let component = strongly_connected(&edges);
+    for (index, model) in krate.models.iter_mut().enumerate() {
+        let in_cycle = |ty: &Type| {
+            let mut hit = false;
+            ty.visit_inline_models(&mut |id| hit |= component[id.0] == component[index]);
+            hit
+        };
+        match &mut model.kind {
+            ModelKind::Struct(s) => s.fields.iter_mut().for_each(|f| f.boxed = in_cycle(&f.ty)),
+            ModelKind::Union(u) => u.variants.iter_mut().for_each(|v| v.boxed = in_cycle(&v.ty)),
+            ModelKind::Newtype { target, boxed } => *boxed = in_cycle(target),
+            _ => {}
+        }
+    }
+}
+
+/// Tarjan's algorithm, iteratively so deep schemas cannot overflow the stack. Returns the
+/// component index of every node.
+fn strongly_connected(edges: &[Vec<usize>]) -> Vec<usize> {
+    let n = edges.len();
+    let mut index = vec![usize::MAX; n];
+    let mut low = vec![0; n];
+    let mut on_stack = vec![false; n];
+    let mut component = vec![usize::MAX; n];
+    let mut stack = Vec::new();
+    let mut next_index = 0;
+    let mut next_component = 0;
+    for root in 0..n {
+        if index[root] != usize::MAX {
+            continue;
+        }
+        let mut work = vec![(root, 0usize)];
+        while let Some(&mut (node, ref mut edge)) = work.last_mut() {
+            if *edge == 0 && index[node] == usize::MAX {
+                index[node] = next_index;
+                low[node] = next_index;
+                next_index += 1;
+                stack.push(node);
+                on_stack[node] = true;
+            }
+            if let Some(&next) = edges[node].get(*edge) {
+                *edge += 1;
+                if index[next] == usize::MAX {
+                    work.push((next, 0));
+                } else if on_stack[next] {
+                    low[node] = low[node].min(index[next]);
+                }
+                continue;
+            }
+            work.pop();
+            if let Some(&(parent, _)) = work.last() {
+                low[parent] = low[parent].min(low[node]);
+            }
+            if low[node] == index[node] {
+                loop {
+                    let member = stack.pop().expect("the node itself is on the stack");
+                    on_stack[member] = false;
+                    component[member] = next_component;
+                    if member == node {
+                        break;
+                    }
+                }
+                next_component += 1;
+            }
+        }
+    }
+    component
+}
+
+#[cfg(test)]
+mod tests {
+    use super::strongly_connected;
+
+    #[test]
+    fn components_group_cycles_only() {
+        // 0 -> 1 -> 0 is a cycle; 2 -> 2 is a self-loop; 3 stands alone.
+        let c = strongly_connected(&[vec![1], vec![0, 2], vec![2], vec![]]);
+        assert_eq!(c[0], c[1]);
+        assert_ne!(c[0], c[2]);
+        assert_ne!(c[2], c[3]);
+    }
+}

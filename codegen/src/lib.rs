@@ -1,0 +1,141 @@
+//! schemagen turns JSON Schema and OpenAPI documents into typed Rust models.
+//!
+//! The pipeline reads like the design: read inputs → lower to IR ([`ir`]) → check → emit Rust
+//! ([`emit`]) → write atomically ([`write`]), with an error gate before anything is written.
+//!
+//! ```no_run
+//! let mut db = schemagen::source::SourceDb::default();
+//! let config = schemagen::config::Config::load("schemas/schemagen.toml".as_ref(), &mut db).unwrap();
+//! let generation = schemagen::generate(&config, schemagen::Options::default());
+//! for diagnostic in generation.diagnostics.iter() {
+//!     eprintln!("{}", generation.db.render(diagnostic));
+//! }
+//! if generation.succeeded() {
+//!     schemagen::write::write(&config.output.dir, &generation.files).unwrap();
+//! }
+//! ```
+
+// A `Diagnostic` is the error type of the reader's fallible steps; it is large, but only built
+// on the cold path, and boxing it would make every call site noisier for no measurable gain.
+#![allow(clippy::result_large_err)]
+
+pub mod cli;
+pub mod codegen;
+pub mod config;
+pub mod diag;
+pub mod emit;
+pub mod ir;
+pub mod jsonschema;
+pub mod names;
+pub mod report;
+pub mod source;
+pub mod write;
+
+use config::Config;
+use diag::{Code, Diagnostic, Diagnostics, Location};
+use source::SourceDb;
+
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Options {
+    /// Emit the models that have no errors instead of nothing; the run still fails.
+    pub keep_going: bool,
+}
+
+/// The result of one run: the IR, the files to write, and every diagnostic.
+#[derive(Debug)]
+pub struct Generation {
+    pub krate: ir::Crate,
+    /// Empty when errors stopped generation.
+    pub files: Vec<emit::File>,
+    /// Errors before warnings, each with its line and column filled in.
+    pub diagnostics: Diagnostics,
+    /// Models left out by `--keep-going`, indexed like [`ir::Crate::models`].
+    pub skipped: Vec<bool>,
+    /// Every file read, for rendering diagnostics.
+    pub db: SourceDb,
+}
+
+impl Generation {
+    /// No errors: the files are complete and may be written.
+    pub fn succeeded(&self) -> bool {
+        !self.diagnostics.has_errors()
+    }
+}
+
+/// Runs the whole pipeline except writing.
+pub fn generate(config: &Config, options: Options) -> Generation {
+    let mut db = SourceDb::default();
+    let mut diagnostics = Diagnostics::default();
+    let krate = jsonschema::read(config, &mut db, &mut diagnostics);
+    let skipped = skipped_models(&krate, &mut diagnostics);
+    db.resolve(&mut diagnostics);
+    diagnostics.sort();
+    let files = if !diagnostics.has_errors() || options.keep_going {
+        emit::emit_crate(&krate, &config.output, &skipped)
+    } else {
+        Vec::new()
+    };
+    Generation { krate, files, diagnostics, skipped, db }
+}
+
+/// Models with errors, and the models that use them (which could not compile without them).
+fn skipped_models(krate: &ir::Crate, diagnostics: &mut Diagnostics) -> Vec<bool> {
+    let mut skipped = vec![false; krate.models.len()];
+    for diagnostic in diagnostics.iter() {
+        if let (true, Some(model)) = (diagnostic.is_error(), diagnostic.model) {
+            skipped[model] = true;
+        }
+    }
+    let mut cause: Vec<Option<usize>> = vec![None; krate.models.len()];
+    let mut changed = true;
+    while changed {
+        changed = false;
+        for (index, model) in krate.models.iter().enumerate() {
+            if skipped[index] {
+                continue;
+            }
+            let mut uses_skipped = None;
+            let mut visit = |ty: &ir::Type| {
+                ty.visit_models(&mut |id| {
+                    if skipped[id.0] {
+                        uses_skipped = Some(id.0)
+                    }
+                })
+            };
+            match &model.kind {
+                ir::ModelKind::Struct(s) => {
+                    s.fields.iter().for_each(|f| visit(&f.ty));
+                    if let ir::Additional::Keep(ty) = &s.additional {
+                        visit(ty);
+                    }
+                }
+                ir::ModelKind::Union(u) => u.variants.iter().for_each(|v| visit(&v.ty)),
+                ir::ModelKind::Alias { target } | ir::ModelKind::Newtype { target, .. } => visit(target),
+                ir::ModelKind::Enum(_) => {}
+            }
+            if let Some(used) = uses_skipped {
+                skipped[index] = true;
+                cause[index] = Some(used);
+                changed = true;
+            }
+        }
+    }
+    for (index, used) in cause.iter().enumerate() {
+        if let Some(used) = used {
+            let model = &krate.models[index];
+            diagnostics.push(Diagnostic {
+                model: Some(index),
+                ..Diagnostic::error(
+                    Code::E040,
+                    format!(
+                        "model `{}` cannot be generated because it uses `{}`, which has errors",
+                        model.name, krate.models[*used].name
+                    ),
+                )
+                .at(Location::at(&model.origin))
+                .hint("fix the errors reported for the model it uses")
+            });
+        }
+    }
+    skipped
+}

@@ -1,0 +1,92 @@
+//! The checked-in `connection_models::ampersand::ConnectionRequest` decodes real request bodies
+//! and re-encodes them without loss.
+
+use connection_models::ampersand::{ConnectionRequest, ProviderMetadataInfoSource};
+use serde_json::{Value, json};
+
+/// A request using every property, in the schema's order, with values shaped like the ones
+/// Ampersand's API documents.
+fn full_request() -> Value {
+    json!({
+        "providerWorkspaceRef": "acme.my.salesforce.com",
+        "providerMetadata": {
+            "accountId": { "value": "1234567890", "source": "input", "displayName": "Account ID" },
+            "instanceUrl": { "value": "https://acme.my.salesforce.com", "source": "provider" }
+        },
+        "groupName": "Acme Inc",
+        "groupRef": "group-123",
+        "consumerName": "Jane Doe",
+        "consumerRef": "user_123456",
+        "provider": "salesforce",
+        "apiKey": "sk_live_abcd1234",
+        "customAuth": { "apiKey": "abcd1234", "password": "secret" },
+        "basicAuth": { "username": "jane", "password": "hunter2" },
+        "oauth2ClientCredentials": { "clientId": "client-1", "clientSecret": "s3cret", "scopes": ["read", "write"] },
+        "oauth2PasswordCredentials": {
+            "username": "jane", "password": "hunter2", "clientId": "client-1", "clientSecret": "s3cret", "scopes": ["api"]
+        },
+        "oauth2AuthorizationCode": {
+            "accessToken": { "token": "at-1", "expiresAt": "2024-10-22T18:55:28.456076Z", "issuedAt": "2024-04-22T18:55:28.456076Z" },
+            "refreshToken": { "token": "rt-1", "issuedAt": "2024-04-22T20:55:28+02:00" },
+            "scopes": ["offline_access"]
+        }
+    })
+}
+
+#[test]
+fn a_full_request_round_trips_byte_for_byte() {
+    let text = serde_json::to_string(&full_request()).unwrap();
+    let request: ConnectionRequest = serde_json::from_str(&text).unwrap();
+    assert_eq!(serde_json::to_string(&request).unwrap(), text);
+}
+
+#[test]
+fn fields_are_typed() {
+    let request: ConnectionRequest = serde_json::from_value(full_request()).unwrap();
+    let metadata = request.provider_metadata.as_ref().unwrap();
+    assert_eq!(metadata["accountId"].source, ProviderMetadataInfoSource::Input);
+    assert_eq!(metadata["instanceUrl"].display_name, None);
+    let code = request.oauth2_authorization_code.as_ref().unwrap();
+    let access = code.access_token.as_ref().unwrap();
+    assert_eq!(access.expires_at.unwrap().timestamp(), 1729623328);
+    let refresh_issued = code.refresh_token.as_ref().unwrap().issued_at.unwrap();
+    assert_eq!(refresh_issued.offset().local_minus_utc(), 2 * 3600, "the offset is kept");
+    assert_eq!(request.basic_auth.unwrap().username, "jane");
+}
+
+#[test]
+fn properties_keep_the_schema_order() {
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(schemagen_tests::root().join("schemas/ampersand/connection-request.json")).unwrap(),
+    )
+    .unwrap();
+    let declared: Vec<&String> = schema["properties"].as_object().unwrap().keys().collect();
+    assert_eq!(declared.len(), 13);
+    let request: ConnectionRequest = serde_json::from_value(full_request()).unwrap();
+    let encoded = serde_json::to_value(&request).unwrap();
+    let emitted: Vec<&String> = encoded.as_object().unwrap().keys().collect();
+    assert_eq!(emitted, declared);
+}
+
+#[test]
+fn an_empty_request_stays_empty() {
+    let request: ConnectionRequest = serde_json::from_str("{}").unwrap();
+    assert_eq!(request, ConnectionRequest::default());
+    assert_eq!(serde_json::to_string(&request).unwrap(), "{}");
+}
+
+#[test]
+fn wrong_shapes_are_rejected_with_their_position() {
+    let missing = serde_json::from_str::<ConnectionRequest>(r#"{"basicAuth": {"username": "jane"}}"#).unwrap_err();
+    assert!(missing.to_string().contains("missing field `password`"), "{missing}");
+    let bad_enum = serde_json::from_str::<ConnectionRequest>(
+        r#"{"providerMetadata": {"x": {"value": "1", "source": "somewhere"}}}"#,
+    )
+    .unwrap_err();
+    assert!(bad_enum.to_string().contains("unknown variant `somewhere`"), "{bad_enum}");
+    let bad_date = serde_json::from_str::<ConnectionRequest>(
+        r#"{"oauth2AuthorizationCode": {"accessToken": {"token": "t", "issuedAt": "yesterday"}}}"#,
+    )
+    .unwrap_err();
+    assert_eq!(bad_date.line(), 1);
+}

@@ -1,0 +1,191 @@
+//! The CLI end to end: generated crates compile warning-free, bad input fails cleanly without
+//! touching the output, `--keep-going` and `--report` behave as documented, and the real
+//! Ampersand schemas and OpenAPI spec generate crates that compile.
+
+use std::path::Path;
+use std::time::Instant;
+
+use schemagen_tests::{assert_compiles, cli, corpus, root};
+
+fn fixture(name: &str) -> String {
+    root().join("tests/fixtures/schemas").join(name).to_string_lossy().into_owned()
+}
+
+#[test]
+fn every_good_fixture_compiles_warning_free() {
+    let out = tempfile::tempdir().unwrap();
+    let dir = out.path().join("fixtures");
+    let mut args = vec!["generate".to_string(), "--out".into(), dir.to_string_lossy().into_owned()];
+    let fixtures = root().join("tests/fixtures/schemas");
+    let mut names: Vec<String> = std::fs::read_dir(&fixtures)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| !n.starts_with("bad-"))
+        .collect();
+    names.sort();
+    args.extend(names.iter().map(|n| fixture(n)));
+    let (code, log) = cli(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(code, 0, "{log}");
+    assert_compiles(&dir);
+}
+
+#[test]
+fn a_dangling_ref_fails_naming_file_pointer_and_target_and_leaves_the_output_alone() {
+    let out = tempfile::tempdir().unwrap();
+    let dir = out.path().join("models");
+    let seed = root().join("schemas/ampersand/connection-request.json");
+    let bundle = root().join("schemas/ampersand/components.json");
+    let seed = seed.to_str().unwrap();
+    let (code, log) = cli(&["generate", "--out", dir.to_str().unwrap(), "--bundle", bundle.to_str().unwrap(), seed]);
+    assert_eq!(code, 0, "{log}");
+    let before = snapshot_dir(&dir);
+
+    let (code, log) = cli(&["generate", "--out", dir.to_str().unwrap(), seed]);
+    assert_eq!(code, 1, "{log}");
+    assert!(log.contains("error[E010]"), "{log}");
+    assert!(log.contains("schemas/ampersand/connection-request.json:"), "names the file with a line: {log}");
+    assert!(log.contains("#/properties/providerMetadata/$ref"), "names the JSON Pointer: {log}");
+    assert!(log.contains("#/components/schemas/ProviderMetadata"), "names the missing target: {log}");
+    assert!(log.contains("--bundle"), "says how to fix it: {log}");
+    assert_eq!(snapshot_dir(&dir), before, "the output directory is unchanged");
+}
+
+#[test]
+fn invalid_json_and_yaml_name_line_and_column() {
+    let out = tempfile::tempdir().unwrap();
+    let dir = out.path().join("models");
+    let (code, log) =
+        cli(&["generate", "--out", dir.to_str().unwrap(), &fixture("bad-invalid.json"), &fixture("bad-invalid.yaml")]);
+    assert_eq!(code, 1, "{log}");
+    assert!(log.contains("bad-invalid.json:4:3"), "{log}");
+    assert!(log.contains("error[E003]: invalid YAML"), "{log}");
+    assert!(!dir.exists(), "nothing is written when there are errors");
+}
+
+#[test]
+fn keep_going_writes_the_rest_and_the_report_describes_everything() {
+    let out = tempfile::tempdir().unwrap();
+    let dir = out.path().join("models");
+    let report = out.path().join("report.json");
+    let (code, log) = cli(&[
+        "generate",
+        "--keep-going",
+        "--out",
+        dir.to_str().unwrap(),
+        "--report",
+        report.to_str().unwrap(),
+        &fixture("bad-ref-cycle.json"),
+        &fixture("recursive.json"),
+    ]);
+    assert_eq!(code, 1, "models were skipped, so the run fails: {log}");
+    let report: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let roots: Vec<_> = report["inputs"].as_array().unwrap().iter().map(|i| i["root_model"].clone()).collect();
+    assert_eq!(roots[1], "crate::recursive::Node");
+    assert!(roots[0].is_null(), "the skipped root has no model: {report:#}");
+    let skipped: Vec<&str> =
+        report["skipped"].as_array().unwrap().iter().map(|s| s["path"].as_str().unwrap()).collect();
+    assert!(skipped.contains(&"crate::bad_ref_cycle::Loop"), "{skipped:?}");
+    let node = report["models"].as_array().unwrap().iter().find(|m| m["path"] == "crate::recursive::Node").unwrap();
+    assert_eq!(node["source"]["line"], 1);
+    assert!(report["diagnostics"].as_array().unwrap().iter().any(|d| d["code"] == "E013"));
+    let module = std::fs::read_to_string(dir.join("src/recursive.rs")).unwrap();
+    assert!(module.contains("pub struct Node"));
+    assert_compiles(&dir);
+}
+
+#[test]
+fn check_reports_stale_output_without_writing() {
+    let out = tempfile::tempdir().unwrap();
+    let dir = out.path().join("models");
+    let input = fixture("recursive.json");
+    let (code, log) = cli(&["generate", "--out", dir.to_str().unwrap(), &input]);
+    assert_eq!(code, 0, "{log}");
+    assert_eq!(cli(&["check", "--out", dir.to_str().unwrap(), &input]).0, 0);
+    std::fs::write(dir.join("src/recursive.rs"), "// edited by hand\n").unwrap();
+    let (code, log) = cli(&["check", "--out", dir.to_str().unwrap(), &input]);
+    assert_eq!(code, 1);
+    assert!(log.contains("src/recursive.rs is stale"), "{log}");
+    assert_eq!(std::fs::read_to_string(dir.join("src/recursive.rs")).unwrap(), "// edited by hand\n");
+}
+
+#[test]
+fn an_output_directory_schemagen_did_not_write_is_never_replaced() {
+    let out = tempfile::tempdir().unwrap();
+    std::fs::write(out.path().join("precious.txt"), "keep me").unwrap();
+    let (code, log) = cli(&["generate", "--out", out.path().to_str().unwrap(), &fixture("recursive.json")]);
+    assert_eq!(code, 1);
+    assert!(log.contains("E030"), "{log}");
+    assert_eq!(std::fs::read_to_string(out.path().join("precious.txt")).unwrap(), "keep me");
+}
+
+#[test]
+fn every_ampersand_json_schema_generates_a_compiling_crate() {
+    let Some(corpus) = corpus() else { return };
+    let out = tempfile::tempdir().unwrap();
+    let dir = out.path().join("ampersand");
+    let schemas = corpus.join("ampersand-json-schema/json-schema");
+    // The files were cut out of Ampersand's OpenAPI spec; its source `api.yaml` is the bundle,
+    // and its own relative refs (`../manifest/manifest.yaml`) resolve from there.
+    let bundle = corpus.join("amp-openapi/api/api.yaml");
+    let report = out.path().join("report.json");
+    let started = Instant::now();
+    let (code, log) = cli(&[
+        "generate",
+        "--out",
+        dir.to_str().unwrap(),
+        "--bundle",
+        bundle.to_str().unwrap(),
+        "--report",
+        report.to_str().unwrap(),
+        schemas.to_str().unwrap(),
+    ]);
+    let elapsed = started.elapsed();
+    assert_eq!(code, 0, "{log}");
+    let report: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let inputs = report["inputs"].as_array().unwrap();
+    let files = std::fs::read_dir(&schemas).unwrap().count();
+    assert_eq!(inputs.len(), files);
+    assert!(inputs.iter().all(|i| i["root_model"].is_string()), "every file has a root model");
+    eprintln!(
+        "ampersand-json-schema: {} files, {} models, {} warnings, generated in {elapsed:.2?}",
+        inputs.len(),
+        report["models"].as_array().unwrap().len(),
+        report["diagnostics"].as_array().unwrap().len()
+    );
+    assert_compiles(&dir);
+}
+
+#[test]
+fn the_ampersand_openapi_spec_generates_a_compiling_crate() {
+    let Some(corpus) = corpus() else { return };
+    let out = tempfile::tempdir().unwrap();
+    let dir = out.path().join("amp_api");
+    let spec = corpus.join("amp-openapi/api/generated/api.json");
+    let started = Instant::now();
+    let (code, log) = cli(&["generate", "--out", dir.to_str().unwrap(), spec.to_str().unwrap()]);
+    let elapsed = started.elapsed();
+    assert_eq!(code, 0, "{log}");
+    eprintln!("amp-openapi api.json: {} generated in {elapsed:.2?}", log.trim());
+    assert_compiles(&dir);
+}
+
+/// Every file under `dir` with its contents, to compare before and after.
+fn snapshot_dir(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                out.push((
+                    path.strip_prefix(dir).unwrap().to_string_lossy().into_owned(),
+                    std::fs::read(&path).unwrap(),
+                ));
+            }
+        }
+    }
+    out.sort();
+    out
+}

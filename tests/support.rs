@@ -1,0 +1,73 @@
+//! Helpers shared by the test files: paths, in-process generation, and compiling a generated
+//! crate with the workspace's own lockfile and a shared target directory.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use schemagen::config::{Config, ModuleConfig, Output, RuntimeDependency};
+
+/// The workspace root.
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ is in the workspace").to_path_buf()
+}
+
+/// `../shared/corpus` beside the checkout, or `None` (with a printed reason) when it is absent.
+pub fn corpus() -> Option<PathBuf> {
+    let corpus = root().join("../shared/corpus");
+    if corpus.is_dir() {
+        Some(corpus)
+    } else {
+        eprintln!("skipped: {} is absent (CI has ../shared beside the checkout)", corpus.display());
+        None
+    }
+}
+
+/// A config with one module per input file, as the CLI builds it, writing to `out`.
+pub fn config(inputs: &[PathBuf], bundle: Option<PathBuf>, out: &Path) -> Config {
+    Config {
+        output: Output {
+            crate_name: "fixture-models".into(),
+            description: None,
+            dir: out.to_path_buf(),
+            runtime: RuntimeDependency::Path(root().join("codegen/runtime")),
+            workspace_member: false,
+        },
+        modules: inputs
+            .iter()
+            .map(|input| ModuleConfig {
+                name: input.file_stem().unwrap().to_string_lossy().into_owned(),
+                doc: None,
+                inputs: vec![input.clone()],
+                bundle: bundle.clone(),
+            })
+            .collect(),
+        display_root: root(),
+    }
+}
+
+/// Runs the CLI in-process; returns the exit code and everything it printed.
+pub fn cli(args: &[&str]) -> (i32, String) {
+    let mut err = Vec::new();
+    let code = schemagen::cli::run(args.iter().map(Into::into), &mut err);
+    (code, String::from_utf8(err).expect("the CLI prints UTF-8"))
+}
+
+/// `cargo clippy -- -D warnings` on a generated crate; panics with the compiler's output on
+/// failure. The workspace lockfile pins the same dependency versions the workspace uses, and a
+/// shared target directory builds them once for every test.
+pub fn assert_compiles(dir: &Path) {
+    std::fs::copy(root().join("Cargo.lock"), dir.join("Cargo.lock")).expect("copy Cargo.lock");
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let output = Command::new(cargo)
+        .args(["clippy", "--quiet", "--all-targets", "--", "-D", "warnings"])
+        .current_dir(dir)
+        .env("CARGO_TARGET_DIR", root().join("target/generated-crates"))
+        .output()
+        .expect("run cargo");
+    assert!(
+        output.status.success(),
+        "the crate generated in {} does not compile cleanly:\n{}",
+        dir.display(),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}

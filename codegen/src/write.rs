@@ -112,7 +112,8 @@ pub fn write(dir: &Path, files: &[File]) -> Result<Written, Diagnostic> {
         // Carry over what we do not generate: everything but `Cargo.toml` and `src/`.
         for entry in fs::read_dir(dir).map_err(|e| fail("listing it", e))?.flatten() {
             let entry_name = entry.file_name();
-            if entry_name == "Cargo.toml" || entry_name == "src" {
+            let generated = files.iter().any(|f| f.path.split('/').next() == entry_name.to_str());
+            if generated {
                 continue;
             }
             // A rename, not a copy: a `target/` directory can be large.

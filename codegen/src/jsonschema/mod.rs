@@ -503,11 +503,16 @@ impl Reader<'_> {
         };
         let name = self.target_name(&target);
         if keywords::is_definition(&target.pointer) {
-            self.check_keywords(&target);
+            // Define first: the memo entry is what stops a definition that contains itself
+            // (`List: {items: {$ref: List}}`) from recursing forever.
+            let id = self.define(&target, &name);
+            let structural =
+                !matches!(self.krate.models[id.0].kind, ModelKind::Alias { .. } | ModelKind::Newtype { .. });
+            if !structural {
+                return Type::Model(id);
+            }
             let parts = self.conjuncts(&target);
-            let structural = !matches!(self.classify(&parts, None), Class::Plain(_) | Class::Map);
-            let ty = Type::Model(self.define(&target, &name));
-            return if structural { self.wrap_null(&parts, ty) } else { ty };
+            return self.wrap_null(&parts, Type::Model(id));
         }
         self.lower(&target, &name)
     }

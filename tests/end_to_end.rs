@@ -12,7 +12,7 @@ fn fixture(name: &str) -> String {
 }
 
 #[test]
-fn every_good_fixture_compiles_warning_free() {
+fn every_good_fixture_compiles_warning_free_and_behaves() {
     let out = tempfile::tempdir().unwrap();
     let dir = out.path().join("fixtures");
     let mut args = vec!["generate".to_string(), "--out".into(), dir.to_string_lossy().into_owned()];
@@ -26,6 +26,12 @@ fn every_good_fixture_compiles_warning_free() {
     args.extend(names.iter().map(|n| fixture(n)));
     let (code, log) = cli(&args.iter().map(String::as_str).collect::<Vec<_>>());
     assert_eq!(code, 0, "{log}");
+    // Behaviour tests run inside the generated crate, against the generated code itself.
+    std::fs::create_dir_all(dir.join("tests")).unwrap();
+    std::fs::copy(root().join("tests/fixtures/behaviour/behaviour.rs"), dir.join("tests/behaviour.rs")).unwrap();
+    let manifest = std::fs::read_to_string(dir.join("Cargo.toml")).unwrap();
+    let manifest = manifest.replace("[dependencies]", "[dev-dependencies]\nserde_json = \"1\"\n\n[dependencies]");
+    std::fs::write(dir.join("Cargo.toml"), manifest).unwrap();
     assert_compiles(&dir);
 }
 

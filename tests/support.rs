@@ -52,8 +52,8 @@ pub fn cli(args: &[&str]) -> (i32, String) {
     (code, String::from_utf8(err).expect("the CLI prints UTF-8"))
 }
 
-/// `cargo clippy -- -D warnings` on a generated crate; panics with the compiler's output on
-/// failure. The workspace lockfile pins the same dependency versions the workspace uses, and a
+/// `cargo clippy -- -D warnings` on a generated crate, then `cargo test` when it has a `tests/`
+/// directory; panics with the compiler's output on failure. The workspace lockfile pins the same dependency versions the workspace uses, and a
 /// shared target directory builds them once for every test.
 pub fn assert_compiles(dir: &Path) {
     std::fs::copy(root().join("Cargo.lock"), dir.join("Cargo.lock")).expect("copy Cargo.lock");
@@ -70,4 +70,20 @@ pub fn assert_compiles(dir: &Path) {
         dir.display(),
         String::from_utf8_lossy(&output.stderr)
     );
+    if dir.join("tests").is_dir() {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let output = Command::new(cargo)
+            .args(["test", "--quiet"])
+            .current_dir(dir)
+            .env("CARGO_TARGET_DIR", root().join("target/generated-crates"))
+            .output()
+            .expect("run cargo");
+        assert!(
+            output.status.success(),
+            "the tests of the crate generated in {} fail:\n{}\n{}",
+            dir.display(),
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
 }

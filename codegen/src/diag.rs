@@ -46,8 +46,6 @@ pub enum Code {
     E030,
     /// Writing the output failed.
     E031,
-    /// `--check`: the output on disk differs from what would be generated.
-    E032,
     /// A model was skipped by `--keep-going` because a model it uses has errors.
     E040,
     /// A keyword schemagen does not act on; it is ignored.

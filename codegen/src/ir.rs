@@ -101,6 +101,9 @@ pub struct Struct {
     pub fields: Vec<Field>,
     /// What happens to properties that are not declared.
     pub additional: Additional,
+    /// The Rust name of the field holding undeclared properties, for [`Additional::Keep`];
+    /// claimed before the declared fields so no property can take it.
+    pub additional_field: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]

@@ -109,25 +109,44 @@ pub fn write(dir: &Path, files: &[File]) -> Result<Written, Diagnostic> {
         fs::write(&path, &file.contents).map_err(|e| fail(&format!("writing {}", file.path), e))?;
     }
     if dir.exists() {
-        // Carry over what we do not generate: everything but `Cargo.toml` and `src/`.
-        for entry in fs::read_dir(dir).map_err(|e| fail("listing it", e))?.flatten() {
+        // Carry over what we do not generate (a `Cargo.lock`, `target/`); on any failure
+        // below, everything carried over goes back where it was.
+        let mut carried = Vec::new();
+        let put_back = |carried: &[(PathBuf, PathBuf)]| {
+            for (from, to) in carried {
+                let _ = fs::rename(to, from);
+            }
+        };
+        let entries = fs::read_dir(dir).map_err(|e| fail("listing it", e))?;
+        for entry in entries.flatten() {
             let entry_name = entry.file_name();
-            let generated = files.iter().any(|f| f.path.split('/').next() == entry_name.to_str());
-            if generated {
+            if files.iter().any(|f| f.path.split('/').next() == entry_name.to_str()) {
                 continue;
             }
             // A rename, not a copy: a `target/` directory can be large.
-            fs::rename(entry.path(), staging.path().join(&entry_name)).map_err(|e| fail("carrying over files", e))?;
+            let to = staging.path().join(&entry_name);
+            if let Err(err) = fs::rename(entry.path(), &to) {
+                put_back(&carried);
+                return Err(fail("carrying over files", err));
+            }
+            carried.push((entry.path(), to));
         }
-        let old = tempfile::Builder::new()
-            .prefix(&format!(".{name}.schemagen-old-"))
-            .tempdir_in(&parent)
-            .map_err(|e| fail("creating a backup directory", e))?;
+        let old = match tempfile::Builder::new().prefix(&format!(".{name}.schemagen-old-")).tempdir_in(&parent) {
+            Ok(old) => old,
+            Err(err) => {
+                put_back(&carried);
+                return Err(fail("creating a backup directory", err));
+            }
+        };
         let backup = old.path().join(&name);
-        fs::rename(dir, &backup).map_err(|e| fail("moving the old output aside", e))?;
+        if let Err(err) = fs::rename(dir, &backup) {
+            put_back(&carried);
+            return Err(fail("moving the old output aside", err));
+        }
         if let Err(err) = fs::rename(staging.path(), dir) {
-            // Put the old output back before reporting.
+            // Put the old output back, then what was carried out of it.
             let _ = fs::rename(&backup, dir);
+            put_back(&carried);
             return Err(fail("moving the new output into place", err));
         }
         // `old` is removed with the previous output inside it when it goes out of scope.

@@ -38,6 +38,23 @@ pub mod serde_helpers {
     {
         T::deserialize(deserializer).map(Some)
     }
+
+    /// The tag of an internally tagged union: the string at `property`, which must be one of
+    /// `expected`. Variants keep the tag property as a field of their own, so the whole object
+    /// is decoded into the chosen variant afterwards.
+    pub fn tag<E: serde::de::Error>(
+        value: &serde_json::Value,
+        property: &'static str,
+        expected: &'static [&'static str],
+    ) -> Result<String, E> {
+        match value.get(property) {
+            Some(serde_json::Value::String(tag)) if expected.contains(&tag.as_str()) => Ok(tag.clone()),
+            Some(serde_json::Value::String(tag)) => Err(E::unknown_variant(tag, expected)),
+            Some(_) => Err(E::custom(format_args!("`{property}` must be a string"))),
+            None if value.is_object() => Err(E::missing_field(property)),
+            None => Err(E::custom("expected an object")),
+        }
+    }
 }
 
 #[cfg(test)]

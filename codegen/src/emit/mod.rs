@@ -143,10 +143,11 @@ fn model(krate: &Crate, module: usize, model: &ir::Model) -> TokenStream {
             let extra = match &s.additional {
                 Additional::Keep(ty) => {
                     let ty = type_tokens(krate, module, ty);
+                    let field = format_ident!("{}", s.additional_field);
                     Some(quote! {
                         /// Properties not declared by the schema, kept so the value re-encodes as it arrived.
                         #[serde(flatten)]
-                        pub additional_properties: ::schemagen_runtime::indexmap::IndexMap<::std::string::String, #ty>,
+                        pub #field: ::schemagen_runtime::indexmap::IndexMap<::std::string::String, #ty>,
                     })
                 }
                 _ => None,
@@ -204,6 +205,9 @@ fn model(krate: &Crate, module: usize, model: &ir::Model) -> TokenStream {
                 }
             }
         }
+        ModelKind::Union(u) if matches!(u.tagging, ir::Tagging::Internal { .. }) => {
+            tagged_union(krate, module, model, u)
+        }
         ModelKind::Union(u) => {
             let variants = u.variants.iter().map(|v| {
                 let ident = format_ident!("{}", v.rust_name);
@@ -242,6 +246,61 @@ fn model(krate: &Crate, module: usize, model: &ir::Model) -> TokenStream {
             quote! {
                 #doc
                 pub type #name = #ty;
+            }
+        }
+    }
+}
+
+/// A union told apart by a tag property. It encodes untagged (each variant struct carries the
+/// tag as its own field, so it re-encodes as it arrived) and decodes by reading the tag first,
+/// which gives exact errors instead of serde's "did not match any variant".
+fn tagged_union(krate: &Crate, module: usize, model: &ir::Model, union: &ir::Union) -> TokenStream {
+    let property = match &union.tagging {
+        ir::Tagging::Internal { property } => property.as_str(),
+        ir::Tagging::Untagged => "",
+    };
+    let name = format_ident!("{}", model.name);
+    let doc = docs::attrs(&model.docs);
+    let variants = union.variants.iter().map(|v| {
+        let ident = format_ident!("{}", v.rust_name);
+        let mut ty = type_tokens(krate, module, &v.ty);
+        if v.boxed {
+            ty = quote!(::std::boxed::Box<#ty>);
+        }
+        let doc = docs::attrs(&v.docs);
+        quote! { #doc #ident(#ty), }
+    });
+    let tags: Vec<&str> = union.variants.iter().map(|v| v.tag.as_deref().unwrap_or_default()).collect();
+    let arms = union.variants.iter().map(|v| {
+        let ident = format_ident!("{}", v.rust_name);
+        let tag = v.tag.as_deref().unwrap_or_default();
+        let wrap = if v.boxed { quote!(|v| Self::#ident(::std::boxed::Box::new(v))) } else { quote!(Self::#ident) };
+        quote! { #tag => ::schemagen_runtime::serde_json::from_value(value).map(#wrap), }
+    });
+    quote! {
+        #doc
+        #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq, ::schemagen_runtime::serde::Serialize)]
+        #[serde(crate = "::schemagen_runtime::serde", untagged)]
+        #[allow(clippy::large_enum_variant)]
+        pub enum #name {
+            #(#variants)*
+        }
+
+        impl<'de> ::schemagen_runtime::serde::Deserialize<'de> for #name {
+            fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+            where
+                D: ::schemagen_runtime::serde::Deserializer<'de>,
+            {
+                const TAGS: &[&str] = &[#(#tags),*];
+                let value = <::schemagen_runtime::serde_json::Value as ::schemagen_runtime::serde::Deserialize>::deserialize(deserializer)?;
+                let tag = ::schemagen_runtime::serde_helpers::tag::<D::Error>(&value, #property, TAGS)?;
+                let decoded = match tag.as_str() {
+                    #(#arms)*
+                    other => {
+                        return ::std::result::Result::Err(<D::Error as ::schemagen_runtime::serde::de::Error>::unknown_variant(other, TAGS));
+                    }
+                };
+                decoded.map_err(<D::Error as ::schemagen_runtime::serde::de::Error>::custom)
             }
         }
     }

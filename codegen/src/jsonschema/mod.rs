@@ -76,14 +76,20 @@ pub fn read(config: &Config, db: &mut SourceDb, diagnostics: &mut Diagnostics) -
         bundle: None,
         reserved: HashMap::new(),
     };
+    // Load every input first, so a `$ref` by `$id` finds its document whatever the input order.
+    let inputs: Vec<Vec<PathBuf>> =
+        config.modules.iter().map(|m| expand_inputs(&m.inputs, reader.diagnostics, config)).collect();
+    for path in inputs.iter().flatten() {
+        reader.load(path);
+    }
     let mut module_names = Namespace::default();
-    for module in &config.modules {
+    for (module, inputs) in config.modules.iter().zip(inputs) {
         let (name, _) = module_names.claim(&names::module_name(&module.name));
         reader.krate.modules.push(ir::Module { name, doc: module.doc.clone(), models: Vec::new() });
         reader.type_names.push(Namespace::default());
         reader.module = reader.krate.modules.len() - 1;
         reader.bundle = module.bundle.as_deref().and_then(|b| reader.load(b));
-        for input in expand_inputs(&module.inputs, reader.diagnostics, config) {
+        for input in inputs {
             reader.read_input(&input);
         }
     }
@@ -899,6 +905,8 @@ impl Reader<'_> {
             }
         }
         let mut field_names = Namespace::default();
+        let additional = self.additional(parts, name);
+        let (additional_field, _) = field_names.claim("additional_properties");
         let mut fields = Vec::with_capacity(properties.len());
         for (wire_name, locs) in properties {
             let hint = format!("{name}{}", names::type_name(&wire_name));
@@ -933,8 +941,7 @@ impl Reader<'_> {
                 origin,
             });
         }
-        let additional = self.additional(parts, name);
-        ir::Struct { fields, additional }
+        ir::Struct { fields, additional, additional_field }
     }
 
     fn lower_enum(&mut self, loc: &Loc, values: &[String]) -> ir::Enum {
@@ -973,16 +980,100 @@ impl Reader<'_> {
             let (rust_name, _) = variant_names.claim(&wanted);
             out.push(ir::UnionVariant { rust_name, ty, boxed: false, tag: None, docs: self.docs_at(loc) });
         }
-        if let Some((loc, _)) = self.first(parts, "discriminator") {
-            self.push(
-                Diagnostic::warning(
-                    Code::W005,
-                    "`discriminator` is not used yet: variants are told apart by their shape, in order",
-                )
-                .at(loc.child(&["discriminator"]).location()),
-            );
+        let (tagging, tags) = self.tagging(parts, variants);
+        for (variant, tag) in out.iter_mut().zip(tags) {
+            variant.tag = Some(tag);
         }
-        ir::Union { variants: out, tagging: ir::Tagging::Untagged }
+        ir::Union { variants: out, tagging }
+    }
+
+    /// How a union's variants are told apart: by an OpenAPI `discriminator`, or by a property
+    /// that every variant requires with a distinct constant value; otherwise by shape, in order.
+    /// With the tagging come the tag values, one per variant.
+    fn tagging(&mut self, parts: &[Loc], variants: &[Loc]) -> (ir::Tagging, Vec<String>) {
+        let untagged = (ir::Tagging::Untagged, Vec::new());
+        if let Some((loc, discriminator)) = self.first(parts, "discriminator") {
+            let site = loc.child(&["discriminator"]);
+            let Some(property) = discriminator.get("propertyName").and_then(Value::as_str) else {
+                self.wrong_kind(&site, "`discriminator` must name a `propertyName`");
+                return untagged;
+            };
+            // `mapping` values are refs; each variant takes the key whose ref reaches it.
+            let mut mapping = Vec::new();
+            if let Some(Value::Object(map)) = discriminator.get("mapping") {
+                for (key, reference) in map {
+                    let Some(reference) = reference.as_str() else { continue };
+                    match self.resolve_ref(&site.child(&["mapping", key]), reference) {
+                        Ok(target) => mapping.push((key.clone(), target)),
+                        Err(diagnostic) => self.push(diagnostic),
+                    }
+                }
+            }
+            let mut tags = Vec::new();
+            for variant in variants {
+                let target = self.pure_ref(variant).and_then(|r| self.resolve_ref(variant, &r).ok());
+                let tag = target
+                    .as_ref()
+                    .and_then(|t| mapping.iter().find(|(_, m)| m == t).map(|(k, _)| k.clone()))
+                    .or_else(|| self.const_property(variant, property))
+                    // OpenAPI's default: the tag is the name of the schema the variant refers to.
+                    .or_else(|| target.as_ref().and_then(|t| source::pointer_tokens(&t.pointer).last()));
+                match tag {
+                    Some(tag) => tags.push(tag),
+                    None => {
+                        self.push(
+                            Diagnostic::warning(Code::W005, format!("cannot tell which `{property}` value selects this variant; the union is decoded by shape instead"))
+                                .at(variant.location())
+                                .hint("add the variant to the discriminator's `mapping`, or make it a `$ref` to a named schema"),
+                        );
+                        return untagged;
+                    }
+                }
+            }
+            return (ir::Tagging::Internal { property: property.to_string() }, tags);
+        }
+        // A distinguishing constant: the first property every variant pins to its own value.
+        let Some(first) = variants.first() else { return untagged };
+        let candidates: Vec<String> = self
+            .conjuncts(first)
+            .iter()
+            .filter_map(|part| {
+                self.value(part)
+                    .get("properties")
+                    .and_then(Value::as_object)
+                    .map(|p| p.keys().cloned().collect::<Vec<_>>())
+            })
+            .flatten()
+            .collect();
+        for property in candidates {
+            let tags: Option<Vec<String>> = variants.iter().map(|v| self.const_property(v, &property)).collect();
+            if let Some(tags) = tags {
+                let distinct: HashSet<&String> = tags.iter().collect();
+                if distinct.len() == tags.len() {
+                    return (ir::Tagging::Internal { property }, tags);
+                }
+            }
+        }
+        untagged
+    }
+
+    /// The constant string a variant requires `property` to be, if it pins one.
+    fn const_property(&mut self, variant: &Loc, property: &str) -> Option<String> {
+        let parts = self.conjuncts(variant);
+        let required = parts.iter().any(|p| {
+            self.value(p).get("required").and_then(Value::as_array).is_some_and(|r| r.iter().any(|n| n == property))
+        });
+        if !required {
+            return None;
+        }
+        parts.iter().find_map(|p| {
+            let schema = self.value(p).get("properties")?.get(property)?.clone();
+            match (schema.get("const"), schema.get("enum")) {
+                (Some(Value::String(value)), _) => Some(value.clone()),
+                (None, Some(Value::Array(values))) if values.len() == 1 => values[0].as_str().map(String::from),
+                _ => None,
+            }
+        })
     }
 
     fn lower_multi_type(&mut self, parts: &[Loc], types: &[String], name: &str) -> ir::Union {

@@ -19,15 +19,15 @@ fn full_request() -> Value {
         "consumerRef": "user_123456",
         "provider": "salesforce",
         "apiKey": "sk_live_abcd1234",
-        "customAuth": { "apiKey": "abcd1234", "password": "secret" },
+        "customAuth": { "apiKey": "abcd1234", "password": "pa55-c0ffee" },
         "basicAuth": { "username": "jane", "password": "hunter2" },
         "oauth2ClientCredentials": { "clientId": "client-1", "clientSecret": "s3cret", "scopes": ["read", "write"] },
         "oauth2PasswordCredentials": {
             "username": "jane", "password": "hunter2", "clientId": "client-1", "clientSecret": "s3cret", "scopes": ["api"]
         },
         "oauth2AuthorizationCode": {
-            "accessToken": { "token": "at-1", "expiresAt": "2024-10-22T18:55:28.456076Z", "issuedAt": "2024-04-22T18:55:28.456076Z" },
-            "refreshToken": { "token": "rt-1", "issuedAt": "2024-04-22T20:55:28+02:00" },
+            "accessToken": { "token": "atok-7f3a9c", "expiresAt": "2024-10-22T18:55:28.456076Z", "issuedAt": "2024-04-22T18:55:28.456076Z" },
+            "refreshToken": { "token": "rtok-91b2e4", "issuedAt": "2024-04-22T20:55:28+02:00" },
             "scopes": ["offline_access"]
         }
     })
@@ -51,7 +51,47 @@ fn fields_are_typed() {
     assert_eq!(access.expires_at.unwrap().timestamp(), 1729623328);
     let refresh_issued = code.refresh_token.as_ref().unwrap().issued_at.unwrap();
     assert_eq!(refresh_issued.offset().local_minus_utc(), 2 * 3600, "the offset is kept");
-    assert_eq!(request.basic_auth.unwrap().username, "jane");
+    assert_eq!(request.basic_auth.as_ref().unwrap().username, "jane");
+    assert_eq!(request.basic_auth.unwrap().password.expose_secret(), "hunter2");
+    assert_eq!(request.api_key.unwrap().expose_secret(), "sk_live_abcd1234");
+}
+
+/// Every credential value in [`full_request`].
+const SECRETS: &[&str] =
+    &["sk_live_abcd1234", "abcd1234", "pa55-c0ffee", "hunter2", "s3cret", "atok-7f3a9c", "rtok-91b2e4"];
+
+#[test]
+fn debug_output_never_shows_a_credential() {
+    let request: ConnectionRequest = serde_json::from_value(full_request()).unwrap();
+    let debug = format!("{request:?} {request:#?}");
+    for secret in SECRETS {
+        assert!(!debug.contains(secret), "`{secret}` leaked into Debug output: {debug}");
+    }
+    assert!(debug.contains("[REDACTED]"));
+    // Identifiers are not secrets, and still print.
+    for visible in ["jane", "client-1", "group-123", "salesforce"] {
+        assert!(debug.contains(visible), "`{visible}` should print: {debug}");
+    }
+    // The API still receives every credential.
+    assert_eq!(serde_json::to_value(&request).unwrap(), full_request());
+}
+
+#[test]
+fn decode_errors_never_show_a_credential() {
+    let bodies = [
+        r#"{"apiKey": 1234567890}"#,
+        r#"{"basicAuth": {"username": "jane", "password": ["hunter2"]}}"#,
+        r#"{"basicAuth": {"password": "hunter2"}}"#,
+        r#"{"customAuth": {"apiKey": {"nested": "abcd1234"}}}"#,
+        r#"{"oauth2AuthorizationCode": {"accessToken": {"token": "atok-7f3a9c", "issuedAt": "not a date"}}}"#,
+        r#"{"oauth2ClientCredentials": {"clientId": "client-1", "clientSecret": true}}"#,
+    ];
+    for body in bodies {
+        let error = serde_json::from_str::<ConnectionRequest>(body).unwrap_err().to_string();
+        for secret in SECRETS.iter().chain(&["1234567890"]) {
+            assert!(!error.contains(secret), "`{secret}` leaked into the error for {body}: {error}");
+        }
+    }
 }
 
 #[test]

@@ -195,3 +195,55 @@ fn snapshot_dir(dir: &Path) -> Vec<(String, Vec<u8>)> {
     out.sort();
     out
 }
+
+#[test]
+fn the_config_forces_and_exempts_secrets_and_the_log_says_why() {
+    let out = tempfile::tempdir().unwrap();
+    let config = out.path().join("schemagen.toml");
+    std::fs::write(
+        &config,
+        format!(
+            r#"
+[output]
+crate-name = "login-models"
+dir = "models"
+runtime-path = {runtime:?}
+
+[[module]]
+name = "login"
+inputs = [{input:?}]
+
+[secrets]
+force = ["Login.headers"]
+exempt = ["Login.otp"]
+"#,
+            runtime = root().join("codegen/runtime"),
+            input = fixture("secrets.yaml"),
+        ),
+    )
+    .unwrap();
+    let outcome = schemagen::codegen::run(&config, false);
+    assert!(outcome.ok, "{}", outcome.log);
+    assert!(
+        outcome.log.contains("secret: login::Login.headers: the config lists it under `secrets.force`"),
+        "{}",
+        outcome.log
+    );
+    assert!(outcome.log.contains("secret: login::Login.pin: `format: password`"), "{}", outcome.log);
+    assert!(!outcome.log.contains("Login.otp"), "{}", outcome.log);
+    assert!(!outcome.log.contains("Login.username"), "{}", outcome.log);
+    let module = std::fs::read_to_string(out.path().join("models/src/login.rs")).unwrap();
+    assert!(module.contains("pub otp: ::std::option::Option<::std::string::String>"), "{module}");
+}
+
+#[test]
+fn unknown_config_options_are_reported_with_their_line() {
+    let out = tempfile::tempdir().unwrap();
+    let config = out.path().join("schemagen.toml");
+    std::fs::write(&config, "[output]\ncrate-name = \"x\"\ndir = \"out\"\ncolour = \"blue\"\n").unwrap();
+    let outcome = schemagen::codegen::run(&config, false);
+    assert!(!outcome.ok);
+    assert!(outcome.log.contains("error[E004]"), "{}", outcome.log);
+    assert!(outcome.log.contains("colour"), "{}", outcome.log);
+    assert!(outcome.log.contains(":4:"), "names the line: {}", outcome.log);
+}

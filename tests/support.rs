@@ -42,6 +42,7 @@ pub fn config(inputs: &[PathBuf], bundle: Option<PathBuf>, out: &Path) -> Config
             })
             .collect(),
         display_root: root(),
+        secrets: Default::default(),
     }
 }
 

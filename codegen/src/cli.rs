@@ -176,6 +176,7 @@ fn config_from_args(args: &Generate) -> Config {
         },
         modules: Vec::new(),
         display_root: display_root.clone(),
+        secrets: Default::default(),
     };
     files.extend(crate::jsonschema::expand_inputs(&args.inputs, &mut diagnostics, &probe));
     // Directory problems surface again, with locations, when the run reads the files.
@@ -192,5 +193,6 @@ fn config_from_args(args: &Generate) -> Config {
         output: Output { crate_name, description: None, dir: out, runtime, workspace_member: args.workspace_member },
         modules,
         display_root,
+        secrets: Default::default(),
     }
 }

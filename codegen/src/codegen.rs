@@ -36,6 +36,13 @@ pub fn run(config_path: &Path, check: bool) -> Outcome {
     for diagnostic in generation.diagnostics.iter() {
         log.push_str(&generation.db.render(diagnostic));
     }
+    let secrets = generation.secret_fields();
+    if !secrets.is_empty() {
+        let _ = writeln!(log, "{} fields are generated as secrets (redacted in Debug, zeroed on drop):", secrets.len());
+        for (path, reason) in &secrets {
+            let _ = writeln!(log, "  secret: {path}: {reason}");
+        }
+    }
     let dir = config.display(&config.output.dir);
     if !generation.succeeded() {
         let _ = writeln!(log, "error: {} error(s); `{dir}` was left as it was", generation.diagnostics.error_count());

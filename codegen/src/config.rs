@@ -17,6 +17,18 @@ pub struct Config {
     pub modules: Vec<ModuleConfig>,
     /// Paths are shown relative to this directory in diagnostics, the IR and reports.
     pub display_root: PathBuf,
+    pub secrets: Secrets,
+}
+
+/// Fields named `Model.wireName` (the Rust model name, the property's name on the wire) that
+/// are, or are not, credentials whatever the detection says.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Secrets {
+    #[serde(default)]
+    pub force: Vec<String>,
+    #[serde(default)]
+    pub exempt: Vec<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -65,6 +77,8 @@ struct RawConfig {
     output: RawOutput,
     #[serde(default, rename = "module")]
     modules: Vec<RawModule>,
+    #[serde(default)]
+    secrets: Secrets,
 }
 
 #[derive(Deserialize)]
@@ -146,6 +160,7 @@ impl Config {
             },
             modules,
             display_root,
+            secrets: raw.secrets,
         })
     }
 

@@ -128,6 +128,9 @@ pub struct Field {
     pub required: bool,
     /// The field must be boxed because its type contains the enclosing model.
     pub boxed: bool,
+    /// Why the field holds a credential, when it does; its strings are then [`Type::Secret`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
     pub docs: Docs,
     pub origin: Origin,
 }
@@ -176,6 +179,8 @@ pub struct UnionVariant {
 #[serde(tag = "type", content = "of", rename_all = "snake_case")]
 pub enum Type {
     String,
+    /// A string that is a credential: redacted in `Debug`, zeroed on drop, sent as it is.
+    Secret,
     Boolean,
     Integer,
     Number,

@@ -28,6 +28,7 @@ pub mod ir;
 pub mod jsonschema;
 pub mod names;
 pub mod report;
+pub mod secrets;
 pub mod source;
 pub mod write;
 
@@ -59,6 +60,25 @@ impl Generation {
     /// No errors: the files are complete and may be written.
     pub fn succeeded(&self) -> bool {
         !self.diagnostics.has_errors()
+    }
+
+    /// Every field generated as a secret, as `module::Model.wireName` with the reason.
+    pub fn secret_fields(&self) -> Vec<(String, String)> {
+        let krate = &self.krate;
+        let mut out = Vec::new();
+        for (index, model) in krate.models.iter().enumerate() {
+            let ir::ModelKind::Struct(s) = &model.kind else { continue };
+            if self.skipped[index] {
+                continue;
+            }
+            for field in &s.fields {
+                if let Some(reason) = &field.secret {
+                    let path = format!("{}::{}.{}", krate.modules[model.module].name, model.name, field.wire_name);
+                    out.push((path, reason.clone()));
+                }
+            }
+        }
+        out
     }
 }
 

@@ -16,7 +16,15 @@ pub struct Report<'a> {
     pub inputs: Vec<Input>,
     pub models: Vec<Model>,
     pub skipped: Vec<Skipped<'a>>,
+    /// Fields generated as credentials (`module::Model.wireName`), with the reason.
+    pub secrets: Vec<SecretField>,
     pub diagnostics: Vec<&'a Diagnostic>,
+}
+
+#[derive(Serialize)]
+pub struct SecretField {
+    pub field: String,
+    pub reason: String,
 }
 
 #[derive(Serialize)]
@@ -92,6 +100,11 @@ impl<'a> Report<'a> {
             inputs,
             models,
             skipped,
+            secrets: generation
+                .secret_fields()
+                .into_iter()
+                .map(|(field, reason)| SecretField { field, reason })
+                .collect(),
             diagnostics: generation.diagnostics.iter().collect(),
         }
     }

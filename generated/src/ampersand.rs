@@ -46,7 +46,7 @@ pub struct ConnectionRequest {
     /// The API key to use for the connection.
     #[serde(rename = "apiKey")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub api_key: ::std::option::Option<::std::string::String>,
+    pub api_key: ::std::option::Option<::schemagen_runtime::Secret>,
     /// Values used for custom auth input variables.
     ///
     /// # Example
@@ -62,7 +62,7 @@ pub struct ConnectionRequest {
     pub custom_auth: ::std::option::Option<
         ::schemagen_runtime::indexmap::IndexMap<
             ::std::string::String,
-            ::std::string::String,
+            ::schemagen_runtime::Secret,
         >,
     >,
     #[serde(rename = "basicAuth")]
@@ -190,7 +190,7 @@ pub struct ConnectionRequestBasicAuth {
     /// The username to use for the connection.
     pub username: ::std::string::String,
     /// The password to use for the connection.
-    pub password: ::std::string::String,
+    pub password: ::schemagen_runtime::Secret,
 }
 
 #[derive(
@@ -207,7 +207,7 @@ pub struct ConnectionRequestOauth2ClientCredentials {
     pub client_id: ::std::string::String,
     /// The client secret to use for the connection.
     #[serde(rename = "clientSecret")]
-    pub client_secret: ::std::string::String,
+    pub client_secret: ::schemagen_runtime::Secret,
     /// The scopes for the tokens.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub scopes: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
@@ -225,13 +225,13 @@ pub struct ConnectionRequestOauth2PasswordCredentials {
     /// The username to use for the connection.
     pub username: ::std::string::String,
     /// The password to use for the connection.
-    pub password: ::std::string::String,
+    pub password: ::schemagen_runtime::Secret,
     /// The client ID to use for the connection.
     #[serde(rename = "clientId")]
     pub client_id: ::std::string::String,
     /// The client secret to use for the connection.
     #[serde(rename = "clientSecret")]
-    pub client_secret: ::std::string::String,
+    pub client_secret: ::schemagen_runtime::Secret,
     /// The scopes for the tokens.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub scopes: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
@@ -271,7 +271,7 @@ pub struct Oauth2AuthorizationCode {
 )]
 #[serde(crate = "::schemagen_runtime::serde")]
 pub struct Oauth2AuthorizationCodeAccessToken {
-    pub token: ::std::string::String,
+    pub token: ::schemagen_runtime::Secret,
     #[serde(rename = "expiresAt")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub expires_at: ::std::option::Option<
@@ -294,7 +294,7 @@ pub struct Oauth2AuthorizationCodeAccessToken {
 )]
 #[serde(crate = "::schemagen_runtime::serde")]
 pub struct Oauth2AuthorizationCodeRefreshToken {
-    pub token: ::std::string::String,
+    pub token: ::schemagen_runtime::Secret,
     #[serde(rename = "expiresAt")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub expires_at: ::std::option::Option<

@@ -12,6 +12,9 @@ pub use serde;
 pub use serde_json;
 pub use uuid;
 
+mod secret;
+pub use secret::Secret;
+
 /// Serde helpers that generated code refers to by path.
 pub mod serde_helpers {
     use serde::{Deserialize, Deserializer};

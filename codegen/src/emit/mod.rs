@@ -347,6 +347,7 @@ fn field(krate: &Crate, module: usize, field: &ir::Field) -> TokenStream {
 fn type_tokens(krate: &Crate, module: usize, ty: &Type) -> TokenStream {
     match ty {
         Type::String => quote!(::std::string::String),
+        Type::Secret => quote!(::schemagen_runtime::Secret),
         Type::Boolean => quote!(bool),
         Type::Integer => quote!(i64),
         Type::Number => quote!(f64),

@@ -931,12 +931,22 @@ impl Reader<'_> {
                 let more = self.docs_at(loc);
                 merge_docs(&mut docs, more);
             }
+            // A credential name on a field that holds no string (a token object) marks nothing:
+            // the object's own string fields are judged by their names.
+            let (ty, secret) = match self.secret_reason(name, &wire_name, &declared) {
+                Some(reason) => {
+                    let secret_ty = make_secret(ty.clone());
+                    if secret_ty == ty { (ty, None) } else { (secret_ty, Some(reason)) }
+                }
+                None => (ty, None),
+            };
             fields.push(ir::Field {
                 required: required.contains(&wire_name),
                 wire_name,
                 rust_name,
                 ty,
                 boxed: false,
+                secret,
                 docs,
                 origin,
             });
@@ -1154,6 +1164,43 @@ impl Reader<'_> {
                 );
             }
         }
+    }
+}
+
+impl Reader<'_> {
+    /// Why the property `wire_name` of model `model` holds a credential: the config says so,
+    /// the schema marks it (`format: password`, `writeOnly`), or its name means one.
+    fn secret_reason(&self, model: &str, wire_name: &str, locs: &[Loc]) -> Option<String> {
+        let path = format!("{model}.{wire_name}");
+        if self.config.secrets.exempt.contains(&path) {
+            return None;
+        }
+        if self.config.secrets.force.contains(&path) {
+            return Some("the config lists it under `secrets.force`".into());
+        }
+        for loc in locs {
+            let value = self.value(loc);
+            if value.get("format").and_then(Value::as_str) == Some("password") {
+                return Some("`format: password`".into());
+            }
+            if value.get("writeOnly") == Some(&Value::Bool(true)) {
+                return Some("`writeOnly: true`".into());
+            }
+        }
+        crate::secrets::credential_name(wire_name)
+    }
+}
+
+/// The type with its strings made secret: a credential string, a map or list of them.
+/// Returns the type unchanged when it holds no string (a token object is not itself a secret;
+/// its string fields are judged on their own).
+fn make_secret(ty: Type) -> Type {
+    match ty {
+        Type::String => Type::Secret,
+        Type::Nullable(inner) => Type::Nullable(Box::new(make_secret(*inner))),
+        Type::Map(inner) => Type::Map(Box::new(make_secret(*inner))),
+        Type::Array(inner) => Type::Array(Box::new(make_secret(*inner))),
+        other => other,
     }
 }
 

@@ -247,3 +247,48 @@ fn unknown_config_options_are_reported_with_their_line() {
     assert!(outcome.log.contains("colour"), "{}", outcome.log);
     assert!(outcome.log.contains(":4:"), "names the line: {}", outcome.log);
 }
+
+#[test]
+fn explain_prints_a_model_with_types_secrets_and_sources() {
+    let config = root().join("schemas/schemagen.toml");
+    let (code, text) = cli(&["explain", "ConnectionRequest", "--config", config.to_str().unwrap()]);
+    assert_eq!(code, 0, "{text}");
+    assert!(text.starts_with("ampersand::ConnectionRequest (struct)"), "{text}");
+    assert!(text.contains("apiKey -> api_key: Secret (optional)"), "{text}");
+    assert!(text.contains("secret: the name `apiKey` means a credential (api key)"), "{text}");
+    assert!(text.contains("connection-request.json:36:15 (#/properties/apiKey)"), "{text}");
+    assert!(text.contains("basicAuth -> basic_auth: ConnectionRequestBasicAuth (optional)"), "{text}");
+
+    let (code, text) = cli(&["explain", "ampersand::ConnectionRequestBasicAuth", "--config", config.to_str().unwrap()]);
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("username -> username: String (required)"), "{text}");
+    assert!(text.contains("password -> password: Secret (required)"), "{text}");
+
+    let (code, text) = cli(&["explain", "Connection", "--config", config.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert!(text.contains("no model is named `Connection`") && text.contains("ampersand::ConnectionRequest"), "{text}");
+}
+
+#[test]
+fn json_message_format_prints_one_diagnostic_object_per_line() {
+    let out = tempfile::tempdir().unwrap();
+    let dir = out.path().join("models");
+    let (code, text) = cli(&[
+        "generate",
+        "--message-format",
+        "json",
+        "--out",
+        dir.to_str().unwrap(),
+        &fixture("bad-dangling-ref.json"),
+    ]);
+    assert_eq!(code, 1);
+    let diagnostics: Vec<serde_json::Value> =
+        text.lines().filter(|l| l.starts_with('{')).map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(diagnostics.len(), 4, "{text}");
+    let first = &diagnostics[0];
+    assert_eq!(first["severity"], "error");
+    assert_eq!(first["code"], "E010");
+    assert_eq!(first["location"]["line"], 5);
+    assert_eq!(first["location"]["pointer"], "/properties/metadata/$ref");
+    assert!(first["hint"].as_str().unwrap().contains("--bundle"));
+}

@@ -46,11 +46,12 @@ pub fn config(inputs: &[PathBuf], bundle: Option<PathBuf>, out: &Path) -> Config
     }
 }
 
-/// Runs the CLI in-process; returns the exit code and everything it printed.
+/// Runs the CLI in-process; returns the exit code and everything it printed (stdout, then stderr).
 pub fn cli(args: &[&str]) -> (i32, String) {
-    let mut err = Vec::new();
-    let code = schemagen::cli::run(args.iter().map(Into::into), &mut err);
-    (code, String::from_utf8(err).expect("the CLI prints UTF-8"))
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let code = schemagen::cli::run(args.iter().map(Into::into), &mut out, &mut err);
+    out.extend(err);
+    (code, String::from_utf8(out).expect("the CLI prints UTF-8"))
 }
 
 /// `cargo clippy -- -D warnings` on a generated crate, then `cargo test` when it has a `tests/`

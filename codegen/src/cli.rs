@@ -23,25 +23,44 @@ enum Command {
     Generate(Generate),
     /// Like `generate`, but write nothing: exit non-zero if the output directory is stale.
     Check(Generate),
+    /// Print one model as schemagen understands it: fields, types, required-ness, constraints,
+    /// secrets, and where each came from.
+    Explain(Explain),
 }
 
+/// Where the schemas come from.
 #[derive(Args)]
-struct Generate {
+struct Sources {
     /// Schema files, OpenAPI documents, or directories of them; each file becomes a module.
     #[arg(required_unless_present = "config")]
     inputs: Vec<PathBuf>,
     /// A `schemagen.toml` naming modules, inputs and the output, instead of INPUTs.
-    #[arg(long, conflicts_with_all = ["inputs", "out", "crate_name", "bundle"])]
+    #[arg(long, conflicts_with_all = ["inputs", "bundle"])]
     config: Option<PathBuf>,
-    /// The directory to write the crate to.
-    #[arg(long, required_unless_present = "config")]
-    out: Option<PathBuf>,
-    /// The Cargo package name of the crate [default: the name of --out].
-    #[arg(long)]
-    crate_name: Option<String>,
     /// A document that dangling `#/components/schemas/…` refs resolve against.
     #[arg(long)]
     bundle: Option<PathBuf>,
+    /// How diagnostics are printed: `human` (snippets) or `json` (one object per line).
+    #[arg(long, value_enum, default_value_t = MessageFormat::Human)]
+    message_format: MessageFormat,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum MessageFormat {
+    Human,
+    Json,
+}
+
+#[derive(Args)]
+struct Generate {
+    #[command(flatten)]
+    sources: Sources,
+    /// The directory to write the crate to.
+    #[arg(long, required_unless_present = "config", conflicts_with = "config")]
+    out: Option<PathBuf>,
+    /// The Cargo package name of the crate [default: the name of --out].
+    #[arg(long, conflicts_with = "config")]
+    crate_name: Option<String>,
     /// Depend on `schemagen-runtime` by this path instead of this build's own copy.
     #[arg(long, conflicts_with = "runtime_version")]
     runtime_path: Option<PathBuf>,
@@ -59,9 +78,17 @@ struct Generate {
     report: Option<PathBuf>,
 }
 
+#[derive(Args)]
+struct Explain {
+    /// The model: its Rust name (`ConnectionRequest`) or path (`ampersand::ConnectionRequest`).
+    model: String,
+    #[command(flatten)]
+    sources: Sources,
+}
+
 /// Runs the command line `args` (without the program name), writing messages to `err`.
 /// Returns the process exit code: 0 for success, 1 for errors in the inputs, 2 for usage errors.
-pub fn run(args: impl IntoIterator<Item = OsString>, err: &mut dyn Write) -> i32 {
+pub fn run(args: impl IntoIterator<Item = OsString>, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     let cli = match Cli::try_parse_from(std::iter::once(OsString::from("schemagen")).chain(args)) {
         Ok(cli) => cli,
         Err(e) => {
@@ -69,38 +96,29 @@ pub fn run(args: impl IntoIterator<Item = OsString>, err: &mut dyn Write) -> i32
             return if e.use_stderr() { 2 } else { 0 };
         }
     };
-    let (args, check) = match cli.command {
-        Command::Generate(args) => (args, false),
-        Command::Check(args) => (args, true),
-    };
-    generate(args, check, err)
+    match cli.command {
+        Command::Generate(args) => generate(args, false, err),
+        Command::Check(args) => generate(args, true, err),
+        Command::Explain(args) => explain(args, out, err),
+    }
 }
 
 const FAILURE: i32 = 1;
 const SUCCESS: i32 = 0;
 
 fn generate(args: Generate, check: bool, err: &mut dyn Write) -> i32 {
-    let mut config_db = SourceDb::default();
-    let config = match &args.config {
-        Some(path) => match Config::load(path, &mut config_db) {
-            Ok(config) => config,
-            Err(mut errors) => {
-                let mut diagnostics = crate::diag::Diagnostics::default();
-                errors.drain(..).for_each(|d| diagnostics.push(d));
-                config_db.resolve(&mut diagnostics);
-                for d in diagnostics.iter() {
-                    let _ = write!(err, "{}", config_db.render(d));
-                }
-                return FAILURE;
-            }
-        },
-        None => config_from_args(&args),
+    let format = args.sources.message_format;
+    let output = OutputArgs {
+        out: args.out.clone(),
+        crate_name: args.crate_name.clone(),
+        runtime_path: args.runtime_path.clone(),
+        runtime_version: args.runtime_version.clone(),
+        workspace_member: args.workspace_member,
     };
+    let Some(config) = load_config(&args.sources, output, err) else { return FAILURE };
     let inputs: Vec<String> = config.modules.iter().flat_map(|m| m.inputs.iter().map(|i| config.display(i))).collect();
     let generation = crate::generate(&config, Options { keep_going: args.keep_going });
-    for diagnostic in generation.diagnostics.iter() {
-        let _ = write!(err, "{}", generation.db.render(diagnostic));
-    }
+    print_diagnostics(&generation.db, &generation.diagnostics, format, err);
     if let Some(path) = &args.report {
         let report = report::Report::new(&generation, &config.output.crate_name, &inputs);
         if let Err(e) = std::fs::write(path, report.to_json()) {
@@ -133,11 +151,12 @@ fn generate(args: Generate, check: bool, err: &mut dyn Write) -> i32 {
         Ok(written) => {
             let models = generation.skipped.iter().filter(|s| !**s).count();
             let verb = if written == write::Written::Unchanged { "unchanged" } else { "wrote" };
+            let warnings = generation.diagnostics.len() - errors;
+            let secrets = generation.secret_fields().len();
             let _ = writeln!(
                 err,
-                "{verb} {} ({models} models, {} warnings)",
-                dir.display(),
-                generation.diagnostics.len() - errors
+                "{verb} {} ({models} models, {secrets} secret fields, {warnings} warnings)",
+                dir.display()
             );
         }
         Err(diagnostic) => {
@@ -152,47 +171,119 @@ fn generate(args: Generate, check: bool, err: &mut dyn Write) -> i32 {
     SUCCESS
 }
 
-fn config_from_args(args: &Generate) -> Config {
-    let out = args.out.clone().expect("clap requires --out without --config");
-    let crate_name = args.crate_name.clone().unwrap_or_else(|| {
+fn explain(args: Explain, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+    let format = args.sources.message_format;
+    let output = OutputArgs { out: Some(PathBuf::from("schemagen-explain")), ..OutputArgs::default() };
+    let Some(config) = load_config(&args.sources, output, err) else { return FAILURE };
+    let generation = crate::generate(&config, Options { keep_going: true });
+    print_diagnostics(&generation.db, &generation.diagnostics, format, err);
+    let krate = &generation.krate;
+    let wanted = args.model.trim_start_matches("crate::");
+    let matches: Vec<usize> = (0..krate.models.len())
+        .filter(|&i| {
+            let model = &krate.models[i];
+            model.name == wanted || format!("{}::{}", krate.modules[model.module].name, model.name) == wanted
+        })
+        .collect();
+    match matches.as_slice() {
+        [index] => {
+            let _ = write!(out, "{}", crate::explain::explain(&generation, *index));
+            SUCCESS
+        }
+        [] => {
+            let lowered = wanted.to_ascii_lowercase();
+            let mut similar: Vec<String> = krate
+                .models
+                .iter()
+                .filter(|m| {
+                    m.name.to_ascii_lowercase().contains(&lowered) || lowered.contains(&m.name.to_ascii_lowercase())
+                })
+                .map(|m| format!("{}::{}", krate.modules[m.module].name, m.name))
+                .collect();
+            similar.truncate(10);
+            let _ = writeln!(err, "error: no model is named `{}`", args.model);
+            if !similar.is_empty() {
+                let _ = writeln!(err, "  similar: {}", similar.join(", "));
+            }
+            FAILURE
+        }
+        several => {
+            let paths: Vec<String> = several
+                .iter()
+                .map(|&i| format!("{}::{}", krate.modules[krate.models[i].module].name, krate.models[i].name))
+                .collect();
+            let _ = writeln!(err, "error: `{}` is ambiguous; name one of: {}", args.model, paths.join(", "));
+            FAILURE
+        }
+    }
+}
+
+fn print_diagnostics(
+    db: &SourceDb,
+    diagnostics: &crate::diag::Diagnostics,
+    format: MessageFormat,
+    err: &mut dyn Write,
+) {
+    for diagnostic in diagnostics.iter() {
+        let _ = match format {
+            MessageFormat::Human => write!(err, "{}", db.render(diagnostic)),
+            MessageFormat::Json => writeln!(err, "{}", serde_json::to_string(diagnostic).unwrap_or_default()),
+        };
+    }
+}
+
+/// The options that shape the output crate when no config file is given.
+#[derive(Default)]
+struct OutputArgs {
+    out: Option<PathBuf>,
+    crate_name: Option<String>,
+    runtime_path: Option<PathBuf>,
+    runtime_version: Option<String>,
+    workspace_member: bool,
+}
+
+/// The config file, or one built from the command line: one module per input file.
+fn load_config(sources: &Sources, output: OutputArgs, err: &mut dyn Write) -> Option<Config> {
+    if let Some(path) = &sources.config {
+        let mut db = SourceDb::default();
+        return match Config::load(path, &mut db) {
+            Ok(config) => Some(config),
+            Err(errors) => {
+                let mut diagnostics = crate::diag::Diagnostics::default();
+                errors.into_iter().for_each(|d| diagnostics.push(d));
+                db.resolve(&mut diagnostics);
+                print_diagnostics(&db, &diagnostics, sources.message_format, err);
+                None
+            }
+        };
+    }
+    let out = output.out.unwrap_or_default();
+    let crate_name = output.crate_name.unwrap_or_else(|| {
         let stem = out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         names::module_name(&stem).replace('_', "-")
     });
-    let runtime = match (&args.runtime_path, &args.runtime_version) {
-        (Some(path), _) => RuntimeDependency::Path(path.clone()),
-        (None, Some(version)) => RuntimeDependency::Version(version.clone()),
+    let runtime = match (output.runtime_path, output.runtime_version) {
+        (Some(path), _) => RuntimeDependency::Path(path),
+        (None, Some(version)) => RuntimeDependency::Version(version),
         (None, None) => RuntimeDependency::bundled(),
     };
-    let mut files = Vec::new();
-    let mut diagnostics = crate::diag::Diagnostics::default();
-    let display_root = std::env::current_dir().unwrap_or_default();
-    let probe = Config {
-        output: Output {
-            crate_name: String::new(),
-            description: None,
-            dir: out.clone(),
-            runtime: runtime.clone(),
-            workspace_member: false,
-        },
+    let mut config = Config {
+        output: Output { crate_name, description: None, dir: out, runtime, workspace_member: output.workspace_member },
         modules: Vec::new(),
-        display_root: display_root.clone(),
+        display_root: std::env::current_dir().unwrap_or_default(),
         secrets: Default::default(),
     };
-    files.extend(crate::jsonschema::expand_inputs(&args.inputs, &mut diagnostics, &probe));
     // Directory problems surface again, with locations, when the run reads the files.
-    let modules = files
+    let mut ignored = crate::diag::Diagnostics::default();
+    let files = crate::jsonschema::expand_inputs(&sources.inputs, &mut ignored, &config);
+    config.modules = files
         .into_iter()
         .map(|file| ModuleConfig {
             name: file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default(),
-            doc: Some(format!("Generated from `{}`.", probe.display(&file))),
+            doc: Some(format!("Generated from `{}`.", config.display(&file))),
             inputs: vec![file],
-            bundle: args.bundle.clone(),
+            bundle: sources.bundle.clone(),
         })
         .collect();
-    Config {
-        output: Output { crate_name, description: None, dir: out, runtime, workspace_member: args.workspace_member },
-        modules,
-        display_root,
-        secrets: Default::default(),
-    }
+    Some(config)
 }

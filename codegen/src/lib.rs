@@ -19,11 +19,13 @@
 // on the cold path, and boxing it would make every call site noisier for no measurable gain.
 #![allow(clippy::result_large_err)]
 
+pub mod build;
 pub mod cli;
 pub mod codegen;
 pub mod config;
 pub mod diag;
 pub mod emit;
+pub mod explain;
 pub mod ir;
 pub mod jsonschema;
 pub mod names;

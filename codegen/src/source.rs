@@ -80,6 +80,11 @@ impl SourceDb {
         &self.files[index]
     }
 
+    /// The paths of every file read, in reading order.
+    pub fn paths(&self) -> impl Iterator<Item = &Path> {
+        self.files.iter().map(|f| f.path.as_path())
+    }
+
     pub fn get(&self, name: &str) -> Option<&SourceFile> {
         self.by_name.get(name).map(|&i| &self.files[i])
     }

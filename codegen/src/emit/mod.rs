@@ -101,12 +101,38 @@ fn lib_rs(krate: &Crate, output: &Output) -> String {
 }
 
 fn module_rs(krate: &Crate, module: usize, skipped: &[bool]) -> String {
+    format_file(module_items(krate, module, skipped))
+}
+
+fn module_items(krate: &Crate, module: usize, skipped: &[bool]) -> TokenStream {
     let items = krate.modules[module]
         .models
         .iter()
         .filter(|id| !skipped.get(id.0).copied().unwrap_or(false))
         .map(|id| model(krate, module, krate.model(*id)));
-    format_file(quote! { #(#items)* })
+    quote! { #(#items)* }
+}
+
+/// Every module in one file of inline `pub mod`s, for `include!` from a build script's
+/// `OUT_DIR`. Modules name each other through `super::`, so they work wherever they are included.
+pub fn emit_single_file(krate: &Crate, skipped: &[bool]) -> String {
+    let modules = krate.modules.iter().enumerate().map(|(index, module)| {
+        let name = format_ident!("{}", module.name);
+        let doc = module.doc.as_deref().map(|d| {
+            let d = format!(" {d}");
+            quote!(#[doc = #d])
+        });
+        let items = module_items(krate, index, skipped);
+        quote! {
+            #doc
+            pub mod #name {
+                #![allow(clippy::doc_lazy_continuation, clippy::doc_overindented_list_items, clippy::too_long_first_doc_paragraph)]
+                #![allow(rustdoc::bare_urls, rustdoc::broken_intra_doc_links, rustdoc::invalid_html_tags)]
+                #items
+            }
+        }
+    });
+    format_file(quote! { #(#modules)* })
 }
 
 fn format_file(tokens: TokenStream) -> String {

@@ -1,0 +1,188 @@
+//! Build-time generation from a consumer's `build.rs`, in the manner of `prost-build`.
+//!
+//! ```no_run
+//! // In build.rs's `main`:
+//! if let Err(error) = schemagen::build::Builder::new().config("schemas/schemagen.toml").generate() {
+//!     eprintln!("{error}");
+//!     std::process::exit(1);
+//! }
+//! ```
+//!
+//! ```ignore
+//! // src/lib.rs
+//! pub mod models {
+//!     include!(concat!(env!("OUT_DIR"), "/schemagen.rs"));
+//! }
+//! ```
+//!
+//! The crate then depends on `schemagen-runtime`, which the generated code names by path.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use crate::config::{Config, ModuleConfig, Output, RuntimeDependency, Secrets};
+use crate::diag::Diagnostics;
+use crate::source::SourceDb;
+use crate::{Options, emit};
+
+/// Configures one build-time generation. Modules come from a config file, from
+/// [`Builder::module`], or both.
+#[derive(Debug, Default)]
+pub struct Builder {
+    config: Option<PathBuf>,
+    modules: Vec<ModuleConfig>,
+    bundle: Option<PathBuf>,
+    secrets: Secrets,
+    out_dir: Option<PathBuf>,
+    file_name: Option<String>,
+}
+
+/// Generation failed; `Display` (and `Debug`, so `main() -> Result` prints it well) shows every
+/// diagnostic with its source snippet.
+pub struct Error {
+    rendered: String,
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.rendered)
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.rendered)
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl Builder {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Reads modules and `[secrets]` from a `schemagen.toml`; its `[output]` is ignored, since
+    /// the output goes to `OUT_DIR`.
+    pub fn config(mut self, path: impl Into<PathBuf>) -> Self {
+        self.config = Some(path.into());
+        self
+    }
+
+    /// Adds a module `name` generated from `inputs` (files or directories).
+    pub fn module(mut self, name: &str, inputs: impl IntoIterator<Item = impl Into<PathBuf>>) -> Self {
+        self.modules.push(ModuleConfig {
+            name: name.to_string(),
+            doc: None,
+            inputs: inputs.into_iter().map(Into::into).collect(),
+            bundle: None,
+        });
+        self
+    }
+
+    /// The bundle that dangling `#/components/schemas/…` refs of the modules added in code
+    /// resolve against.
+    pub fn bundle(mut self, path: impl Into<PathBuf>) -> Self {
+        self.bundle = Some(path.into());
+        self
+    }
+
+    /// Fields (`Model.wireName`) to generate as secrets whatever detection says.
+    pub fn force_secret(mut self, field: &str) -> Self {
+        self.secrets.force.push(field.to_string());
+        self
+    }
+
+    /// Fields (`Model.wireName`) never to generate as secrets.
+    pub fn exempt_secret(mut self, field: &str) -> Self {
+        self.secrets.exempt.push(field.to_string());
+        self
+    }
+
+    /// Where to write; defaults to `$OUT_DIR`.
+    pub fn out_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.out_dir = Some(dir.into());
+        self
+    }
+
+    /// The file written in the output directory; defaults to `schemagen.rs`.
+    pub fn file_name(mut self, name: &str) -> Self {
+        self.file_name = Some(name.to_string());
+        self
+    }
+
+    /// Generates, writes the file (only when its contents changed), prints
+    /// `cargo:rerun-if-changed` for every file read and `cargo:warning` for every warning, and
+    /// returns the path written.
+    pub fn generate(self) -> Result<PathBuf, Error> {
+        let (path, rerun, warnings) = self.generate_quietly()?;
+        for file in rerun {
+            println!("cargo:rerun-if-changed={}", file.display());
+        }
+        for warning in warnings {
+            println!("cargo:warning={}", warning.replace('\n', " "));
+        }
+        Ok(path)
+    }
+
+    /// [`Builder::generate`] without printing: the path written, the files read, and the
+    /// warnings in one-line form.
+    pub fn generate_quietly(self) -> Result<(PathBuf, Vec<PathBuf>, Vec<String>), Error> {
+        let out_dir = match self.out_dir.clone().or_else(|| std::env::var_os("OUT_DIR").map(PathBuf::from)) {
+            Some(dir) => dir,
+            None => {
+                return Err(Error {
+                    rendered: "error: OUT_DIR is not set; call `out_dir(…)` outside a build script\n".into(),
+                });
+            }
+        };
+        let mut rerun = Vec::new();
+        let mut config = Config {
+            output: Output {
+                crate_name: String::new(),
+                description: None,
+                dir: out_dir.clone(),
+                runtime: RuntimeDependency::bundled(),
+                workspace_member: true,
+            },
+            modules: Vec::new(),
+            display_root: std::env::current_dir().unwrap_or_default(),
+            secrets: self.secrets,
+        };
+        if let Some(path) = &self.config {
+            rerun.push(path.clone());
+            let mut db = SourceDb::default();
+            match Config::load(path, &mut db) {
+                Ok(loaded) => {
+                    config.modules = loaded.modules;
+                    config.secrets.force.extend(loaded.secrets.force);
+                    config.secrets.exempt.extend(loaded.secrets.exempt);
+                }
+                Err(errors) => {
+                    let mut diagnostics = Diagnostics::default();
+                    errors.into_iter().for_each(|d| diagnostics.push(d));
+                    db.resolve(&mut diagnostics);
+                    return Err(Error { rendered: diagnostics.iter().map(|d| db.render(d)).collect() });
+                }
+            }
+        }
+        for mut module in self.modules {
+            module.bundle = module.bundle.or_else(|| self.bundle.clone());
+            config.modules.push(module);
+        }
+        let generation = crate::generate(&config, Options::default());
+        rerun.extend(generation.db.paths().map(Path::to_path_buf));
+        if !generation.succeeded() {
+            return Err(Error { rendered: generation.diagnostics.iter().map(|d| generation.db.render(d)).collect() });
+        }
+        let warnings = generation.diagnostics.iter().map(ToString::to_string).collect();
+        let contents = emit::emit_single_file(&generation.krate, &generation.skipped);
+        let path = out_dir.join(self.file_name.as_deref().unwrap_or("schemagen.rs"));
+        if std::fs::read_to_string(&path).ok().as_deref() != Some(contents.as_str()) {
+            std::fs::create_dir_all(&out_dir)
+                .and_then(|()| std::fs::write(&path, contents))
+                .map_err(|err| Error { rendered: format!("error: cannot write {}: {err}\n", path.display()) })?;
+        }
+        Ok((path, rerun, warnings))
+    }
+}

@@ -1,0 +1,130 @@
+//! `schemagen explain MODEL`: one model of the IR in words, with where each part came from.
+
+use std::fmt::Write as _;
+
+use crate::Generation;
+use crate::ir::{Additional, Crate, ModelKind, Origin, Tagging, Type};
+
+/// The model at `index`: kind, docs, every field (or variant) with its wire name, Rust type,
+/// required-ness, constraints, secret reason, and source position.
+pub fn explain(generation: &Generation, index: usize) -> String {
+    let krate = &generation.krate;
+    let model = &krate.models[index];
+    let module = &krate.modules[model.module].name;
+    let kind = match &model.kind {
+        ModelKind::Struct(_) => "struct",
+        ModelKind::Enum(_) => "enum",
+        ModelKind::Union(_) => "union",
+        ModelKind::Alias { .. } => "type alias",
+        ModelKind::Newtype { .. } => "newtype",
+    };
+    let mut out = String::new();
+    let _ = writeln!(out, "{module}::{} ({kind})", model.name);
+    let _ = writeln!(out, "  from {}", position(generation, &model.origin));
+    if generation.skipped[index] {
+        let _ = writeln!(out, "  skipped: it has errors, or uses a model that has (see the diagnostics above)");
+    }
+    if let Some(text) = model.docs.description.as_deref().or(model.docs.title.as_deref()) {
+        for line in text.lines() {
+            let _ = writeln!(out, "  | {line}");
+        }
+    }
+    let _ = writeln!(out);
+    match &model.kind {
+        ModelKind::Struct(s) => {
+            for field in &s.fields {
+                let required = if field.required { "required" } else { "optional" };
+                let _ = writeln!(
+                    out,
+                    "  {} -> {}: {} ({required})",
+                    field.wire_name,
+                    field.rust_name,
+                    type_name(krate, &field.ty)
+                );
+                if let Some(reason) = &field.secret {
+                    let _ = writeln!(out, "      secret: {reason}");
+                }
+                if !field.docs.constraints.is_empty() {
+                    let _ = writeln!(out, "      constraints: {}", field.docs.constraints.join(", "));
+                }
+                if let Some(default) = &field.docs.default {
+                    let _ = writeln!(out, "      default: {default}");
+                }
+                if field.boxed {
+                    let _ = writeln!(out, "      boxed: the type contains this model");
+                }
+                let _ = writeln!(out, "      from {}", position(generation, &field.origin));
+            }
+            match &s.additional {
+                Additional::Ignore => {
+                    let _ = writeln!(out, "  other properties: ignored when decoding");
+                }
+                Additional::Deny => {
+                    let _ = writeln!(out, "  other properties: rejected (`additionalProperties: false`)");
+                }
+                Additional::Keep(ty) => {
+                    let _ = writeln!(
+                        out,
+                        "  other properties: kept in `{}` as {}",
+                        s.additional_field,
+                        type_name(krate, ty)
+                    );
+                }
+            }
+        }
+        ModelKind::Enum(e) => {
+            for variant in &e.variants {
+                let _ = writeln!(out, "  {:?} -> {}", variant.wire_value, variant.rust_name);
+            }
+        }
+        ModelKind::Union(u) => {
+            match &u.tagging {
+                Tagging::Untagged => {
+                    let _ = writeln!(out, "  decoded by shape: the first variant that accepts the value");
+                }
+                Tagging::Internal { property } => {
+                    let _ = writeln!(out, "  decoded by the tag property `{property}`");
+                }
+            }
+            for variant in &u.variants {
+                let tag = variant.tag.as_deref().map(|t| format!(" when `{t}`")).unwrap_or_default();
+                let _ = writeln!(out, "  {}({}){tag}", variant.rust_name, type_name(krate, &variant.ty));
+            }
+        }
+        ModelKind::Alias { target } | ModelKind::Newtype { target, .. } => {
+            let _ = writeln!(out, "  = {}", type_name(krate, target));
+        }
+    }
+    out
+}
+
+fn position(generation: &Generation, origin: &Origin) -> String {
+    let pointer = origin.pointer.as_deref().unwrap_or("");
+    let at = generation.db.positions(&origin.file, &[pointer]).pop().flatten();
+    match (at, &origin.pointer) {
+        (Some((line, column)), Some(pointer)) => format!("{}:{line}:{column} (#{pointer})", origin.file),
+        (Some((line, column)), None) => format!("{}:{line}:{column}", origin.file),
+        _ => origin.to_string(),
+    }
+}
+
+/// A type as a reader would write it, with models by their Rust names.
+pub fn type_name(krate: &Crate, ty: &Type) -> String {
+    match ty {
+        Type::String => "String".into(),
+        Type::Secret => "Secret".into(),
+        Type::Boolean => "bool".into(),
+        Type::Integer => "i64".into(),
+        Type::Number => "f64".into(),
+        Type::Null => "()".into(),
+        Type::Any => "serde_json::Value".into(),
+        Type::DateTime => "DateTime<FixedOffset>".into(),
+        Type::Date => "NaiveDate".into(),
+        Type::Uuid => "Uuid".into(),
+        Type::Model(id) => krate.model(*id).name.clone(),
+        Type::Array(inner) => format!("Vec<{}>", type_name(krate, inner)),
+        Type::Map(inner) => format!("IndexMap<String, {}>", type_name(krate, inner)),
+        Type::Tuple(items) => format!("({})", items.iter().map(|t| type_name(krate, t)).collect::<Vec<_>>().join(", ")),
+        Type::Nullable(inner) => format!("Option<{}> (nullable)", type_name(krate, inner)),
+    }
+}

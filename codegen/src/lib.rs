@@ -28,6 +28,7 @@ pub mod emit;
 pub mod explain;
 pub mod ir;
 pub mod jsonschema;
+pub mod markdown;
 pub mod names;
 pub mod report;
 pub mod secrets;

@@ -12,13 +12,18 @@
 #[serde(crate = "::schemagen_runtime::serde")]
 pub struct ConnectionRequest {
     /// The ID of the provider workspace that this connection belongs to.
+    ///
+    /// Wire name: `providerWorkspaceRef`.
     #[serde(rename = "providerWorkspaceRef")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub provider_workspace_ref: ::std::option::Option<::std::string::String>,
+    /// Wire name: `providerMetadata`.
     #[serde(rename = "providerMetadata")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub provider_metadata: ::std::option::Option<ProviderMetadata>,
     /// The name of the user group that has access to this installation.
+    ///
+    /// Wire name: `groupName`.
     #[serde(rename = "groupName")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub group_name: ::std::option::Option<::std::string::String>,
@@ -29,21 +34,31 @@ pub struct ConnectionRequest {
     /// ```json
     /// "group-123"
     /// ```
+    ///
+    /// Wire name: `groupRef`.
     #[serde(rename = "groupRef")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub group_ref: ::std::option::Option<::std::string::String>,
     /// The name of the consumer that has access to this installation.
+    ///
+    /// Wire name: `consumerName`.
     #[serde(rename = "consumerName")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub consumer_name: ::std::option::Option<::std::string::String>,
     /// The consumer reference.
+    ///
+    /// Wire name: `consumerRef`.
     #[serde(rename = "consumerRef")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub consumer_ref: ::std::option::Option<::std::string::String>,
     /// The provider name (e.g. "salesforce", "hubspot")
+    ///
+    /// Wire name: `provider`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub provider: ::std::option::Option<::std::string::String>,
     /// The API key to use for the connection.
+    ///
+    /// Wire name: `apiKey`. A credential (the name `apiKey` means a credential (api key)): redacted in `Debug`.
     #[serde(rename = "apiKey")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub api_key: ::std::option::Option<::schemagen_runtime::Secret>,
@@ -57,6 +72,8 @@ pub struct ConnectionRequest {
     ///   "password": "secret"
     /// }
     /// ```
+    ///
+    /// Wire name: `customAuth`. A credential (the name `customAuth` means a credential (auth)): redacted in `Debug`.
     #[serde(rename = "customAuth")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub custom_auth: ::std::option::Option<
@@ -65,19 +82,23 @@ pub struct ConnectionRequest {
             ::schemagen_runtime::Secret,
         >,
     >,
+    /// Wire name: `basicAuth`.
     #[serde(rename = "basicAuth")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub basic_auth: ::std::option::Option<ConnectionRequestBasicAuth>,
+    /// Wire name: `oauth2ClientCredentials`.
     #[serde(rename = "oauth2ClientCredentials")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub oauth2_client_credentials: ::std::option::Option<
         ConnectionRequestOauth2ClientCredentials,
     >,
+    /// Wire name: `oauth2PasswordCredentials`.
     #[serde(rename = "oauth2PasswordCredentials")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub oauth2_password_credentials: ::std::option::Option<
         ConnectionRequestOauth2PasswordCredentials,
     >,
+    /// Wire name: `oauth2AuthorizationCode`.
     #[serde(rename = "oauth2AuthorizationCode")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub oauth2_authorization_code: ::std::option::Option<Oauth2AuthorizationCode>,
@@ -108,6 +129,8 @@ pub struct ProviderMetadataInfo {
     /// ```json
     /// "1234567890"
     /// ```
+    ///
+    /// Wire name: `value`.
     pub value: ::std::string::String,
     /// The source of the metadata field
     ///
@@ -116,6 +139,8 @@ pub struct ProviderMetadataInfo {
     /// ```json
     /// "input"
     /// ```
+    ///
+    /// Wire name: `source`.
     pub source: ProviderMetadataInfoSource,
     /// The human-readable name for the field
     ///
@@ -124,6 +149,8 @@ pub struct ProviderMetadataInfo {
     /// ```json
     /// "Account ID"
     /// ```
+    ///
+    /// Wire name: `displayName`.
     #[serde(rename = "displayName")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub display_name: ::std::option::Option<::std::string::String>,
@@ -188,8 +215,12 @@ impl ::std::fmt::Display for ProviderMetadataInfoSource {
 #[serde(crate = "::schemagen_runtime::serde")]
 pub struct ConnectionRequestBasicAuth {
     /// The username to use for the connection.
+    ///
+    /// Wire name: `username`.
     pub username: ::std::string::String,
     /// The password to use for the connection.
+    ///
+    /// Wire name: `password`. A credential (the name `password` means a credential (password)): redacted in `Debug`.
     pub password: ::schemagen_runtime::Secret,
 }
 
@@ -203,12 +234,18 @@ pub struct ConnectionRequestBasicAuth {
 #[serde(crate = "::schemagen_runtime::serde")]
 pub struct ConnectionRequestOauth2ClientCredentials {
     /// The client ID to use for the connection.
+    ///
+    /// Wire name: `clientId`.
     #[serde(rename = "clientId")]
     pub client_id: ::std::string::String,
     /// The client secret to use for the connection.
+    ///
+    /// Wire name: `clientSecret`. A credential (the name `clientSecret` means a credential (secret)): redacted in `Debug`.
     #[serde(rename = "clientSecret")]
     pub client_secret: ::schemagen_runtime::Secret,
     /// The scopes for the tokens.
+    ///
+    /// Wire name: `scopes`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub scopes: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
 }
@@ -223,16 +260,26 @@ pub struct ConnectionRequestOauth2ClientCredentials {
 #[serde(crate = "::schemagen_runtime::serde")]
 pub struct ConnectionRequestOauth2PasswordCredentials {
     /// The username to use for the connection.
+    ///
+    /// Wire name: `username`.
     pub username: ::std::string::String,
     /// The password to use for the connection.
+    ///
+    /// Wire name: `password`. A credential (the name `password` means a credential (password)): redacted in `Debug`.
     pub password: ::schemagen_runtime::Secret,
     /// The client ID to use for the connection.
+    ///
+    /// Wire name: `clientId`.
     #[serde(rename = "clientId")]
     pub client_id: ::std::string::String,
     /// The client secret to use for the connection.
+    ///
+    /// Wire name: `clientSecret`. A credential (the name `clientSecret` means a credential (secret)): redacted in `Debug`.
     #[serde(rename = "clientSecret")]
     pub client_secret: ::schemagen_runtime::Secret,
     /// The scopes for the tokens.
+    ///
+    /// Wire name: `scopes`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub scopes: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
 }
@@ -249,14 +296,20 @@ pub struct ConnectionRequestOauth2PasswordCredentials {
 #[serde(crate = "::schemagen_runtime::serde")]
 pub struct Oauth2AuthorizationCode {
     /// The access token for the connection.
+    ///
+    /// Wire name: `accessToken`.
     #[serde(rename = "accessToken")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub access_token: ::std::option::Option<Oauth2AuthorizationCodeAccessToken>,
     /// The refresh token to use for the connection.
+    ///
+    /// Wire name: `refreshToken`.
     #[serde(rename = "refreshToken")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub refresh_token: ::std::option::Option<Oauth2AuthorizationCodeRefreshToken>,
     /// The scopes for the tokens.
+    ///
+    /// Wire name: `scopes`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub scopes: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
 }
@@ -271,12 +324,15 @@ pub struct Oauth2AuthorizationCode {
 )]
 #[serde(crate = "::schemagen_runtime::serde")]
 pub struct Oauth2AuthorizationCodeAccessToken {
+    /// Wire name: `token`. A credential (the name `token` means a credential (token)): redacted in `Debug`.
     pub token: ::schemagen_runtime::Secret,
+    /// Wire name: `expiresAt`.
     #[serde(rename = "expiresAt")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub expires_at: ::std::option::Option<
         ::schemagen_runtime::chrono::DateTime<::schemagen_runtime::chrono::FixedOffset>,
     >,
+    /// Wire name: `issuedAt`.
     #[serde(rename = "issuedAt")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub issued_at: ::std::option::Option<
@@ -294,12 +350,15 @@ pub struct Oauth2AuthorizationCodeAccessToken {
 )]
 #[serde(crate = "::schemagen_runtime::serde")]
 pub struct Oauth2AuthorizationCodeRefreshToken {
+    /// Wire name: `token`. A credential (the name `token` means a credential (token)): redacted in `Debug`.
     pub token: ::schemagen_runtime::Secret,
+    /// Wire name: `expiresAt`.
     #[serde(rename = "expiresAt")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub expires_at: ::std::option::Option<
         ::schemagen_runtime::chrono::DateTime<::schemagen_runtime::chrono::FixedOffset>,
     >,
+    /// Wire name: `issuedAt`.
     #[serde(rename = "issuedAt")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub issued_at: ::std::option::Option<

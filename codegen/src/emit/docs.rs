@@ -8,7 +8,24 @@ use crate::ir::Docs;
 
 /// `#[doc = "…"]` attributes, one per line, or nothing when the schema says nothing.
 pub fn attrs(docs: &Docs) -> TokenStream {
-    let text = render(docs);
+    text_attrs(&render(docs))
+}
+
+/// A field's documentation: the schema's words, then its name on the wire and, for a credential,
+/// why it is one, so `cargo doc` answers "what is this called in the JSON?" without the schema.
+pub fn field_attrs(field: &crate::ir::Field) -> TokenStream {
+    let mut text = render(&field.docs);
+    if !text.is_empty() {
+        text.push_str("\n\n");
+    }
+    text.push_str(&format!("Wire name: `{}`.", field.wire_name));
+    if let Some(reason) = &field.secret {
+        text.push_str(&format!(" A credential ({reason}): redacted in `Debug`."));
+    }
+    text_attrs(&text)
+}
+
+fn text_attrs(text: &str) -> TokenStream {
     if text.is_empty() {
         return TokenStream::new();
     }

@@ -336,7 +336,7 @@ fn field(krate: &Crate, module: usize, field: &ir::Field) -> TokenStream {
     let name = format_ident!("{}", field.rust_name);
     let wire = &field.wire_name;
     let rename = (field.rust_name != field.wire_name).then(|| quote!(#[serde(rename = #wire)]));
-    let doc = docs::attrs(&field.docs);
+    let doc = docs::field_attrs(field);
     let (inner, nullable) = match &field.ty {
         Type::Nullable(inner) => (inner.as_ref(), true),
         other => (other, false),

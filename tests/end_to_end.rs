@@ -266,7 +266,23 @@ fn explain_prints_a_model_with_types_secrets_and_sources() {
 
     let (code, text) = cli(&["explain", "Connection", "--config", config.to_str().unwrap()]);
     assert_eq!(code, 1);
-    assert!(text.contains("no model is named `Connection`") && text.contains("ampersand::ConnectionRequest"), "{text}");
+    assert!(
+        text.contains("`Connection` is ambiguous; name one of: ampersand::Connection, panora::Connection"),
+        "{text}"
+    );
+
+    let (code, text) = cli(&["explain", "panora::Connection", "--config", config.to_str().unwrap()]);
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("id_connection -> id_connection: String (required)"), "{text}");
+    assert!(text.contains("the source calls it `idConnection`; `id_connection` is the name on the wire"), "{text}");
+    assert!(text.contains("connection.md:11:1"), "markdown fields name their line: {text}");
+
+    let (code, text) = cli(&["explain", "ConnectionReq", "--config", config.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert!(
+        text.contains("no model is named `ConnectionReq`") && text.contains("ampersand::ConnectionRequest"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -291,4 +307,85 @@ fn json_message_format_prints_one_diagnostic_object_per_line() {
     assert_eq!(first["location"]["line"], 5);
     assert_eq!(first["location"]["pointer"], "/properties/metadata/$ref");
     assert!(first["hint"].as_str().unwrap().contains("--bundle"));
+}
+
+/// Every model doc of a corpus tree is read without a panic and yields a model or a diagnostic
+/// naming it; returns (docs, models, warnings, errors).
+fn sweep_markdown_tree(tree: &str, compile: bool) -> Option<(usize, usize, usize, usize)> {
+    let corpus = corpus()?;
+    let root_dir = corpus.join(tree);
+    let out = tempfile::tempdir().unwrap();
+    let dir = out.path().join(tree.replace('-', "_"));
+    let report = out.path().join("report.json");
+    let started = Instant::now();
+    let (code, log) = cli(&[
+        "generate",
+        "--keep-going",
+        "--out",
+        dir.to_str().unwrap(),
+        "--report",
+        report.to_str().unwrap(),
+        root_dir.to_str().unwrap(),
+    ]);
+    let elapsed = started.elapsed();
+    let report: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let mut docs = Vec::new();
+    let mut stack = vec![root_dir.clone()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "md") {
+                docs.push(path);
+            }
+        }
+    }
+    let models = report["models"].as_array().unwrap();
+    let diagnostics = report["diagnostics"].as_array().unwrap();
+    let cwd = std::env::current_dir().unwrap();
+    let named: std::collections::HashSet<std::path::PathBuf> = models
+        .iter()
+        .map(|m| m["source"]["file"].as_str().unwrap().to_string())
+        .chain(report["skipped"].as_array().unwrap().iter().map(|m| m["source"]["file"].as_str().unwrap().to_string()))
+        .chain(diagnostics.iter().filter_map(|d| d["location"]["file"].as_str().map(String::from)))
+        .filter_map(|name| std::fs::canonicalize(cwd.join(name)).ok())
+        .collect();
+    for doc in &docs {
+        let canonical = std::fs::canonicalize(doc).unwrap();
+        assert!(named.contains(&canonical), "{} yields neither a model nor a diagnostic", doc.display());
+    }
+    let errors = diagnostics.iter().filter(|d| d["severity"] == "error").count();
+    eprintln!(
+        "{tree}: {} docs, {} models, {} warnings, {errors} errors, generated in {elapsed:.2?}",
+        docs.len(),
+        models.len(),
+        diagnostics.len() - errors,
+    );
+    if compile {
+        assert_eq!(code, 0, "{log}");
+        assert_compiles(&dir);
+    }
+    Some((docs.len(), models.len(), diagnostics.len() - errors, errors))
+}
+
+#[test]
+fn the_ampersand_typescript_sdk_docs_generate_a_crate_whose_examples_round_trip() {
+    if let Some((docs, models, _, errors)) = sweep_markdown_tree("amp-sdk-node-platform", true) {
+        assert_eq!((docs, models, errors), (619, 619, 0));
+    }
+}
+
+#[test]
+fn the_panora_typescript_sdk_docs_generate_a_crate_whose_examples_round_trip() {
+    if let Some((docs, models, _, errors)) = sweep_markdown_tree("panora-sdk", true) {
+        assert_eq!((docs, models, errors), (459, 459, 0));
+    }
+}
+
+#[test]
+fn the_python_and_fixture_sdk_docs_are_read_without_a_panic() {
+    for tree in ["panora-python-sdk", "speakeasy-openapi-generation-tests"] {
+        sweep_markdown_tree(tree, false);
+    }
 }

@@ -39,6 +39,8 @@ pub fn config(inputs: &[PathBuf], bundle: Option<PathBuf>, out: &Path) -> Config
                 doc: None,
                 inputs: vec![input.clone()],
                 bundle: bundle.clone(),
+                wire_naming: Default::default(),
+                unresolved_links: Default::default(),
             })
             .collect(),
         display_root: root(),
@@ -54,8 +56,8 @@ pub fn cli(args: &[&str]) -> (i32, String) {
     (code, String::from_utf8(out).expect("the CLI prints UTF-8"))
 }
 
-/// `cargo clippy -- -D warnings` on a generated crate, then `cargo test` when it has a `tests/`
-/// directory; panics with the compiler's output on failure. The workspace lockfile pins the same dependency versions the workspace uses, and a
+/// `cargo clippy -- -D warnings` on a generated crate, then `cargo test` (its generated example
+/// tests, and any `tests/` added to it); panics with the compiler's output on failure. The workspace lockfile pins the same dependency versions the workspace uses, and a
 /// shared target directory builds them once for every test.
 pub fn assert_compiles(dir: &Path) {
     std::fs::copy(root().join("Cargo.lock"), dir.join("Cargo.lock")).expect("copy Cargo.lock");
@@ -72,7 +74,7 @@ pub fn assert_compiles(dir: &Path) {
         dir.display(),
         String::from_utf8_lossy(&output.stderr)
     );
-    if dir.join("tests").is_dir() {
+    {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let output = Command::new(cargo)
             .args(["test", "--quiet"])

@@ -76,6 +76,8 @@ impl Builder {
             doc: None,
             inputs: inputs.into_iter().map(Into::into).collect(),
             bundle: None,
+            wire_naming: Default::default(),
+            unresolved_links: Default::default(),
         });
         self
     }

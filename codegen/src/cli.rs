@@ -273,17 +273,34 @@ fn load_config(sources: &Sources, output: OutputArgs, err: &mut dyn Write) -> Op
         display_root: std::env::current_dir().unwrap_or_default(),
         secrets: Default::default(),
     };
-    // Directory problems surface again, with locations, when the run reads the files.
+    // Each schema file is a module of its own. The markdown docs of a directory link to each
+    // other, so they form one module named after the directory.
     let mut ignored = crate::diag::Diagnostics::default();
-    let files = crate::jsonschema::expand_inputs(&sources.inputs, &mut ignored, &config);
-    config.modules = files
-        .into_iter()
-        .map(|file| ModuleConfig {
-            name: file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default(),
-            doc: Some(format!("Generated from `{}`.", config.display(&file))),
-            inputs: vec![file],
-            bundle: sources.bundle.clone(),
-        })
-        .collect();
+    let module = |name: String, doc: String, inputs: Vec<PathBuf>| ModuleConfig {
+        name,
+        doc: Some(doc),
+        inputs,
+        bundle: sources.bundle.clone(),
+        wire_naming: Default::default(),
+        unresolved_links: Default::default(),
+    };
+    for input in &sources.inputs {
+        let files = crate::jsonschema::expand_inputs(std::slice::from_ref(input), &mut ignored, &config);
+        let (docs, schemas): (Vec<PathBuf>, Vec<PathBuf>) =
+            files.into_iter().partition(|f| crate::jsonschema::is_markdown(f));
+        for file in schemas {
+            let name = file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+            config.modules.push(module(name, format!("Generated from `{}`.", config.display(&file)), vec![file]));
+        }
+        if !docs.is_empty() {
+            let stem = if input.is_dir() { input.file_name() } else { input.file_stem() };
+            let name = stem.map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+            config.modules.push(module(
+                name,
+                format!("Generated from the model docs in `{}`.", config.display(input)),
+                docs,
+            ));
+        }
+    }
     Some(config)
 }

@@ -69,6 +69,48 @@ pub struct ModuleConfig {
     /// A document that dangling `#/components/schemas/…` refs of standalone files resolve
     /// against, as if the files had been cut out of it.
     pub bundle: Option<PathBuf>,
+    /// How the Field column of markdown model docs maps to names on the wire.
+    pub wire_naming: WireNaming,
+    /// What a link to a model doc that does not exist becomes.
+    pub unresolved_links: LinkPolicy,
+}
+
+/// SDK docs show the SDK's names, which are not always the wire's: Panora's TypeScript docs say
+/// `idConnection` where its API sends `id_connection`. The config says which it is.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum WireNaming {
+    /// The Field column is the wire name (Speakeasy's TypeScript docs of camelCase APIs).
+    #[default]
+    AsWritten,
+    /// The wire name is the Field column in `snake_case`.
+    #[serde(rename = "snake_case")]
+    SnakeCase,
+    /// The wire name is the Field column in `camelCase`.
+    #[serde(rename = "camelCase")]
+    CamelCase,
+}
+
+impl WireNaming {
+    pub fn apply(self, name: &str) -> String {
+        use heck::{ToLowerCamelCase, ToSnakeCase};
+        match self {
+            WireNaming::AsWritten => name.to_string(),
+            WireNaming::SnakeCase => name.to_snake_case(),
+            WireNaming::CamelCase => name.to_lower_camel_case(),
+        }
+    }
+}
+
+/// What an unresolvable link in a markdown model doc becomes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LinkPolicy {
+    /// An error (E051) naming the file, line and target.
+    #[default]
+    Error,
+    /// An untyped JSON value, with a warning (W008).
+    Any,
 }
 
 #[derive(Deserialize)]
@@ -100,6 +142,10 @@ struct RawModule {
     doc: Option<String>,
     inputs: Vec<toml::Spanned<PathBuf>>,
     bundle: Option<toml::Spanned<PathBuf>>,
+    #[serde(default)]
+    wire_naming: WireNaming,
+    #[serde(default)]
+    unresolved_links: LinkPolicy,
 }
 
 impl Config {
@@ -140,6 +186,8 @@ impl Config {
                 doc: m.doc.clone(),
                 inputs: m.inputs.iter().map(|i| check_exists(i, "input")).collect(),
                 bundle: m.bundle.as_ref().map(|b| check_exists(b, "bundle")),
+                wire_naming: m.wire_naming,
+                unresolved_links: m.unresolved_links,
             })
             .collect();
         let runtime = match (raw.output.runtime_path, raw.output.runtime_version) {

@@ -48,6 +48,13 @@ pub enum Code {
     E031,
     /// A model was skipped by `--keep-going` because a model it uses has errors.
     E040,
+    /// A markdown model doc does not fit the Speakeasy format (a missing column, a bad cell, a
+    /// duplicate field).
+    E050,
+    /// A link in a markdown model doc names a doc that does not exist.
+    E051,
+    /// A Type cell of a markdown model doc is not a type expression schemagen knows.
+    E052,
     /// A keyword schemagen does not act on; it is ignored.
     W001,
     /// Two names became the same Rust identifier; one was renamed.
@@ -58,6 +65,12 @@ pub enum Code {
     W004,
     /// A shape the generator cannot express exactly; a looser Rust type is used.
     W005,
+    /// A markdown doc has no `## Fields`, `## Values` or `## Supported Types` section: no model.
+    W006,
+    /// A markdown doc's `## Example Usage` could not be read as data; it is left out.
+    W007,
+    /// An unresolvable link became an untyped JSON value, as the config allows.
+    W008,
 }
 
 impl fmt::Display for Code {

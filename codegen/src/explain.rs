@@ -41,6 +41,13 @@ pub fn explain(generation: &Generation, index: usize) -> String {
                     field.rust_name,
                     type_name(krate, &field.ty)
                 );
+                if let Some(shown) = &field.source_name {
+                    let _ = writeln!(
+                        out,
+                        "      the source calls it `{shown}`; `{}` is the name on the wire",
+                        field.wire_name
+                    );
+                }
                 if let Some(reason) = &field.secret {
                     let _ = writeln!(out, "      secret: {reason}");
                 }
@@ -103,6 +110,7 @@ fn position(generation: &Generation, origin: &Origin) -> String {
     let at = generation.db.positions(&origin.file, &[pointer]).pop().flatten();
     match (at, &origin.pointer) {
         (Some((line, column)), Some(pointer)) => format!("{}:{line}:{column} (#{pointer})", origin.file),
+        (_, None) if origin.line.is_some() => format!("{}:{}:1", origin.file, origin.line.unwrap_or(1)),
         (Some((line, column)), None) => format!("{}:{line}:{column}", origin.file),
         _ => origin.to_string(),
     }
@@ -115,7 +123,7 @@ pub fn type_name(krate: &Crate, ty: &Type) -> String {
         Type::Secret => "Secret".into(),
         Type::Boolean => "bool".into(),
         Type::Integer => "i64".into(),
-        Type::Number => "f64".into(),
+        Type::Number => "serde_json::Number".into(),
         Type::Null => "()".into(),
         Type::Any => "serde_json::Value".into(),
         Type::DateTime => "DateTime<FixedOffset>".into(),

@@ -77,6 +77,9 @@ pub struct Model {
     pub docs: Docs,
     pub origin: Origin,
     pub kind: ModelKind,
+    /// A complete example document (wire JSON) that a generated test decodes and re-encodes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub test_example: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -121,6 +124,10 @@ pub enum Additional {
 pub struct Field {
     /// The property's name on the wire.
     pub wire_name: String,
+    /// The name the source showed, when it differs from the wire name (an SDK doc's `idConnection`
+    /// for the wire's `id_connection`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source_name: Option<String>,
     /// The Rust field name.
     pub rust_name: String,
     /// The value's type; [`Type::Nullable`] when `null` is allowed.
@@ -138,6 +145,8 @@ pub struct Field {
 #[derive(Clone, Debug, Serialize)]
 pub struct Enum {
     pub variants: Vec<EnumVariant>,
+    /// Unknown values are kept (in an `Unrecognized(String)` variant) instead of rejected.
+    pub open: bool,
 }
 
 #[derive(Clone, Debug, Serialize)]

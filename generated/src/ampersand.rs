@@ -365,3 +365,717 @@ pub struct Oauth2AuthorizationCodeRefreshToken {
         ::schemagen_runtime::chrono::DateTime<::schemagen_runtime::chrono::FixedOffset>,
     >,
 }
+
+/// # Example
+///
+/// ```json
+/// {
+///   "id": "connection-123",
+///   "projectId": "project-456",
+///   "provider": "salesforce",
+///   "providerApp": {
+///     "id": "provider-app-123",
+///     "projectId": "project-456",
+///     "externalRef": "external-id-123",
+///     "provider": "salesforce",
+///     "clientId": "client-id-123",
+///     "scopes": [
+///       "[\"oauth\",\"offline\",\"crm.read\"]"
+///     ],
+///     "createTime": "2024-04-07T16:27:00.895Z"
+///   },
+///   "group": {
+///     "groupRef": "group-123",
+///     "groupName": "Super Customer",
+///     "projectId": "project-456",
+///     "createTime": "2023-07-13T21:34:44.816Z",
+///     "updateTime": "2023-07-13T21:34:44.816Z"
+///   },
+///   "consumer": {
+///     "consumerRef": "consumer-123",
+///     "consumerName": "Super Customer",
+///     "projectId": "project-456",
+///     "createTime": "2023-07-13T21:34:44.816Z",
+///     "updateTime": "2023-07-13T21:34:44.816Z"
+///   },
+///   "providerWorkspaceRef": "provider-workspace-123",
+///   "providerConsumerRef": "provider-consumer-123",
+///   "createTime": "2023-07-13T21:34:44.816Z",
+///   "updateTime": "2023-07-13T21:34:44.816Z",
+///   "authScheme": "oauth2/authorizationCode",
+///   "status": "working",
+///   "oauth2AuthorizationCode": {
+///     "accessToken": {
+///       "token": "<value>",
+///       "issuedAt": "2024-04-22T18:55:28.456076Z",
+///       "expiresAt": "2024-10-22T18:55:28.456076Z"
+///     },
+///     "refreshToken": {
+///       "token": "<value>",
+///       "issuedAt": "2024-04-22T18:55:28.456076Z",
+///       "expiresAt": "2024-10-22T18:55:28.456076Z"
+///     }
+///   },
+///   "apiKey": "api-key-123"
+/// }
+/// ```
+#[derive(
+    ::std::fmt::Debug,
+    ::std::clone::Clone,
+    ::std::cmp::PartialEq,
+    ::schemagen_runtime::serde::Serialize,
+    ::schemagen_runtime::serde::Deserialize
+)]
+#[serde(crate = "::schemagen_runtime::serde")]
+pub struct Connection {
+    /// The connection ID.
+    ///
+    /// # Example
+    ///
+    /// ```json
+    /// "connection-123"
+    /// ```
+    ///
+    /// Wire name: `id`.
+    pub id: ::std::string::String,
+    /// The Ampersand project ID.
+    ///
+    /// # Example
+    ///
+    /// ```json
+    /// "project-456"
+    /// ```
+    ///
+    /// Wire name: `projectId`.
+    #[serde(rename = "projectId")]
+    pub project_id: ::std::string::String,
+    /// The SaaS provider that this Connection is for.
+    ///
+    /// # Example
+    ///
+    /// ```json
+    /// "salesforce"
+    /// ```
+    ///
+    /// Wire name: `provider`.
+    pub provider: ::std::string::String,
+    /// Wire name: `providerApp`.
+    #[serde(rename = "providerApp")]
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub provider_app: ::std::option::Option<ListConnectionsProviderApp>,
+    /// Wire name: `group`.
+    pub group: ListConnectionsGroup,
+    /// Wire name: `consumer`.
+    pub consumer: Consumer,
+    /// If available, the identifier for the provider workspace (e.g. the Salesforce subdomain)
+    ///
+    /// # Example
+    ///
+    /// ```json
+    /// "provider-workspace-123"
+    /// ```
+    ///
+    /// Wire name: `providerWorkspaceRef`.
+    #[serde(rename = "providerWorkspaceRef")]
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub provider_workspace_ref: ::std::option::Option<::std::string::String>,
+    /// If available, the ID that Salesforce/Hubspot uses to identify this user (e.g. Salesforce has IDs in the form of https://login.salesforce.com/id/00D4x0000019CQTEA2/0054x000000orJ4AA)
+    ///
+    /// # Example
+    ///
+    /// ```json
+    /// "provider-consumer-123"
+    /// ```
+    ///
+    /// Wire name: `providerConsumerRef`.
+    #[serde(rename = "providerConsumerRef")]
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub provider_consumer_ref: ::std::option::Option<::std::string::String>,
+    /// The time the connection was created.
+    ///
+    /// # Example
+    ///
+    /// ```json
+    /// "2023-07-13T21:34:44.816Z"
+    /// ```
+    ///
+    /// Wire name: `createTime`.
+    #[serde(rename = "createTime")]
+    pub create_time: ::schemagen_runtime::chrono::DateTime<
+        ::schemagen_runtime::chrono::FixedOffset,
+    >,
+    /// The time the connection was last updated.
+    ///
+    /// # Example
+    ///
+    /// ```json
+    /// "2023-07-13T21:34:44.816Z"
+    /// ```
+    ///
+    /// Wire name: `updateTime`.
+    #[serde(rename = "updateTime")]
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub update_time: ::std::option::Option<
+        ::schemagen_runtime::chrono::DateTime<::schemagen_runtime::chrono::FixedOffset>,
+    >,
+    /// The authentication scheme used for this connection.
+    ///
+    /// # Example
+    ///
+    /// ```json
+    /// "oauth2/authorizationCode"
+    /// ```
+    ///
+    /// Wire name: `authScheme`.
+    #[serde(rename = "authScheme")]
+    pub auth_scheme: AuthScheme,
+    /// The status of the connection.
+    ///
+    /// # Example
+    ///
+    /// ```json
+    /// "working"
+    /// ```
+    ///
+    /// Wire name: `status`.
+    pub status: Status,
+    /// Wire name: `oauth2AuthorizationCode`.
+    #[serde(rename = "oauth2AuthorizationCode")]
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub oauth2_authorization_code: ::std::option::Option<OAuth2AuthorizationCodeToken>,
+    /// The API key used while making the connection.
+    ///
+    /// # Example
+    ///
+    /// ```json
+    /// "api-key-123"
+    /// ```
+    ///
+    /// Wire name: `apiKey`. A credential (the name `apiKey` means a credential (api key)): redacted in `Debug`.
+    #[serde(rename = "apiKey")]
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub api_key: ::std::option::Option<::schemagen_runtime::Secret>,
+}
+
+/// The provider app a connection was made through (written for schemagen from the Ampersand SDK docs).
+#[derive(
+    ::std::fmt::Debug,
+    ::std::clone::Clone,
+    ::std::cmp::PartialEq,
+    ::schemagen_runtime::serde::Serialize,
+    ::schemagen_runtime::serde::Deserialize
+)]
+#[serde(crate = "::schemagen_runtime::serde")]
+pub struct ListConnectionsProviderApp {
+    /// Identifier of the provider app.
+    ///
+    /// # Example
+    ///
+    /// ```json
+    /// "provider-app-123"
+    /// ```
+    ///
+    /// Wire name: `id`.
+    pub id: ::std::string::String,
+    /// Ampersand project the app belongs to.
+    ///
+    /// # Example
+    ///
+    /// ```json
+    /// "project-456"
+    /// ```
+    ///
+    /// Wire name: `projectId`.
+    #[serde(rename = "projectId")]
+    pub project_id: ::std::string::String,
+    /// How the provider itself identifies the app, when known.
+    ///
+    /// # Example
+    ///
+    /// ```json
+    /// "external-id-123"
+    /// ```
+    ///
+    /// Wire name: `externalRef`.
+    #[serde(rename = "externalRef")]
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub external_ref: ::std::option::Option<::std::string::String>,
+    /// The SaaS provider the app connects to.
+    ///
+    /// # Example
+    ///
+    /// ```json
+    /// "salesforce"
+    /// ```
+    ///
+    /// Wire name: `provider`.
+    pub provider: ::std::string::String,
+    /// OAuth client ID of the app.
+    ///
+    /// # Example
+    ///
+    /// ```json
+    /// "client-id-123"
+    /// ```
+    ///
+    /// Wire name: `clientId`.
+    #[serde(rename = "clientId")]
+    pub client_id: ::std::string::String,
+    /// OAuth scopes the app requests.
+    ///
+    /// Wire name: `scopes`.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub scopes: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// When the app was created.
+    ///
+    /// # Example
+    ///
+    /// ```json
+    /// "2024-04-07T16:27:00.895Z"
+    /// ```
+    ///
+    /// Wire name: `createTime`.
+    #[serde(rename = "createTime")]
+    pub create_time: ::schemagen_runtime::chrono::DateTime<
+        ::schemagen_runtime::chrono::FixedOffset,
+    >,
+    /// When the app last changed.
+    ///
+    /// Wire name: `updateTime`.
+    #[serde(rename = "updateTime")]
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub update_time: ::std::option::Option<
+        ::schemagen_runtime::chrono::DateTime<::schemagen_runtime::chrono::FixedOffset>,
+    >,
+}
+
+/// The group of users a connection belongs to.
+#[derive(
+    ::std::fmt::Debug,
+    ::std::clone::Clone,
+    ::std::cmp::PartialEq,
+    ::schemagen_runtime::serde::Serialize,
+    ::schemagen_runtime::serde::Deserialize
+)]
+#[serde(crate = "::schemagen_runtime::serde")]
+pub struct ListConnectionsGroup {
+    /// Your identifier of the group.
+    ///
+    /// # Example
+    ///
+    /// ```json
+    /// "group-123"
+    /// ```
+    ///
+    /// Wire name: `groupRef`.
+    #[serde(rename = "groupRef")]
+    pub group_ref: ::std::string::String,
+    /// Display name of the group.
+    ///
+    /// # Example
+    ///
+    /// ```json
+    /// "Super Customer"
+    /// ```
+    ///
+    /// Wire name: `groupName`.
+    #[serde(rename = "groupName")]
+    pub group_name: ::std::string::String,
+    /// Ampersand project the group belongs to.
+    ///
+    /// # Example
+    ///
+    /// ```json
+    /// "project-456"
+    /// ```
+    ///
+    /// Wire name: `projectId`.
+    #[serde(rename = "projectId")]
+    pub project_id: ::std::string::String,
+    /// When the group was created.
+    ///
+    /// # Example
+    ///
+    /// ```json
+    /// "2023-07-13T21:34:44.816Z"
+    /// ```
+    ///
+    /// Wire name: `createTime`.
+    #[serde(rename = "createTime")]
+    pub create_time: ::schemagen_runtime::chrono::DateTime<
+        ::schemagen_runtime::chrono::FixedOffset,
+    >,
+    /// When the group last changed.
+    ///
+    /// # Example
+    ///
+    /// ```json
+    /// "2023-07-13T21:34:44.816Z"
+    /// ```
+    ///
+    /// Wire name: `updateTime`.
+    #[serde(rename = "updateTime")]
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub update_time: ::std::option::Option<
+        ::schemagen_runtime::chrono::DateTime<::schemagen_runtime::chrono::FixedOffset>,
+    >,
+}
+
+/// The user whose credentials a connection uses.
+#[derive(
+    ::std::fmt::Debug,
+    ::std::clone::Clone,
+    ::std::cmp::PartialEq,
+    ::schemagen_runtime::serde::Serialize,
+    ::schemagen_runtime::serde::Deserialize
+)]
+#[serde(crate = "::schemagen_runtime::serde")]
+pub struct Consumer {
+    /// Your identifier of the consumer.
+    ///
+    /// # Example
+    ///
+    /// ```json
+    /// "consumer-123"
+    /// ```
+    ///
+    /// Wire name: `consumerRef`.
+    #[serde(rename = "consumerRef")]
+    pub consumer_ref: ::std::string::String,
+    /// Display name of the consumer.
+    ///
+    /// # Example
+    ///
+    /// ```json
+    /// "Super Customer"
+    /// ```
+    ///
+    /// Wire name: `consumerName`.
+    #[serde(rename = "consumerName")]
+    pub consumer_name: ::std::string::String,
+    /// Ampersand project the consumer belongs to.
+    ///
+    /// # Example
+    ///
+    /// ```json
+    /// "project-456"
+    /// ```
+    ///
+    /// Wire name: `projectId`.
+    #[serde(rename = "projectId")]
+    pub project_id: ::std::string::String,
+    /// When the consumer was created.
+    ///
+    /// # Example
+    ///
+    /// ```json
+    /// "2023-07-13T21:34:44.816Z"
+    /// ```
+    ///
+    /// Wire name: `createTime`.
+    #[serde(rename = "createTime")]
+    pub create_time: ::schemagen_runtime::chrono::DateTime<
+        ::schemagen_runtime::chrono::FixedOffset,
+    >,
+    /// When the consumer last changed.
+    ///
+    /// # Example
+    ///
+    /// ```json
+    /// "2023-07-13T21:34:44.816Z"
+    /// ```
+    ///
+    /// Wire name: `updateTime`.
+    #[serde(rename = "updateTime")]
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub update_time: ::std::option::Option<
+        ::schemagen_runtime::chrono::DateTime<::schemagen_runtime::chrono::FixedOffset>,
+    >,
+}
+
+/// How a connection authenticates with the provider.
+#[derive(
+    ::std::fmt::Debug,
+    ::std::clone::Clone,
+    ::std::marker::Copy,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash,
+    ::std::cmp::PartialOrd,
+    ::std::cmp::Ord,
+    ::schemagen_runtime::serde::Serialize,
+    ::schemagen_runtime::serde::Deserialize
+)]
+#[serde(crate = "::schemagen_runtime::serde")]
+pub enum AuthScheme {
+    /// `none`
+    #[serde(rename = "none")]
+    None,
+    /// `apiKey`
+    #[serde(rename = "apiKey")]
+    ApiKey,
+    /// `basic`
+    #[serde(rename = "basic")]
+    Basic,
+    /// `oauth2/authorizationCode`
+    #[serde(rename = "oauth2/authorizationCode")]
+    Oauth2AuthorizationCode,
+    /// `oauth2/authorizationCodePKCE`
+    #[serde(rename = "oauth2/authorizationCodePKCE")]
+    Oauth2AuthorizationCodePkce,
+    /// `oauth2/clientCredentials`
+    #[serde(rename = "oauth2/clientCredentials")]
+    Oauth2ClientCredentials,
+    /// `oauth2/password`
+    #[serde(rename = "oauth2/password")]
+    Oauth2Password,
+}
+
+impl AuthScheme {
+    /// The value as it appears on the wire.
+    pub const fn as_str(&self) -> &'static str {
+        match self {
+            Self::None => "none",
+            Self::ApiKey => "apiKey",
+            Self::Basic => "basic",
+            Self::Oauth2AuthorizationCode => "oauth2/authorizationCode",
+            Self::Oauth2AuthorizationCodePkce => "oauth2/authorizationCodePKCE",
+            Self::Oauth2ClientCredentials => "oauth2/clientCredentials",
+            Self::Oauth2Password => "oauth2/password",
+        }
+    }
+}
+
+impl ::std::fmt::Display for AuthScheme {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Whether a connection currently works.
+#[derive(
+    ::std::fmt::Debug,
+    ::std::clone::Clone,
+    ::std::marker::Copy,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash,
+    ::std::cmp::PartialOrd,
+    ::std::cmp::Ord,
+    ::schemagen_runtime::serde::Serialize,
+    ::schemagen_runtime::serde::Deserialize
+)]
+#[serde(crate = "::schemagen_runtime::serde")]
+pub enum Status {
+    /// `created`
+    #[serde(rename = "created")]
+    Created,
+    /// `working`
+    #[serde(rename = "working")]
+    Working,
+    /// `bad_credentials`
+    #[serde(rename = "bad_credentials")]
+    BadCredentials,
+}
+
+impl Status {
+    /// The value as it appears on the wire.
+    pub const fn as_str(&self) -> &'static str {
+        match self {
+            Self::Created => "created",
+            Self::Working => "working",
+            Self::BadCredentials => "bad_credentials",
+        }
+    }
+}
+
+impl ::std::fmt::Display for Status {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The tokens of an OAuth2 authorization-code connection.
+#[derive(
+    ::std::fmt::Debug,
+    ::std::clone::Clone,
+    ::std::cmp::PartialEq,
+    ::std::default::Default,
+    ::schemagen_runtime::serde::Serialize,
+    ::schemagen_runtime::serde::Deserialize
+)]
+#[serde(crate = "::schemagen_runtime::serde")]
+pub struct OAuth2AuthorizationCodeToken {
+    /// Token used to call the provider.
+    ///
+    /// Wire name: `accessToken`.
+    #[serde(rename = "accessToken")]
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub access_token: ::std::option::Option<ListConnectionsAccessToken>,
+    /// Token used to obtain new access tokens.
+    ///
+    /// Wire name: `refreshToken`.
+    #[serde(rename = "refreshToken")]
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub refresh_token: ::std::option::Option<ListConnectionsRefreshToken>,
+    /// Scopes the tokens were granted.
+    ///
+    /// Wire name: `scopes`.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub scopes: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+}
+
+/// The access token of a connection, with its lifetime.
+#[derive(
+    ::std::fmt::Debug,
+    ::std::clone::Clone,
+    ::std::cmp::PartialEq,
+    ::schemagen_runtime::serde::Serialize,
+    ::schemagen_runtime::serde::Deserialize
+)]
+#[serde(crate = "::schemagen_runtime::serde")]
+pub struct ListConnectionsAccessToken {
+    /// The token itself.
+    ///
+    /// Wire name: `token`. A credential (the name `token` means a credential (token)): redacted in `Debug`.
+    pub token: ::schemagen_runtime::Secret,
+    /// When the token was issued.
+    ///
+    /// # Example
+    ///
+    /// ```json
+    /// "2024-04-22T18:55:28.456076Z"
+    /// ```
+    ///
+    /// Wire name: `issuedAt`.
+    #[serde(rename = "issuedAt")]
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub issued_at: ::std::option::Option<
+        ::schemagen_runtime::chrono::DateTime<::schemagen_runtime::chrono::FixedOffset>,
+    >,
+    /// When the token expires.
+    ///
+    /// # Example
+    ///
+    /// ```json
+    /// "2024-10-22T18:55:28.456076Z"
+    /// ```
+    ///
+    /// Wire name: `expiresAt`.
+    #[serde(rename = "expiresAt")]
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub expires_at: ::std::option::Option<
+        ::schemagen_runtime::chrono::DateTime<::schemagen_runtime::chrono::FixedOffset>,
+    >,
+}
+
+/// The refresh token of a connection, with its lifetime.
+#[derive(
+    ::std::fmt::Debug,
+    ::std::clone::Clone,
+    ::std::cmp::PartialEq,
+    ::schemagen_runtime::serde::Serialize,
+    ::schemagen_runtime::serde::Deserialize
+)]
+#[serde(crate = "::schemagen_runtime::serde")]
+pub struct ListConnectionsRefreshToken {
+    /// The token itself.
+    ///
+    /// Wire name: `token`. A credential (the name `token` means a credential (token)): redacted in `Debug`.
+    pub token: ::schemagen_runtime::Secret,
+    /// When the token was issued.
+    ///
+    /// # Example
+    ///
+    /// ```json
+    /// "2024-04-22T18:55:28.456076Z"
+    /// ```
+    ///
+    /// Wire name: `issuedAt`.
+    #[serde(rename = "issuedAt")]
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub issued_at: ::std::option::Option<
+        ::schemagen_runtime::chrono::DateTime<::schemagen_runtime::chrono::FixedOffset>,
+    >,
+    /// When the token expires.
+    ///
+    /// # Example
+    ///
+    /// ```json
+    /// "2024-10-22T18:55:28.456076Z"
+    /// ```
+    ///
+    /// Wire name: `expiresAt`.
+    #[serde(rename = "expiresAt")]
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub expires_at: ::std::option::Option<
+        ::schemagen_runtime::chrono::DateTime<::schemagen_runtime::chrono::FixedOffset>,
+    >,
+}
+
+/// The examples of the source documents, decoded and re-encoded.
+#[cfg(test)]
+mod examples {
+    #[test]
+    fn connection_example_round_trips() {
+        let json = r#"{
+  "id": "connection-123",
+  "projectId": "project-456",
+  "provider": "salesforce",
+  "providerApp": {
+    "id": "provider-app-123",
+    "projectId": "project-456",
+    "externalRef": "external-id-123",
+    "provider": "salesforce",
+    "clientId": "client-id-123",
+    "scopes": [
+      "[\"oauth\",\"offline\",\"crm.read\"]"
+    ],
+    "createTime": "2024-04-07T16:27:00.895Z"
+  },
+  "group": {
+    "groupRef": "group-123",
+    "groupName": "Super Customer",
+    "projectId": "project-456",
+    "createTime": "2023-07-13T21:34:44.816Z",
+    "updateTime": "2023-07-13T21:34:44.816Z"
+  },
+  "consumer": {
+    "consumerRef": "consumer-123",
+    "consumerName": "Super Customer",
+    "projectId": "project-456",
+    "createTime": "2023-07-13T21:34:44.816Z",
+    "updateTime": "2023-07-13T21:34:44.816Z"
+  },
+  "providerWorkspaceRef": "provider-workspace-123",
+  "providerConsumerRef": "provider-consumer-123",
+  "createTime": "2023-07-13T21:34:44.816Z",
+  "updateTime": "2023-07-13T21:34:44.816Z",
+  "authScheme": "oauth2/authorizationCode",
+  "status": "working",
+  "oauth2AuthorizationCode": {
+    "accessToken": {
+      "token": "<value>",
+      "issuedAt": "2024-04-22T18:55:28.456076Z",
+      "expiresAt": "2024-10-22T18:55:28.456076Z"
+    },
+    "refreshToken": {
+      "token": "<value>",
+      "issuedAt": "2024-04-22T18:55:28.456076Z",
+      "expiresAt": "2024-10-22T18:55:28.456076Z"
+    }
+  },
+  "apiKey": "api-key-123"
+}"#;
+        let model: super::Connection = ::schemagen_runtime::serde_json::from_str(json)
+            .expect("the example decodes");
+        let expected: ::schemagen_runtime::serde_json::Value = ::schemagen_runtime::serde_json::from_str(
+                json,
+            )
+            .expect("the example is JSON");
+        assert_eq!(
+            ::schemagen_runtime::serde_json::to_value(& model)
+            .expect("the model encodes"), expected
+        );
+    }
+}

@@ -15,3 +15,6 @@ pub use ::schemagen_runtime;
 
 /// Ampersand (withampersand.com): connection requests and the objects they carry.
 pub mod ampersand;
+
+/// Panora (panora.dev): connections of its unified API.
+pub mod panora;

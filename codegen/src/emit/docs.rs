@@ -18,7 +18,10 @@ pub fn field_attrs(field: &crate::ir::Field) -> TokenStream {
     if !text.is_empty() {
         text.push_str("\n\n");
     }
-    text.push_str(&format!("Wire name: `{}`.", field.wire_name));
+    match &field.source_name {
+        Some(shown) => text.push_str(&format!("Wire name: `{}` (the source docs call it `{shown}`).", field.wire_name)),
+        None => text.push_str(&format!("Wire name: `{}`.", field.wire_name)),
+    }
     if let Some(reason) = &field.secret {
         text.push_str(&format!(" A credential ({reason}): redacted in `Debug`."));
     }

@@ -110,7 +110,8 @@ fn module_items(krate: &Crate, module: usize, skipped: &[bool]) -> TokenStream {
         .iter()
         .filter(|id| !skipped.get(id.0).copied().unwrap_or(false))
         .map(|id| model(krate, module, krate.model(*id)));
-    quote! { #(#items)* }
+    let tests = example_tests(krate, module, skipped);
+    quote! { #(#items)* #tests }
 }
 
 /// Every module in one file of inline `pub mod`s, for `include!` from a build script's
@@ -189,6 +190,7 @@ fn model(krate: &Crate, module: usize, model: &ir::Model) -> TokenStream {
                 }
             }
         }
+        ModelKind::Enum(e) if e.open => open_enum(model, e),
         ModelKind::Enum(e) => {
             let variants = e.variants.iter().map(|v| {
                 let ident = format_ident!("{}", v.rust_name);
@@ -273,6 +275,117 @@ fn model(krate: &Crate, module: usize, model: &ir::Model) -> TokenStream {
                 #doc
                 pub type #name = #ty;
             }
+        }
+    }
+}
+
+/// An enum that keeps values it does not know in `Unrecognized`, so a newer API's values decode
+/// and re-encode unchanged.
+fn open_enum(model: &ir::Model, e: &ir::Enum) -> TokenStream {
+    let name = format_ident!("{}", model.name);
+    let doc = docs::attrs(&model.docs);
+    let variants = e.variants.iter().map(|v| {
+        let ident = format_ident!("{}", v.rust_name);
+        let text = format!(" `{}`", v.wire_value);
+        quote! { #[doc = #text] #ident, }
+    });
+    let to_str = e.variants.iter().map(|v| {
+        let ident = format_ident!("{}", v.rust_name);
+        let wire = &v.wire_value;
+        quote! { Self::#ident => #wire, }
+    });
+    let from_str = e.variants.iter().map(|v| {
+        let ident = format_ident!("{}", v.rust_name);
+        let wire = &v.wire_value;
+        quote! { #wire => Self::#ident, }
+    });
+    quote! {
+        #doc
+        #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq, ::std::cmp::Eq, ::std::hash::Hash, ::std::cmp::PartialOrd, ::std::cmp::Ord)]
+        pub enum #name {
+            #(#variants)*
+            /// A value this version of the models does not know, kept as it was sent.
+            Unrecognized(::std::string::String),
+        }
+
+        impl #name {
+            /// The value as it appears on the wire.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    #(#to_str)*
+                    Self::Unrecognized(value) => value,
+                }
+            }
+        }
+
+        impl ::std::fmt::Display for #name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl ::schemagen_runtime::serde::Serialize for #name {
+            fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+            where
+                S: ::schemagen_runtime::serde::Serializer,
+            {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> ::schemagen_runtime::serde::Deserialize<'de> for #name {
+            fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+            where
+                D: ::schemagen_runtime::serde::Deserializer<'de>,
+            {
+                let value = <::std::string::String as ::schemagen_runtime::serde::Deserialize>::deserialize(deserializer)?;
+                ::std::result::Result::Ok(match value.as_str() {
+                    #(#from_str)*
+                    _ => Self::Unrecognized(value),
+                })
+            }
+        }
+    }
+}
+
+/// Tests that each model's example document decodes and re-encodes to the same JSON.
+fn example_tests(krate: &Crate, module: usize, skipped: &[bool]) -> TokenStream {
+    let tests: Vec<TokenStream> = krate.modules[module]
+        .models
+        .iter()
+        .filter(|id| !skipped.get(id.0).copied().unwrap_or(false))
+        .filter_map(|id| {
+            let model = krate.model(*id);
+            let json = model.test_example.as_deref()?;
+            let test = format_ident!("{}_example_round_trips", crate::names::field_name(&model.name));
+            let name = format_ident!("{}", model.name);
+            // A raw string of pretty JSON, so the test reads like the example it checks.
+            let pretty = serde_json::from_str::<serde_json::Value>(json)
+                .ok()
+                .and_then(|v| serde_json::to_string_pretty(&v).ok())
+                .unwrap_or_else(|| json.to_string());
+            let hashes = "#".repeat((1..).find(|n| !pretty.contains(&format!("\"{}", "#".repeat(*n)))).unwrap_or(1));
+            let literal: proc_macro2::TokenStream =
+                format!("r{hashes}\"{pretty}\"{hashes}").parse().expect("a raw string literal is a token");
+            Some(quote! {
+                #[test]
+                fn #test() {
+                    let json = #literal;
+                    let model: super::#name = ::schemagen_runtime::serde_json::from_str(json).expect("the example decodes");
+                    let expected: ::schemagen_runtime::serde_json::Value = ::schemagen_runtime::serde_json::from_str(json).expect("the example is JSON");
+                    assert_eq!(::schemagen_runtime::serde_json::to_value(&model).expect("the model encodes"), expected);
+                }
+            })
+        })
+        .collect();
+    if tests.is_empty() {
+        return TokenStream::new();
+    }
+    quote! {
+        /// The examples of the source documents, decoded and re-encoded.
+        #[cfg(test)]
+        mod examples {
+            #(#tests)*
         }
     }
 }
@@ -376,7 +489,8 @@ fn type_tokens(krate: &Crate, module: usize, ty: &Type) -> TokenStream {
         Type::Secret => quote!(::schemagen_runtime::Secret),
         Type::Boolean => quote!(bool),
         Type::Integer => quote!(i64),
-        Type::Number => quote!(f64),
+        // serde_json::Number keeps `30` and `30.0` apart, so a number re-encodes as it was sent.
+        Type::Number => quote!(::schemagen_runtime::serde_json::Number),
         Type::Null => quote!(()),
         Type::Any => quote!(::schemagen_runtime::serde_json::Value),
         Type::DateTime => quote!(::schemagen_runtime::chrono::DateTime<::schemagen_runtime::chrono::FixedOffset>),

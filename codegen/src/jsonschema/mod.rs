@@ -75,11 +75,13 @@ pub fn read(config: &Config, db: &mut SourceDb, diagnostics: &mut Diagnostics) -
         checked: HashSet::new(),
         bundle: None,
         reserved: HashMap::new(),
+        wire_naming: Default::default(),
+        link_policy: Default::default(),
     };
     // Load every input first, so a `$ref` by `$id` finds its document whatever the input order.
     let inputs: Vec<Vec<PathBuf>> =
         config.modules.iter().map(|m| expand_inputs(&m.inputs, reader.diagnostics, config)).collect();
-    for path in inputs.iter().flatten() {
+    for path in inputs.iter().flatten().filter(|p| !is_markdown(p)) {
         reader.load(path);
     }
     let mut module_names = Namespace::default();
@@ -89,8 +91,14 @@ pub fn read(config: &Config, db: &mut SourceDb, diagnostics: &mut Diagnostics) -
         reader.type_names.push(Namespace::default());
         reader.module = reader.krate.modules.len() - 1;
         reader.bundle = module.bundle.as_deref().and_then(|b| reader.load(b));
+        reader.wire_naming = module.wire_naming;
+        reader.link_policy = module.unresolved_links;
         for input in inputs {
-            reader.read_input(&input);
+            if is_markdown(&input) {
+                reader.read_markdown(&input);
+            } else {
+                reader.read_input(&input);
+            }
         }
     }
     let mut krate = reader.krate;
@@ -188,36 +196,46 @@ fn collect_dir(dir: &Path, out: &mut Vec<PathBuf>, diagnostics: &mut Diagnostics
         let path = entry.path();
         if path.is_dir() {
             collect_dir(&path, out, diagnostics, config);
-        } else if matches!(path.extension().and_then(|e| e.to_str()), Some("json" | "yaml" | "yml")) {
+        } else if matches!(path.extension().and_then(|e| e.to_str()), Some("json" | "yaml" | "yml" | "md")) {
             out.push(path);
         }
     }
 }
 
-struct Reader<'a> {
-    config: &'a Config,
-    db: &'a mut SourceDb,
+/// Markdown model docs go to the markdown reader; everything else is a JSON or YAML document.
+pub fn is_markdown(path: &Path) -> bool {
+    path.extension().and_then(|e| e.to_str()).is_some_and(|e| e.eq_ignore_ascii_case("md"))
+}
+
+/// The lowering state shared by the JSON Schema reader and the markdown reader
+/// (`crate::markdown::lower`), so both fill one IR crate with one set of names.
+pub(crate) struct Reader<'a> {
+    pub(crate) config: &'a Config,
+    pub(crate) db: &'a mut SourceDb,
     diagnostics: &'a mut Diagnostics,
     /// Parsed documents by display name; `None` for a file that failed to load.
     docs: HashMap<Rc<str>, Option<Rc<Value>>>,
     /// Documents by their root `$id`.
     ids: HashMap<String, Rc<str>>,
-    krate: ir::Crate,
-    memo: HashMap<Loc, ModelId>,
-    module: usize,
-    type_names: Vec<Namespace>,
+    pub(crate) krate: ir::Crate,
+    pub(crate) memo: HashMap<Loc, ModelId>,
+    pub(crate) module: usize,
+    pub(crate) type_names: Vec<Namespace>,
     /// The models being lowered, innermost last; problems are charged to the innermost.
-    stack: Vec<ModelId>,
+    pub(crate) stack: Vec<ModelId>,
     /// Locations whose keywords were already checked, so each warning appears once.
     checked: HashSet<Loc>,
     bundle: Option<Rc<str>>,
     /// Names claimed up front for the definitions of the input being read, so that a
     /// definition keeps its own name even when an inline schema reached earlier wanted it.
     reserved: HashMap<Loc, String>,
+    /// The current module's markdown settings.
+    pub(crate) wire_naming: crate::config::WireNaming,
+    pub(crate) link_policy: crate::config::LinkPolicy,
 }
 
 impl Reader<'_> {
-    fn push(&mut self, mut diagnostic: Diagnostic) {
+    pub(crate) fn push(&mut self, mut diagnostic: Diagnostic) {
         diagnostic.model = self.stack.last().map(|id| id.0);
         self.diagnostics.push(diagnostic);
     }
@@ -343,6 +361,7 @@ impl Reader<'_> {
             docs: Docs::default(),
             origin,
             kind: ModelKind::Alias { target: Type::Any },
+            test_example: None,
         });
         self.krate.modules[self.module].models.push(id);
         self.memo.insert(loc.clone(), id);
@@ -941,6 +960,7 @@ impl Reader<'_> {
                 None => (ty, None),
             };
             fields.push(ir::Field {
+                source_name: None,
                 required: required.contains(&wire_name),
                 wire_name,
                 rust_name,
@@ -975,7 +995,7 @@ impl Reader<'_> {
             }
             variants.push(ir::EnumVariant { rust_name, wire_value: value.clone(), docs: Docs::default() });
         }
-        ir::Enum { variants }
+        ir::Enum { variants, open: false }
     }
 
     fn lower_union(&mut self, parts: &[Loc], variants: &[Loc], name: &str) -> ir::Union {
@@ -1170,7 +1190,7 @@ impl Reader<'_> {
 impl Reader<'_> {
     /// Why the property `wire_name` of model `model` holds a credential: the config says so,
     /// the schema marks it (`format: password`, `writeOnly`), or its name means one.
-    fn secret_reason(&self, model: &str, wire_name: &str, locs: &[Loc]) -> Option<String> {
+    pub(crate) fn secret_reason(&self, model: &str, wire_name: &str, locs: &[Loc]) -> Option<String> {
         let path = format!("{model}.{wire_name}");
         if self.config.secrets.exempt.contains(&path) {
             return None;
@@ -1194,7 +1214,7 @@ impl Reader<'_> {
 /// The type with its strings made secret: a credential string, a map or list of them.
 /// Returns the type unchanged when it holds no string (a token object is not itself a secret;
 /// its string fields are judged on their own).
-fn make_secret(ty: Type) -> Type {
+pub(crate) fn make_secret(ty: Type) -> Type {
     match ty {
         Type::String => Type::Secret,
         Type::Nullable(inner) => Type::Nullable(Box::new(make_secret(*inner))),

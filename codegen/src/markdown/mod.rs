@@ -4,5 +4,6 @@
 //! [`types`] parses the Type cells of every SDK language into one small type grammar. Neither
 //! resolves links between docs nor builds the IR: a later step does both.
 
+pub mod lower;
 pub mod parse;
 pub mod types;

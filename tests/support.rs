@@ -41,6 +41,7 @@ pub fn config(inputs: &[PathBuf], bundle: Option<PathBuf>, out: &Path) -> Config
                 bundle: bundle.clone(),
                 wire_naming: Default::default(),
                 unresolved_links: Default::default(),
+                prefer: Default::default(),
             })
             .collect(),
         display_root: root(),

@@ -78,6 +78,7 @@ impl Builder {
             bundle: None,
             wire_naming: Default::default(),
             unresolved_links: Default::default(),
+            prefer: Default::default(),
         });
         self
     }

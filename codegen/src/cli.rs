@@ -182,7 +182,8 @@ fn explain(args: Explain, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     let matches: Vec<usize> = (0..krate.models.len())
         .filter(|&i| {
             let model = &krate.models[i];
-            model.name == wanted || format!("{}::{}", krate.modules[model.module].name, model.name) == wanted
+            model.merged_into.is_none() && model.name == wanted
+                || format!("{}::{}", krate.modules[model.module].name, model.name) == wanted
         })
         .collect();
     match matches.as_slice() {
@@ -283,6 +284,7 @@ fn load_config(sources: &Sources, output: OutputArgs, err: &mut dyn Write) -> Op
         bundle: sources.bundle.clone(),
         wire_naming: Default::default(),
         unresolved_links: Default::default(),
+        prefer: Default::default(),
     };
     for input in &sources.inputs {
         let files = crate::jsonschema::expand_inputs(std::slice::from_ref(input), &mut ignored, &config);

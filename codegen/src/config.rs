@@ -73,6 +73,19 @@ pub struct ModuleConfig {
     pub wire_naming: WireNaming,
     /// What a link to a model doc that does not exist becomes.
     pub unresolved_links: LinkPolicy,
+    /// Which source wins when a markdown doc and a schema describe the same model.
+    pub prefer: Prefer,
+}
+
+/// When a markdown model doc and a JSON Schema or OpenAPI schema describe one model, they are
+/// merged; where they disagree (a type, required-ness, enum values), this source's answer is kept.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Prefer {
+    /// The schema: usually the API's own contract, newer than its SDK's docs.
+    #[default]
+    Schema,
+    Markdown,
 }
 
 /// SDK docs show the SDK's names, which are not always the wire's: Panora's TypeScript docs say
@@ -146,6 +159,8 @@ struct RawModule {
     wire_naming: WireNaming,
     #[serde(default)]
     unresolved_links: LinkPolicy,
+    #[serde(default)]
+    prefer: Prefer,
 }
 
 impl Config {
@@ -188,6 +203,7 @@ impl Config {
                 bundle: m.bundle.as_ref().map(|b| check_exists(b, "bundle")),
                 wire_naming: m.wire_naming,
                 unresolved_links: m.unresolved_links,
+                prefer: m.prefer,
             })
             .collect();
         let runtime = match (raw.output.runtime_path, raw.output.runtime_version) {

@@ -71,6 +71,8 @@ pub enum Code {
     W007,
     /// An unresolvable link became an untyped JSON value, as the config allows.
     W008,
+    /// A markdown doc and a schema describe one model differently; the preferred one is kept.
+    W009,
 }
 
 impl fmt::Display for Code {

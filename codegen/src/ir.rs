@@ -77,6 +77,12 @@ pub struct Model {
     pub docs: Docs,
     pub origin: Origin,
     pub kind: ModelKind,
+    /// Other sources describing the same model, merged into this one.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub also_from: Vec<Origin>,
+    /// This model was merged into another and is not generated.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub merged_into: Option<ModelId>,
     /// A complete example document (wire JSON) that a generated test decodes and re-encodes.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub test_example: Option<String>,
@@ -140,6 +146,9 @@ pub struct Field {
     pub secret: Option<String>,
     pub docs: Docs,
     pub origin: Origin,
+    /// Other sources declaring the same field, merged into this one.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub also_from: Vec<Origin>,
 }
 
 #[derive(Clone, Debug, Serialize)]

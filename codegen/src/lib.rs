@@ -29,6 +29,7 @@ pub mod explain;
 pub mod ir;
 pub mod jsonschema;
 pub mod markdown;
+pub mod merge;
 pub mod names;
 pub mod report;
 pub mod secrets;
@@ -71,7 +72,7 @@ impl Generation {
         let mut out = Vec::new();
         for (index, model) in krate.models.iter().enumerate() {
             let ir::ModelKind::Struct(s) = &model.kind else { continue };
-            if self.skipped[index] {
+            if self.skipped[index] || model.merged_into.is_some() {
                 continue;
             }
             for field in &s.fields {

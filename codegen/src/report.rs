@@ -67,6 +67,9 @@ impl<'a> Report<'a> {
         let mut models = Vec::new();
         let mut skipped = Vec::new();
         for (index, model) in krate.models.iter().enumerate() {
+            if model.merged_into.is_some() {
+                continue;
+            }
             let source = sources[index].clone_source();
             if generation.skipped[index] {
                 let diagnostics = generation.diagnostics.iter().filter(|d| d.model == Some(index)).collect();

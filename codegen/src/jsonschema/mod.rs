@@ -77,6 +77,7 @@ pub fn read(config: &Config, db: &mut SourceDb, diagnostics: &mut Diagnostics) -
         reserved: HashMap::new(),
         wire_naming: Default::default(),
         link_policy: Default::default(),
+        wanted: Vec::new(),
     };
     // Load every input first, so a `$ref` by `$id` finds its document whatever the input order.
     let inputs: Vec<Vec<PathBuf>> =
@@ -93,13 +94,19 @@ pub fn read(config: &Config, db: &mut SourceDb, diagnostics: &mut Diagnostics) -
         reader.bundle = module.bundle.as_deref().and_then(|b| reader.load(b));
         reader.wire_naming = module.wire_naming;
         reader.link_policy = module.unresolved_links;
-        for input in inputs {
-            if is_markdown(&input) {
-                reader.read_markdown(&input);
-            } else {
-                reader.read_input(&input);
+        // Schemas first: their definitions keep their names (and their inline models' names
+        // derive from them) when a markdown doc of the same model is merged in afterwards.
+        let (docs, schemas): (Vec<PathBuf>, Vec<PathBuf>) = inputs.into_iter().partition(|p| is_markdown(p));
+        for input in schemas {
+            reader.read_input(&input);
+        }
+        for input in docs {
+            if let Some(model) = reader.read_markdown(&input) {
+                let file = reader.config.display(&input);
+                reader.krate.roots.push(ir::Root { file, model });
             }
         }
+        crate::merge::merge_module(&mut reader.krate, reader.module, &reader.wanted, module.prefer, reader.diagnostics);
     }
     let mut krate = reader.krate;
     break_alias_cycles(&mut krate, diagnostics);
@@ -232,6 +239,9 @@ pub(crate) struct Reader<'a> {
     /// The current module's markdown settings.
     pub(crate) wire_naming: crate::config::WireNaming,
     pub(crate) link_policy: crate::config::LinkPolicy,
+    /// The name each model asked for before collisions were settled, by model index; models of
+    /// different kinds of source that asked for the same name describe the same thing.
+    pub(crate) wanted: Vec<String>,
 }
 
 impl Reader<'_> {
@@ -355,6 +365,7 @@ impl Reader<'_> {
             None => self.type_names[self.module].claim(&names::type_name(wanted)).0,
         };
         let origin = parts.as_ref().and_then(|p| p.first()).unwrap_or(loc).origin();
+        self.wanted.push(names::type_name(wanted));
         self.krate.models.push(ir::Model {
             name: name.clone(),
             module: self.module,
@@ -362,6 +373,8 @@ impl Reader<'_> {
             origin,
             kind: ModelKind::Alias { target: Type::Any },
             test_example: None,
+            also_from: Vec::new(),
+            merged_into: None,
         });
         self.krate.modules[self.module].models.push(id);
         self.memo.insert(loc.clone(), id);
@@ -969,6 +982,7 @@ impl Reader<'_> {
                 secret,
                 docs,
                 origin,
+                also_from: Vec::new(),
             });
         }
         ir::Struct { fields, additional, additional_field }

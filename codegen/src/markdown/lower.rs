@@ -45,6 +45,7 @@ impl Reader<'_> {
         }
         let wanted = names::type_name(if doc.title.is_empty() { "Model" } else { &doc.title });
         let (model_name, _) = self.type_names[self.module].claim(&wanted);
+        self.wanted.push(wanted.clone());
         let id = ModelId(self.krate.models.len());
         self.krate.models.push(ir::Model {
             name: model_name.clone(),
@@ -53,6 +54,8 @@ impl Reader<'_> {
             origin: Origin { file: name.to_string(), pointer: None, line: Some(doc.title_line.max(1)) },
             kind: ModelKind::Alias { target: Type::Any },
             test_example: None,
+            also_from: Vec::new(),
+            merged_into: None,
         });
         self.krate.modules[self.module].models.push(id);
         self.memo.insert(key, id);
@@ -126,6 +129,7 @@ impl Reader<'_> {
                         secret,
                         docs,
                         origin,
+                        also_from: Vec::new(),
                     });
                 }
                 // A table with no rows (Panora's `RemoteData`) is a free-form object.

@@ -46,6 +46,8 @@ pub fn config(inputs: &[PathBuf], bundle: Option<PathBuf>, out: &Path) -> Config
             .collect(),
         display_root: root(),
         secrets: Default::default(),
+        resources: Vec::new(),
+        format_assertion: true,
     }
 }
 

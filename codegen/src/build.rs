@@ -151,6 +151,8 @@ impl Builder {
             modules: Vec::new(),
             display_root: std::env::current_dir().unwrap_or_default(),
             secrets: self.secrets,
+            resources: Vec::new(),
+            format_assertion: true,
         };
         if let Some(path) = &self.config {
             rerun.push(path.clone());

@@ -273,6 +273,8 @@ fn load_config(sources: &Sources, output: OutputArgs, err: &mut dyn Write) -> Op
         modules: Vec::new(),
         display_root: std::env::current_dir().unwrap_or_default(),
         secrets: Default::default(),
+        resources: Vec::new(),
+        format_assertion: true,
     };
     // Each schema file is a module of its own. The markdown docs of a directory link to each
     // other, so they form one module named after the directory.

@@ -18,6 +18,19 @@ pub struct Config {
     /// Paths are shown relative to this directory in diagnostics, the IR and reports.
     pub display_root: PathBuf,
     pub secrets: Secrets,
+    /// URL prefixes served from local directories: a `$ref` to `<prefix>x.json` reads
+    /// `<dir>/x.json`. Nothing is ever fetched from the network.
+    pub resources: Vec<(String, PathBuf)>,
+    /// Whether `format` is asserted by the generated validators (JSON Schema 2019-09 and later
+    /// make it an annotation unless asked). On by default: users expect a `date-time` checked.
+    pub format_assertion: bool,
+}
+
+impl Config {
+    /// The local file a URL maps to through [`Config::resources`].
+    pub fn resource_path(&self, url: &str) -> Option<PathBuf> {
+        self.resources.iter().find_map(|(prefix, dir)| url.strip_prefix(prefix.as_str()).map(|rest| dir.join(rest)))
+    }
 }
 
 /// Fields named `Model.wireName` (the Rust model name, the property's name on the wire) that
@@ -134,6 +147,15 @@ struct RawConfig {
     modules: Vec<RawModule>,
     #[serde(default)]
     secrets: Secrets,
+    #[serde(default, rename = "resource")]
+    resources: Vec<RawResource>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawResource {
+    uri_prefix: String,
+    dir: PathBuf,
 }
 
 #[derive(Deserialize)]
@@ -146,6 +168,7 @@ struct RawOutput {
     runtime_version: Option<String>,
     #[serde(default)]
     workspace_member: bool,
+    format_assertion: Option<bool>,
 }
 
 #[derive(Deserialize)]
@@ -225,6 +248,8 @@ impl Config {
             modules,
             display_root,
             secrets: raw.secrets,
+            resources: raw.resources.into_iter().map(|r| (r.uri_prefix, base.join(r.dir))).collect(),
+            format_assertion: raw.output.format_assertion.unwrap_or(true),
         })
     }
 

@@ -15,6 +15,9 @@ pub use uuid;
 mod secret;
 pub use secret::Secret;
 
+pub mod validate;
+pub use validate::{Error, Validate, ValidationError, ValidationErrors, from_str, from_value};
+
 /// Serde helpers that generated code refers to by path.
 pub mod serde_helpers {
     use serde::{Deserialize, Deserializer};

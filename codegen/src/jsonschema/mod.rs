@@ -67,6 +67,7 @@ pub fn read(config: &Config, db: &mut SourceDb, diagnostics: &mut Diagnostics) -
         diagnostics,
         docs: HashMap::new(),
         ids: HashMap::new(),
+        urls: HashMap::new(),
         krate: ir::Crate::default(),
         memo: HashMap::new(),
         module: 0,
@@ -222,8 +223,10 @@ pub(crate) struct Reader<'a> {
     diagnostics: &'a mut Diagnostics,
     /// Parsed documents by display name; `None` for a file that failed to load.
     docs: HashMap<Rc<str>, Option<Rc<Value>>>,
-    /// Documents by their root `$id`.
+    /// Documents by their root `$id`, or the URL a mapped resource was loaded for.
     ids: HashMap<String, Rc<str>>,
+    /// The URL each mapped resource was loaded for, its base URI when it has no `$id`.
+    urls: HashMap<Rc<str>, String>,
     pub(crate) krate: ir::Crate,
     pub(crate) memo: HashMap<Loc, ModelId>,
     pub(crate) module: usize,

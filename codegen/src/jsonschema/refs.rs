@@ -62,11 +62,26 @@ impl Reader<'_> {
         if let Some(file) = self.ids.get(resource.trim_end_matches('#')) {
             return Ok(file.clone());
         }
-        // Relative to the referring document's `$id`, when that names a loaded document.
-        let base_id = self.doc(&from.file).get("$id").and_then(Value::as_str).map(str::to_string);
-        if let Some(joined) = base_id.and_then(|base| url::Url::parse(&base).ok()?.join(resource).ok()) {
-            if let Some(file) = self.ids.get(joined.as_str()) {
+        // Relative to the referring document's base URI (its `$id`, or the URL it was loaded
+        // for), when that names a loaded document or a mapped resource.
+        let base = self.base_uri(&from.file);
+        let absolute = match base.and_then(|base| url::Url::parse(&base).ok()?.join(resource).ok()) {
+            Some(joined) => Some(joined.to_string()),
+            None => url::Url::parse(resource).ok().map(|u| u.to_string()),
+        };
+        if let Some(absolute) = &absolute {
+            let absolute = absolute.trim_end_matches('#');
+            if let Some(file) = self.ids.get(absolute) {
                 return Ok(file.clone());
+            }
+            if let Some(path) = self.config.resource_path(absolute) {
+                if path.is_file() {
+                    if let Some(file) = self.load(&path) {
+                        self.ids.entry(absolute.to_string()).or_insert_with(|| file.clone());
+                        self.urls.entry(file.clone()).or_insert_with(|| absolute.to_string());
+                        return Ok(file);
+                    }
+                }
             }
         }
         if url::Url::parse(resource).is_ok_and(|u| !u.cannot_be_a_base() || u.scheme() == "urn") {
@@ -94,6 +109,15 @@ impl Reader<'_> {
                 candidates.iter().map(|c| self.config.display(c)).collect::<Vec<_>>().join(" and ")
             ))
             .hint("paths in `$ref` are relative to the file that contains them"))
+    }
+}
+
+impl Reader<'_> {
+    /// The URI relative refs in `file` resolve against: its `$id`, else the URL it was loaded for.
+    fn base_uri(&self, file: &str) -> Option<String> {
+        let doc = self.doc(file);
+        let id = doc.get("$id").or_else(|| doc.get("id")).and_then(Value::as_str).map(str::to_string);
+        id.or_else(|| self.urls.get(file).cloned())
     }
 }
 

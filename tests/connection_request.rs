@@ -130,3 +130,55 @@ fn wrong_shapes_are_rejected_with_their_position() {
     .unwrap_err();
     assert_eq!(bad_date.line(), 1);
 }
+
+#[test]
+fn validation_reports_every_violation_with_its_pointer_and_keyword() {
+    use connection_models::Validate;
+    let document = json!({
+        "apiKey": 42,
+        "basicAuth": {"username": "jane"},
+        "providerMetadata": {"accountId": {"value": "1", "source": "somewhere"}},
+        "oauth2AuthorizationCode": {"accessToken": {"token": "atok-7f3a9c", "issuedAt": "yesterday"}},
+        "oauth2ClientCredentials": {"clientId": "c", "clientSecret": "s3cret", "scopes": "read"}
+    });
+    let errors = ConnectionRequest::validate_json(&document).unwrap_err();
+    let found: Vec<(&str, &str)> = errors.iter().map(|e| (e.pointer(), e.keyword())).collect();
+    for expected in [
+        ("/apiKey", "type"),
+        ("/basicAuth", "required"),
+        ("/providerMetadata/accountId/source", "enum"),
+        ("/oauth2AuthorizationCode/accessToken/issuedAt", "format"),
+        ("/oauth2ClientCredentials/scopes", "type"),
+    ] {
+        assert!(found.contains(&expected), "{expected:?} missing from {found:?}");
+    }
+    assert_eq!(errors.len(), 5, "{errors}");
+    let text = errors.to_string();
+    assert!(text.starts_with("5 violations"), "{text}");
+    assert!(text.contains("/basicAuth: `password` is required [required]"), "{text}");
+    for secret in SECRETS {
+        assert!(!text.contains(secret), "{secret} leaked: {text}");
+    }
+}
+
+#[test]
+fn from_str_decodes_valid_documents_and_explains_invalid_ones() {
+    let text = serde_json::to_string(&full_request()).unwrap();
+    let request: ConnectionRequest = connection_models::from_str(&text).unwrap();
+    assert_eq!(request.group_ref.as_deref(), Some("group-123"));
+
+    match connection_models::from_str::<ConnectionRequest>(r#"{"basicAuth": {"password": 7}}"#) {
+        Err(connection_models::Error::Invalid(errors)) => {
+            let keywords: Vec<(&str, &str)> = errors.iter().map(|e| (e.pointer(), e.keyword())).collect();
+            assert_eq!(keywords, [("/basicAuth", "required"), ("/basicAuth/password", "type")]);
+        }
+        other => panic!("expected every violation, got {other:?}"),
+    }
+    match connection_models::from_str::<ConnectionRequest>("{\n  \"provider\": \"x\",\n}") {
+        Err(connection_models::Error::Syntax(error)) => assert_eq!((error.line(), error.column()), (3, 1)),
+        other => panic!("expected a syntax error, got {other:?}"),
+    }
+    let value = full_request();
+    let request: ConnectionRequest = connection_models::from_value(value).unwrap();
+    assert!(connection_models::Validate::validate(&request).is_ok());
+}

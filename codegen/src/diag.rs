@@ -42,6 +42,8 @@ pub enum Code {
     E020,
     /// `allOf` members that cannot all hold (different types for one property, …).
     E021,
+    /// A `pattern` (or a `patternProperties` key) is not a valid ECMA-262 regular expression.
+    E022,
     /// The output directory exists but was not written by schemagen.
     E030,
     /// Writing the output failed.

@@ -50,6 +50,8 @@ pub struct Crate {
     pub models: Vec<Model>,
     /// The model each input file's root schema became, in input order.
     pub roots: Vec<Root>,
+    /// Every validation check, indexed by [`CheckId`].
+    pub checks: Vec<Check>,
 }
 
 /// One Rust module (`crate::<name>`), holding models in the order they were first reached.
@@ -83,6 +85,9 @@ pub struct Model {
     /// This model was merged into another and is not generated.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub merged_into: Option<ModelId>,
+    /// The check a document of this model must pass.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub check: Option<CheckId>,
     /// A complete example document (wire JSON) that a generated test decodes and re-encodes.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub test_example: Option<String>,
@@ -273,4 +278,149 @@ impl Type {
             _ => {}
         }
     }
+}
+
+/// Index of a check in [`Crate::checks`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct CheckId(pub usize);
+
+/// The validation rules of one schema location, compiled into a generated validator function.
+/// Types say what can be decoded; checks say everything the schema demands, so a validator
+/// reports every violation of a document, with its JSON Pointer and keyword.
+#[derive(Clone, Debug, Serialize)]
+pub struct Check {
+    pub origin: Origin,
+    pub rules: Vec<Rule>,
+}
+
+/// JSON's types, as the `type` keyword names them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JsonType {
+    Null,
+    Boolean,
+    Object,
+    Array,
+    Number,
+    String,
+    Integer,
+}
+
+/// One keyword's rule. JSON literals are canonical JSON text; numbers are `f64`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "keyword", rename_all = "camelCase")]
+pub enum Rule {
+    /// The schema `false`: nothing is valid.
+    Never,
+    Type {
+        types: Vec<JsonType>,
+    },
+    Enum {
+        values: Vec<String>,
+    },
+    Const {
+        value: String,
+    },
+    MinLength {
+        limit: u64,
+    },
+    MaxLength {
+        limit: u64,
+    },
+    Pattern {
+        pattern: String,
+    },
+    Format {
+        format: String,
+    },
+    Minimum {
+        limit: f64,
+        exclusive: bool,
+    },
+    Maximum {
+        limit: f64,
+        exclusive: bool,
+    },
+    MultipleOf {
+        factor: f64,
+    },
+    MinItems {
+        limit: u64,
+    },
+    MaxItems {
+        limit: u64,
+    },
+    UniqueItems,
+    PrefixItems {
+        checks: Vec<CheckId>,
+    },
+    /// `items` (after any prefix), or `additionalItems` in drafts before 2020-12 (which the
+    /// flag says, for error messages).
+    Items {
+        check: CheckId,
+        from: usize,
+        additional_items: bool,
+    },
+    Contains {
+        check: CheckId,
+        min: u64,
+        max: Option<u64>,
+    },
+    MinProperties {
+        limit: u64,
+    },
+    MaxProperties {
+        limit: u64,
+    },
+    Required {
+        names: Vec<String>,
+    },
+    Properties {
+        properties: Vec<(String, CheckId)>,
+    },
+    PatternProperties {
+        patterns: Vec<(String, CheckId)>,
+    },
+    /// Applies to properties not named by `properties` and not matching `patternProperties`
+    /// of the same schema.
+    AdditionalProperties {
+        check: CheckId,
+        known: Vec<String>,
+        patterns: Vec<String>,
+    },
+    PropertyNames {
+        check: CheckId,
+    },
+    DependentRequired {
+        dependencies: Vec<(String, Vec<String>)>,
+    },
+    DependentSchemas {
+        dependencies: Vec<(String, CheckId)>,
+    },
+    AllOf {
+        checks: Vec<CheckId>,
+    },
+    AnyOf {
+        checks: Vec<CheckId>,
+    },
+    OneOf {
+        checks: Vec<CheckId>,
+    },
+    Not {
+        check: CheckId,
+    },
+    If {
+        condition: CheckId,
+        then: Option<CheckId>,
+        otherwise: Option<CheckId>,
+    },
+    Ref {
+        check: CheckId,
+    },
+    UnevaluatedProperties {
+        check: CheckId,
+    },
+    UnevaluatedItems {
+        check: CheckId,
+    },
 }

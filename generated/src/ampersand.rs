@@ -104,6 +104,40 @@ pub struct ConnectionRequest {
     pub oauth2_authorization_code: ::std::option::Option<Oauth2AuthorizationCode>,
 }
 
+impl ::schemagen_runtime::Validate for ConnectionRequest {
+    fn validate(
+        &self,
+    ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
+        match ::schemagen_runtime::serde_json::to_value(self) {
+            ::std::result::Result::Ok(value) => {
+                <Self as ::schemagen_runtime::Validate>::validate_json(&value)
+            }
+            ::std::result::Result::Err(error) => {
+                let mut sink = ::schemagen_runtime::validate::support::Sink::new();
+                let message = error.to_string();
+                sink.fail(
+                    &::schemagen_runtime::validate::support::Path::Root,
+                    "type",
+                    || message,
+                );
+                sink.finish()
+            }
+        }
+    }
+    fn validate_json(
+        value: &::schemagen_runtime::serde_json::Value,
+    ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
+        let mut sink = ::schemagen_runtime::validate::support::Sink::new();
+        super::__checks::c32(
+            value,
+            &::schemagen_runtime::validate::support::Path::Root,
+            &mut sink,
+            &mut ::std::default::Default::default(),
+        );
+        sink.finish()
+    }
+}
+
 /// Provider Metadata
 ///
 /// Provider-specific metadata about the connection, keyed by field name.
@@ -156,6 +190,40 @@ pub struct ProviderMetadataInfo {
     pub display_name: ::std::option::Option<::std::string::String>,
 }
 
+impl ::schemagen_runtime::Validate for ProviderMetadataInfo {
+    fn validate(
+        &self,
+    ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
+        match ::schemagen_runtime::serde_json::to_value(self) {
+            ::std::result::Result::Ok(value) => {
+                <Self as ::schemagen_runtime::Validate>::validate_json(&value)
+            }
+            ::std::result::Result::Err(error) => {
+                let mut sink = ::schemagen_runtime::validate::support::Sink::new();
+                let message = error.to_string();
+                sink.fail(
+                    &::schemagen_runtime::validate::support::Path::Root,
+                    "type",
+                    || message,
+                );
+                sink.finish()
+            }
+        }
+    }
+    fn validate_json(
+        value: &::schemagen_runtime::serde_json::Value,
+    ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
+        let mut sink = ::schemagen_runtime::validate::support::Sink::new();
+        super::__checks::c1(
+            value,
+            &::schemagen_runtime::validate::support::Path::Root,
+            &mut sink,
+            &mut ::std::default::Default::default(),
+        );
+        sink.finish()
+    }
+}
+
 /// The source of the metadata field
 ///
 /// # Example
@@ -205,6 +273,40 @@ impl ::std::fmt::Display for ProviderMetadataInfoSource {
     }
 }
 
+impl ::schemagen_runtime::Validate for ProviderMetadataInfoSource {
+    fn validate(
+        &self,
+    ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
+        match ::schemagen_runtime::serde_json::to_value(self) {
+            ::std::result::Result::Ok(value) => {
+                <Self as ::schemagen_runtime::Validate>::validate_json(&value)
+            }
+            ::std::result::Result::Err(error) => {
+                let mut sink = ::schemagen_runtime::validate::support::Sink::new();
+                let message = error.to_string();
+                sink.fail(
+                    &::schemagen_runtime::validate::support::Path::Root,
+                    "type",
+                    || message,
+                );
+                sink.finish()
+            }
+        }
+    }
+    fn validate_json(
+        value: &::schemagen_runtime::serde_json::Value,
+    ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
+        let mut sink = ::schemagen_runtime::validate::support::Sink::new();
+        super::__checks::c0(
+            value,
+            &::schemagen_runtime::validate::support::Path::Root,
+            &mut sink,
+            &mut ::std::default::Default::default(),
+        );
+        sink.finish()
+    }
+}
+
 #[derive(
     ::std::fmt::Debug,
     ::std::clone::Clone,
@@ -222,6 +324,40 @@ pub struct ConnectionRequestBasicAuth {
     ///
     /// Wire name: `password`. A credential (the name `password` means a credential (password)): redacted in `Debug`.
     pub password: ::schemagen_runtime::Secret,
+}
+
+impl ::schemagen_runtime::Validate for ConnectionRequestBasicAuth {
+    fn validate(
+        &self,
+    ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
+        match ::schemagen_runtime::serde_json::to_value(self) {
+            ::std::result::Result::Ok(value) => {
+                <Self as ::schemagen_runtime::Validate>::validate_json(&value)
+            }
+            ::std::result::Result::Err(error) => {
+                let mut sink = ::schemagen_runtime::validate::support::Sink::new();
+                let message = error.to_string();
+                sink.fail(
+                    &::schemagen_runtime::validate::support::Path::Root,
+                    "type",
+                    || message,
+                );
+                sink.finish()
+            }
+        }
+    }
+    fn validate_json(
+        value: &::schemagen_runtime::serde_json::Value,
+    ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
+        let mut sink = ::schemagen_runtime::validate::support::Sink::new();
+        super::__checks::c6(
+            value,
+            &::schemagen_runtime::validate::support::Path::Root,
+            &mut sink,
+            &mut ::std::default::Default::default(),
+        );
+        sink.finish()
+    }
 }
 
 #[derive(
@@ -248,6 +384,40 @@ pub struct ConnectionRequestOauth2ClientCredentials {
     /// Wire name: `scopes`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub scopes: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+}
+
+impl ::schemagen_runtime::Validate for ConnectionRequestOauth2ClientCredentials {
+    fn validate(
+        &self,
+    ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
+        match ::schemagen_runtime::serde_json::to_value(self) {
+            ::std::result::Result::Ok(value) => {
+                <Self as ::schemagen_runtime::Validate>::validate_json(&value)
+            }
+            ::std::result::Result::Err(error) => {
+                let mut sink = ::schemagen_runtime::validate::support::Sink::new();
+                let message = error.to_string();
+                sink.fail(
+                    &::schemagen_runtime::validate::support::Path::Root,
+                    "type",
+                    || message,
+                );
+                sink.finish()
+            }
+        }
+    }
+    fn validate_json(
+        value: &::schemagen_runtime::serde_json::Value,
+    ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
+        let mut sink = ::schemagen_runtime::validate::support::Sink::new();
+        super::__checks::c9(
+            value,
+            &::schemagen_runtime::validate::support::Path::Root,
+            &mut sink,
+            &mut ::std::default::Default::default(),
+        );
+        sink.finish()
+    }
 }
 
 #[derive(
@@ -284,6 +454,40 @@ pub struct ConnectionRequestOauth2PasswordCredentials {
     pub scopes: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
 }
 
+impl ::schemagen_runtime::Validate for ConnectionRequestOauth2PasswordCredentials {
+    fn validate(
+        &self,
+    ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
+        match ::schemagen_runtime::serde_json::to_value(self) {
+            ::std::result::Result::Ok(value) => {
+                <Self as ::schemagen_runtime::Validate>::validate_json(&value)
+            }
+            ::std::result::Result::Err(error) => {
+                let mut sink = ::schemagen_runtime::validate::support::Sink::new();
+                let message = error.to_string();
+                sink.fail(
+                    &::schemagen_runtime::validate::support::Path::Root,
+                    "type",
+                    || message,
+                );
+                sink.finish()
+            }
+        }
+    }
+    fn validate_json(
+        value: &::schemagen_runtime::serde_json::Value,
+    ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
+        let mut sink = ::schemagen_runtime::validate::support::Sink::new();
+        super::__checks::c14(
+            value,
+            &::schemagen_runtime::validate::support::Path::Root,
+            &mut sink,
+            &mut ::std::default::Default::default(),
+        );
+        sink.finish()
+    }
+}
+
 /// OAuth2 Authorization Code
 #[derive(
     ::std::fmt::Debug,
@@ -314,6 +518,40 @@ pub struct Oauth2AuthorizationCode {
     pub scopes: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
 }
 
+impl ::schemagen_runtime::Validate for Oauth2AuthorizationCode {
+    fn validate(
+        &self,
+    ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
+        match ::schemagen_runtime::serde_json::to_value(self) {
+            ::std::result::Result::Ok(value) => {
+                <Self as ::schemagen_runtime::Validate>::validate_json(&value)
+            }
+            ::std::result::Result::Err(error) => {
+                let mut sink = ::schemagen_runtime::validate::support::Sink::new();
+                let message = error.to_string();
+                sink.fail(
+                    &::schemagen_runtime::validate::support::Path::Root,
+                    "type",
+                    || message,
+                );
+                sink.finish()
+            }
+        }
+    }
+    fn validate_json(
+        value: &::schemagen_runtime::serde_json::Value,
+    ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
+        let mut sink = ::schemagen_runtime::validate::support::Sink::new();
+        super::__checks::c29(
+            value,
+            &::schemagen_runtime::validate::support::Path::Root,
+            &mut sink,
+            &mut ::std::default::Default::default(),
+        );
+        sink.finish()
+    }
+}
+
 /// The access token for the connection.
 #[derive(
     ::std::fmt::Debug,
@@ -340,6 +578,40 @@ pub struct Oauth2AuthorizationCodeAccessToken {
     >,
 }
 
+impl ::schemagen_runtime::Validate for Oauth2AuthorizationCodeAccessToken {
+    fn validate(
+        &self,
+    ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
+        match ::schemagen_runtime::serde_json::to_value(self) {
+            ::std::result::Result::Ok(value) => {
+                <Self as ::schemagen_runtime::Validate>::validate_json(&value)
+            }
+            ::std::result::Result::Err(error) => {
+                let mut sink = ::schemagen_runtime::validate::support::Sink::new();
+                let message = error.to_string();
+                sink.fail(
+                    &::schemagen_runtime::validate::support::Path::Root,
+                    "type",
+                    || message,
+                );
+                sink.finish()
+            }
+        }
+    }
+    fn validate_json(
+        value: &::schemagen_runtime::serde_json::Value,
+    ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
+        let mut sink = ::schemagen_runtime::validate::support::Sink::new();
+        super::__checks::c21(
+            value,
+            &::schemagen_runtime::validate::support::Path::Root,
+            &mut sink,
+            &mut ::std::default::Default::default(),
+        );
+        sink.finish()
+    }
+}
+
 /// The refresh token to use for the connection.
 #[derive(
     ::std::fmt::Debug,
@@ -364,6 +636,40 @@ pub struct Oauth2AuthorizationCodeRefreshToken {
     pub issued_at: ::std::option::Option<
         ::schemagen_runtime::chrono::DateTime<::schemagen_runtime::chrono::FixedOffset>,
     >,
+}
+
+impl ::schemagen_runtime::Validate for Oauth2AuthorizationCodeRefreshToken {
+    fn validate(
+        &self,
+    ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
+        match ::schemagen_runtime::serde_json::to_value(self) {
+            ::std::result::Result::Ok(value) => {
+                <Self as ::schemagen_runtime::Validate>::validate_json(&value)
+            }
+            ::std::result::Result::Err(error) => {
+                let mut sink = ::schemagen_runtime::validate::support::Sink::new();
+                let message = error.to_string();
+                sink.fail(
+                    &::schemagen_runtime::validate::support::Path::Root,
+                    "type",
+                    || message,
+                );
+                sink.finish()
+            }
+        }
+    }
+    fn validate_json(
+        value: &::schemagen_runtime::serde_json::Value,
+    ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
+        let mut sink = ::schemagen_runtime::validate::support::Sink::new();
+        super::__checks::c25(
+            value,
+            &::schemagen_runtime::validate::support::Path::Root,
+            &mut sink,
+            &mut ::std::default::Default::default(),
+        );
+        sink.finish()
+    }
 }
 
 /// # Example
@@ -557,6 +863,40 @@ pub struct Connection {
     pub api_key: ::std::option::Option<::schemagen_runtime::Secret>,
 }
 
+impl ::schemagen_runtime::Validate for Connection {
+    fn validate(
+        &self,
+    ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
+        match ::schemagen_runtime::serde_json::to_value(self) {
+            ::std::result::Result::Ok(value) => {
+                <Self as ::schemagen_runtime::Validate>::validate_json(&value)
+            }
+            ::std::result::Result::Err(error) => {
+                let mut sink = ::schemagen_runtime::validate::support::Sink::new();
+                let message = error.to_string();
+                sink.fail(
+                    &::schemagen_runtime::validate::support::Path::Root,
+                    "type",
+                    || message,
+                );
+                sink.finish()
+            }
+        }
+    }
+    fn validate_json(
+        value: &::schemagen_runtime::serde_json::Value,
+    ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
+        let mut sink = ::schemagen_runtime::validate::support::Sink::new();
+        super::__checks::c44(
+            value,
+            &::schemagen_runtime::validate::support::Path::Root,
+            &mut sink,
+            &mut ::std::default::Default::default(),
+        );
+        sink.finish()
+    }
+}
+
 /// The provider app a connection was made through (written for schemagen from the Ampersand SDK docs).
 #[derive(
     ::std::fmt::Debug,
@@ -649,6 +989,40 @@ pub struct ListConnectionsProviderApp {
     >,
 }
 
+impl ::schemagen_runtime::Validate for ListConnectionsProviderApp {
+    fn validate(
+        &self,
+    ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
+        match ::schemagen_runtime::serde_json::to_value(self) {
+            ::std::result::Result::Ok(value) => {
+                <Self as ::schemagen_runtime::Validate>::validate_json(&value)
+            }
+            ::std::result::Result::Err(error) => {
+                let mut sink = ::schemagen_runtime::validate::support::Sink::new();
+                let message = error.to_string();
+                sink.fail(
+                    &::schemagen_runtime::validate::support::Path::Root,
+                    "type",
+                    || message,
+                );
+                sink.finish()
+            }
+        }
+    }
+    fn validate_json(
+        value: &::schemagen_runtime::serde_json::Value,
+    ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
+        let mut sink = ::schemagen_runtime::validate::support::Sink::new();
+        super::__checks::c48(
+            value,
+            &::schemagen_runtime::validate::support::Path::Root,
+            &mut sink,
+            &mut ::std::default::Default::default(),
+        );
+        sink.finish()
+    }
+}
+
 /// The group of users a connection belongs to.
 #[derive(
     ::std::fmt::Debug,
@@ -719,6 +1093,40 @@ pub struct ListConnectionsGroup {
     pub update_time: ::std::option::Option<
         ::schemagen_runtime::chrono::DateTime<::schemagen_runtime::chrono::FixedOffset>,
     >,
+}
+
+impl ::schemagen_runtime::Validate for ListConnectionsGroup {
+    fn validate(
+        &self,
+    ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
+        match ::schemagen_runtime::serde_json::to_value(self) {
+            ::std::result::Result::Ok(value) => {
+                <Self as ::schemagen_runtime::Validate>::validate_json(&value)
+            }
+            ::std::result::Result::Err(error) => {
+                let mut sink = ::schemagen_runtime::validate::support::Sink::new();
+                let message = error.to_string();
+                sink.fail(
+                    &::schemagen_runtime::validate::support::Path::Root,
+                    "type",
+                    || message,
+                );
+                sink.finish()
+            }
+        }
+    }
+    fn validate_json(
+        value: &::schemagen_runtime::serde_json::Value,
+    ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
+        let mut sink = ::schemagen_runtime::validate::support::Sink::new();
+        super::__checks::c58(
+            value,
+            &::schemagen_runtime::validate::support::Path::Root,
+            &mut sink,
+            &mut ::std::default::Default::default(),
+        );
+        sink.finish()
+    }
 }
 
 /// The user whose credentials a connection uses.
@@ -793,6 +1201,40 @@ pub struct Consumer {
     >,
 }
 
+impl ::schemagen_runtime::Validate for Consumer {
+    fn validate(
+        &self,
+    ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
+        match ::schemagen_runtime::serde_json::to_value(self) {
+            ::std::result::Result::Ok(value) => {
+                <Self as ::schemagen_runtime::Validate>::validate_json(&value)
+            }
+            ::std::result::Result::Err(error) => {
+                let mut sink = ::schemagen_runtime::validate::support::Sink::new();
+                let message = error.to_string();
+                sink.fail(
+                    &::schemagen_runtime::validate::support::Path::Root,
+                    "type",
+                    || message,
+                );
+                sink.finish()
+            }
+        }
+    }
+    fn validate_json(
+        value: &::schemagen_runtime::serde_json::Value,
+    ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
+        let mut sink = ::schemagen_runtime::validate::support::Sink::new();
+        super::__checks::c64(
+            value,
+            &::schemagen_runtime::validate::support::Path::Root,
+            &mut sink,
+            &mut ::std::default::Default::default(),
+        );
+        sink.finish()
+    }
+}
+
 /// How a connection authenticates with the provider.
 #[derive(
     ::std::fmt::Debug,
@@ -852,6 +1294,40 @@ impl ::std::fmt::Display for AuthScheme {
     }
 }
 
+impl ::schemagen_runtime::Validate for AuthScheme {
+    fn validate(
+        &self,
+    ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
+        match ::schemagen_runtime::serde_json::to_value(self) {
+            ::std::result::Result::Ok(value) => {
+                <Self as ::schemagen_runtime::Validate>::validate_json(&value)
+            }
+            ::std::result::Result::Err(error) => {
+                let mut sink = ::schemagen_runtime::validate::support::Sink::new();
+                let message = error.to_string();
+                sink.fail(
+                    &::schemagen_runtime::validate::support::Path::Root,
+                    "type",
+                    || message,
+                );
+                sink.finish()
+            }
+        }
+    }
+    fn validate_json(
+        value: &::schemagen_runtime::serde_json::Value,
+    ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
+        let mut sink = ::schemagen_runtime::validate::support::Sink::new();
+        super::__checks::c74(
+            value,
+            &::schemagen_runtime::validate::support::Path::Root,
+            &mut sink,
+            &mut ::std::default::Default::default(),
+        );
+        sink.finish()
+    }
+}
+
 /// Whether a connection currently works.
 #[derive(
     ::std::fmt::Debug,
@@ -895,6 +1371,40 @@ impl ::std::fmt::Display for Status {
     }
 }
 
+impl ::schemagen_runtime::Validate for Status {
+    fn validate(
+        &self,
+    ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
+        match ::schemagen_runtime::serde_json::to_value(self) {
+            ::std::result::Result::Ok(value) => {
+                <Self as ::schemagen_runtime::Validate>::validate_json(&value)
+            }
+            ::std::result::Result::Err(error) => {
+                let mut sink = ::schemagen_runtime::validate::support::Sink::new();
+                let message = error.to_string();
+                sink.fail(
+                    &::schemagen_runtime::validate::support::Path::Root,
+                    "type",
+                    || message,
+                );
+                sink.finish()
+            }
+        }
+    }
+    fn validate_json(
+        value: &::schemagen_runtime::serde_json::Value,
+    ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
+        let mut sink = ::schemagen_runtime::validate::support::Sink::new();
+        super::__checks::c75(
+            value,
+            &::schemagen_runtime::validate::support::Path::Root,
+            &mut sink,
+            &mut ::std::default::Default::default(),
+        );
+        sink.finish()
+    }
+}
+
 /// The tokens of an OAuth2 authorization-code connection.
 #[derive(
     ::std::fmt::Debug,
@@ -923,6 +1433,40 @@ pub struct OAuth2AuthorizationCodeToken {
     /// Wire name: `scopes`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub scopes: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+}
+
+impl ::schemagen_runtime::Validate for OAuth2AuthorizationCodeToken {
+    fn validate(
+        &self,
+    ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
+        match ::schemagen_runtime::serde_json::to_value(self) {
+            ::std::result::Result::Ok(value) => {
+                <Self as ::schemagen_runtime::Validate>::validate_json(&value)
+            }
+            ::std::result::Result::Err(error) => {
+                let mut sink = ::schemagen_runtime::validate::support::Sink::new();
+                let message = error.to_string();
+                sink.fail(
+                    &::schemagen_runtime::validate::support::Path::Root,
+                    "type",
+                    || message,
+                );
+                sink.finish()
+            }
+        }
+    }
+    fn validate_json(
+        value: &::schemagen_runtime::serde_json::Value,
+    ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
+        let mut sink = ::schemagen_runtime::validate::support::Sink::new();
+        super::__checks::c76(
+            value,
+            &::schemagen_runtime::validate::support::Path::Root,
+            &mut sink,
+            &mut ::std::default::Default::default(),
+        );
+        sink.finish()
+    }
 }
 
 /// The access token of a connection, with its lifetime.
@@ -969,6 +1513,40 @@ pub struct ListConnectionsAccessToken {
     >,
 }
 
+impl ::schemagen_runtime::Validate for ListConnectionsAccessToken {
+    fn validate(
+        &self,
+    ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
+        match ::schemagen_runtime::serde_json::to_value(self) {
+            ::std::result::Result::Ok(value) => {
+                <Self as ::schemagen_runtime::Validate>::validate_json(&value)
+            }
+            ::std::result::Result::Err(error) => {
+                let mut sink = ::schemagen_runtime::validate::support::Sink::new();
+                let message = error.to_string();
+                sink.fail(
+                    &::schemagen_runtime::validate::support::Path::Root,
+                    "type",
+                    || message,
+                );
+                sink.finish()
+            }
+        }
+    }
+    fn validate_json(
+        value: &::schemagen_runtime::serde_json::Value,
+    ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
+        let mut sink = ::schemagen_runtime::validate::support::Sink::new();
+        super::__checks::c77(
+            value,
+            &::schemagen_runtime::validate::support::Path::Root,
+            &mut sink,
+            &mut ::std::default::Default::default(),
+        );
+        sink.finish()
+    }
+}
+
 /// The refresh token of a connection, with its lifetime.
 #[derive(
     ::std::fmt::Debug,
@@ -1011,6 +1589,40 @@ pub struct ListConnectionsRefreshToken {
     pub expires_at: ::std::option::Option<
         ::schemagen_runtime::chrono::DateTime<::schemagen_runtime::chrono::FixedOffset>,
     >,
+}
+
+impl ::schemagen_runtime::Validate for ListConnectionsRefreshToken {
+    fn validate(
+        &self,
+    ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
+        match ::schemagen_runtime::serde_json::to_value(self) {
+            ::std::result::Result::Ok(value) => {
+                <Self as ::schemagen_runtime::Validate>::validate_json(&value)
+            }
+            ::std::result::Result::Err(error) => {
+                let mut sink = ::schemagen_runtime::validate::support::Sink::new();
+                let message = error.to_string();
+                sink.fail(
+                    &::schemagen_runtime::validate::support::Path::Root,
+                    "type",
+                    || message,
+                );
+                sink.finish()
+            }
+        }
+    }
+    fn validate_json(
+        value: &::schemagen_runtime::serde_json::Value,
+    ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
+        let mut sink = ::schemagen_runtime::validate::support::Sink::new();
+        super::__checks::c81(
+            value,
+            &::schemagen_runtime::validate::support::Path::Root,
+            &mut sink,
+            &mut ::std::default::Default::default(),
+        );
+        sink.finish()
+    }
 }
 
 /// The examples of the source documents, decoded and re-encoded.

@@ -13,6 +13,12 @@
 )]
 pub use ::schemagen_runtime;
 
+pub use ::schemagen_runtime::{
+    Error, Validate, ValidationError, ValidationErrors, from_str, from_value,
+};
+
+mod __checks;
+
 /// Ampersand (withampersand.com): connection requests and the objects they carry.
 pub mod ampersand;
 

@@ -145,6 +145,40 @@ pub struct Connection {
     pub id_linked_user: ::std::string::String,
 }
 
+impl ::schemagen_runtime::Validate for Connection {
+    fn validate(
+        &self,
+    ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
+        match ::schemagen_runtime::serde_json::to_value(self) {
+            ::std::result::Result::Ok(value) => {
+                <Self as ::schemagen_runtime::Validate>::validate_json(&value)
+            }
+            ::std::result::Result::Err(error) => {
+                let mut sink = ::schemagen_runtime::validate::support::Sink::new();
+                let message = error.to_string();
+                sink.fail(
+                    &::schemagen_runtime::validate::support::Path::Root,
+                    "type",
+                    || message,
+                );
+                sink.finish()
+            }
+        }
+    }
+    fn validate_json(
+        value: &::schemagen_runtime::serde_json::Value,
+    ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
+        let mut sink = ::schemagen_runtime::validate::support::Sink::new();
+        super::__checks::c88(
+            value,
+            &::schemagen_runtime::validate::support::Path::Root,
+            &mut sink,
+            &mut ::std::default::Default::default(),
+        );
+        sink.finish()
+    }
+}
+
 /// The kind of credential a Panora connection holds.
 #[derive(
     ::std::fmt::Debug,
@@ -185,5 +219,39 @@ impl TokenType {
 impl ::std::fmt::Display for TokenType {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+impl ::schemagen_runtime::Validate for TokenType {
+    fn validate(
+        &self,
+    ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
+        match ::schemagen_runtime::serde_json::to_value(self) {
+            ::std::result::Result::Ok(value) => {
+                <Self as ::schemagen_runtime::Validate>::validate_json(&value)
+            }
+            ::std::result::Result::Err(error) => {
+                let mut sink = ::schemagen_runtime::validate::support::Sink::new();
+                let message = error.to_string();
+                sink.fail(
+                    &::schemagen_runtime::validate::support::Path::Root,
+                    "type",
+                    || message,
+                );
+                sink.finish()
+            }
+        }
+    }
+    fn validate_json(
+        value: &::schemagen_runtime::serde_json::Value,
+    ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
+        let mut sink = ::schemagen_runtime::validate::support::Sink::new();
+        super::__checks::c94(
+            value,
+            &::schemagen_runtime::validate::support::Path::Root,
+            &mut sink,
+            &mut ::std::default::Default::default(),
+        );
+        sink.finish()
     }
 }

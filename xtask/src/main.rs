@@ -1,6 +1,10 @@
 //! Repository automation. `cargo xtask codegen` regenerates `generated/` from
 //! `schemas/schemagen.toml`; `cargo xtask codegen --check` writes nothing and fails when
 //! `generated/` is stale. The work is done by the `schemagen` library; this is only the entry.
+//! `cargo xtask conformance` runs the JSON-Schema-Test-Suite against generated validators (see
+//! `conformance/README.md`).
+
+mod conformance;
 
 use std::process::ExitCode;
 
@@ -10,8 +14,12 @@ fn main() -> ExitCode {
     match args.as_slice() {
         ["codegen"] => codegen(false),
         ["codegen", "--check"] => codegen(true),
+        ["conformance", rest @ ..] => conformance::main(rest),
         _ => {
             eprintln!("usage: cargo xtask codegen [--check]");
+            eprintln!(
+                "       cargo xtask conformance [--draft 2020-12|2019-09|7|4|all] [--optional-format] [--filter SUBSTRING] [--update]"
+            );
             ExitCode::FAILURE
         }
     }

@@ -8,6 +8,7 @@
 
 pub use chrono;
 pub use indexmap;
+pub use regress;
 pub use serde;
 pub use serde_json;
 pub use uuid;

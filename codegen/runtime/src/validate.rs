@@ -244,6 +244,267 @@ pub mod support {
     }
 }
 
+/// Helpers the generated checks call. Not a stable API.
+#[doc(hidden)]
+pub mod rules {
+    use serde_json::Value;
+
+    /// Annotations a schema's keywords leave for `unevaluatedProperties` and `unevaluatedItems`:
+    /// which properties and items something evaluated. Only recorded when `active`, so schemas
+    /// without those keywords pay nothing.
+    #[derive(Default)]
+    pub struct Ev {
+        pub active: bool,
+        props: Vec<String>,
+        /// Items `0..items` were evaluated.
+        items: usize,
+        all_items: bool,
+        item_set: Vec<usize>,
+    }
+
+    impl Ev {
+        pub fn active() -> Self {
+            Ev { active: true, ..Ev::default() }
+        }
+
+        /// A fresh record for a subschema whose annotations count only if it passes.
+        pub fn child(&self) -> Self {
+            Ev { active: self.active, ..Ev::default() }
+        }
+
+        pub fn prop(&mut self, name: &str) {
+            if self.active {
+                self.props.push(name.to_string());
+            }
+        }
+
+        pub fn has_prop(&self, name: &str) -> bool {
+            self.props.iter().any(|p| p == name)
+        }
+
+        pub fn items_up_to(&mut self, len: usize) {
+            if self.active {
+                self.items = self.items.max(len);
+            }
+        }
+
+        pub fn all_items(&mut self) {
+            if self.active {
+                self.all_items = true;
+            }
+        }
+
+        pub fn item(&mut self, index: usize) {
+            if self.active {
+                self.item_set.push(index);
+            }
+        }
+
+        pub fn has_item(&self, index: usize) -> bool {
+            self.all_items || index < self.items || self.item_set.contains(&index)
+        }
+
+        pub fn merge(&mut self, other: Ev) {
+            if self.active {
+                self.props.extend(other.props);
+                self.items = self.items.max(other.items);
+                self.all_items |= other.all_items;
+                self.item_set.extend(other.item_set);
+            }
+        }
+    }
+
+    /// JSON equality, with numbers compared by value (`1` equals `1.0`).
+    pub fn json_eq(a: &Value, b: &Value) -> bool {
+        match (a, b) {
+            (Value::Number(x), Value::Number(y)) => match (x.as_i64(), y.as_i64(), x.as_u64(), y.as_u64()) {
+                (Some(x), Some(y), _, _) => x == y,
+                (_, _, Some(x), Some(y)) => x == y,
+                _ => x.as_f64() == y.as_f64(),
+            },
+            (Value::Array(x), Value::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(a, b)| json_eq(a, b)),
+            (Value::Object(x), Value::Object(y)) => {
+                x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| json_eq(v, w)))
+            }
+            _ => a == b,
+        }
+    }
+
+    pub fn unique(items: &[Value]) -> bool {
+        items.iter().enumerate().all(|(i, a)| items[i + 1..].iter().all(|b| !json_eq(a, b)))
+    }
+
+    /// An integer by value: `1.0` is one.
+    pub fn is_integer(v: &Value) -> bool {
+        match v {
+            Value::Number(n) => {
+                n.is_i64() || n.is_u64() || n.as_f64().is_some_and(|f| f.fract() == 0.0 && f.is_finite())
+            }
+            _ => false,
+        }
+    }
+
+    /// String length in Unicode code points, as JSON Schema counts it.
+    pub fn length(s: &str) -> u64 {
+        s.chars().count() as u64
+    }
+
+    pub fn multiple_of(value: f64, factor: f64) -> bool {
+        if let (true, true) = (value.fract() == 0.0, factor.fract() == 0.0) {
+            if value.abs() < 9.0e15 && factor.abs() < 9.0e15 {
+                return (value as i64) % (factor as i64) == 0;
+            }
+        }
+        let quotient = value / factor;
+        quotient.is_finite() && (quotient - quotient.round()).abs() < 1e-9
+    }
+
+    /// Whether `text` is a valid value of `format`; unknown formats pass, as the specification
+    /// says they must.
+    pub fn format(format: &str, text: &str) -> bool {
+        match format {
+            "date-time" => date_time(text),
+            "date" => date(text),
+            "time" => time(text),
+            "email" | "idn-email" => email(text),
+            "uuid" => uuid::Uuid::try_parse(text).is_ok() && text.len() == 36,
+            "uri" | "iri" => url::Url::parse(text).is_ok() && !text.contains(['\\', ' ']),
+            "uri-reference" | "iri-reference" => {
+                !text.contains(['\\', ' '])
+                    && (url::Url::parse(text).is_ok()
+                        || url::Url::parse("http://example.com/").and_then(|b| b.join(text)).is_ok())
+            }
+            "ipv4" => ipv4(text),
+            "ipv6" => text.parse::<std::net::Ipv6Addr>().is_ok() && !text.contains('%'),
+            "hostname" | "idn-hostname" => hostname(text),
+            "regex" => regress::Regex::new(text).is_ok(),
+            _ => true,
+        }
+    }
+
+    fn digits(s: &str) -> bool {
+        !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())
+    }
+
+    fn date(s: &str) -> bool {
+        s.len() == 10
+            && digits(&s[..4])
+            && &s[4..5] == "-"
+            && digits(&s[5..7])
+            && &s[7..8] == "-"
+            && digits(&s[8..])
+            && chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").is_ok()
+    }
+
+    fn time(s: &str) -> bool {
+        // full-time = hh:mm:ss[.frac](Z|±hh:mm), RFC 3339 section 5.6.
+        let b = s.as_bytes();
+        if b.len() < 9
+            || !s.is_char_boundary(8)
+            || !digits(&s[..2])
+            || b[2] != b':'
+            || !digits(&s[3..5])
+            || b[5] != b':'
+            || !digits(&s[6..8])
+        {
+            return false;
+        }
+        let (h, m, sec): (u32, u32, u32) =
+            (s[..2].parse().unwrap_or(99), s[3..5].parse().unwrap_or(99), s[6..8].parse().unwrap_or(99));
+        let mut rest = &s[8..];
+        if let Some(frac) = rest.strip_prefix('.') {
+            let end = frac.find(|c: char| !c.is_ascii_digit()).unwrap_or(frac.len());
+            if end == 0 {
+                return false;
+            }
+            rest = &frac[end..];
+        }
+        let offset_minutes: i32 = match rest {
+            "Z" | "z" => 0,
+            _ if rest.len() == 6
+                && (rest.starts_with('+') || rest.starts_with('-'))
+                && &rest[3..4] == ":"
+                && digits(&rest[1..3])
+                && digits(&rest[4..]) =>
+            {
+                let (oh, om): (i32, i32) = (rest[1..3].parse().unwrap_or(99), rest[4..].parse().unwrap_or(99));
+                if oh > 23 || om > 59 {
+                    return false;
+                }
+                let sign = if rest.starts_with('-') { -1 } else { 1 };
+                sign * (oh * 60 + om)
+            }
+            _ => return false,
+        };
+        if h > 23 || m > 59 || sec > 60 {
+            return false;
+        }
+        if sec == 60 {
+            // A leap second happens at 23:59:60 UTC only.
+            let utc = (h as i32 * 60 + m as i32 - offset_minutes).rem_euclid(24 * 60);
+            return utc == 23 * 60 + 59;
+        }
+        true
+    }
+
+    fn date_time(s: &str) -> bool {
+        match s.find(['T', 't']) {
+            Some(10) => date(&s[..10]) && time(&s[11..]),
+            _ => false,
+        }
+    }
+
+    fn email(s: &str) -> bool {
+        let Some((local, domain)) = s.rsplit_once('@') else { return false };
+        let local_ok = !local.is_empty()
+            && !local.starts_with('.')
+            && !local.ends_with('.')
+            && !local.contains("..")
+            && (local.starts_with('"') && local.ends_with('"') || !local.contains(['@', ' ', '"']));
+        let domain_ok = if let Some(ip) = domain.strip_prefix('[').and_then(|d| d.strip_suffix(']')) {
+            match ip.strip_prefix("IPv6:") {
+                Some(v6) => v6.parse::<std::net::Ipv6Addr>().is_ok(),
+                None => ipv4(ip),
+            }
+        } else {
+            hostname(domain)
+        };
+        local_ok && domain_ok
+    }
+
+    fn ipv4(s: &str) -> bool {
+        s.split('.').count() == 4
+            && s.split('.').all(|part| digits(part) && (part == "0" || !part.starts_with('0')))
+            && s.parse::<std::net::Ipv4Addr>().is_ok()
+    }
+
+    fn hostname(s: &str) -> bool {
+        let s = s.strip_suffix('.').unwrap_or(s);
+        !s.is_empty()
+            && s.len() <= 253
+            && s.split('.').all(|label| {
+                !label.is_empty()
+                    && label.len() <= 63
+                    && !label.starts_with('-')
+                    && !label.ends_with('-')
+                    && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || !c.is_ascii())
+            })
+    }
+
+    /// A description of a value's JSON type, for messages that must not show the value.
+    pub fn kind(v: &Value) -> &'static str {
+        match v {
+            Value::Null => "null",
+            Value::Bool(_) => "a boolean",
+            Value::Number(n) if n.is_i64() || n.is_u64() => "an integer",
+            Value::Number(_) => "a number",
+            Value::String(_) => "a string",
+            Value::Array(_) => "an array",
+            Value::Object(_) => "an object",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::support::{Path, Sink};

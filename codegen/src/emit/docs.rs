@@ -29,6 +29,8 @@ pub fn field_attrs(field: &crate::ir::Field) -> TokenStream {
 }
 
 fn text_attrs(text: &str) -> TokenStream {
+    // A bare carriage return is not allowed in a doc comment; schema text may carry one.
+    let text = &text.replace("\r\n", "\n").replace('\r', " ");
     if text.is_empty() {
         return TokenStream::new();
     }

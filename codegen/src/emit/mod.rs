@@ -6,6 +6,7 @@
 //! name can shadow it, and models refer to each other through `super::<module>::`, which holds
 //! both in a crate of its own and when the modules are `include!`d into another crate.
 
+mod checks;
 mod docs;
 
 use std::path::Path;
@@ -38,7 +39,21 @@ pub fn emit_crate(krate: &Crate, output: &Output, skipped: &[bool]) -> Vec<File>
     for (index, module) in krate.modules.iter().enumerate() {
         files.push(File { path: format!("src/{}.rs", module.name), contents: module_rs(krate, index, skipped) });
     }
+    files.push(File {
+        path: format!("src/{}.rs", checks::MODULE),
+        contents: format_file(checks_module(krate, skipped)),
+    });
     files
+}
+
+/// The validator functions, with the lints that generated matching code trips allowed.
+fn checks_module(krate: &Crate, skipped: &[bool]) -> TokenStream {
+    let items = checks::module(krate, skipped);
+    quote! {
+        //! Validator functions, one per schema location; models call them from `impl Validate`.
+        #![allow(dead_code, unused_assignments, unused_imports, clippy::all, clippy::pedantic)]
+        #items
+    }
 }
 
 fn cargo_toml(output: &Output) -> String {
@@ -94,7 +109,9 @@ fn lib_rs(krate: &Crate, output: &Output) -> String {
         #![allow(rustdoc::bare_urls, rustdoc::broken_intra_doc_links, rustdoc::invalid_html_tags)]
 
         pub use ::schemagen_runtime;
+        pub use ::schemagen_runtime::{Error, Validate, ValidationError, ValidationErrors, from_str, from_value};
 
+        mod __checks;
         #(#modules)*
     };
     format_file(tokens)
@@ -105,11 +122,12 @@ fn module_rs(krate: &Crate, module: usize, skipped: &[bool]) -> String {
 }
 
 fn module_items(krate: &Crate, module: usize, skipped: &[bool]) -> TokenStream {
-    let items = krate.modules[module]
-        .models
-        .iter()
-        .filter(|id| !skipped.get(id.0).copied().unwrap_or(false))
-        .map(|id| model(krate, module, krate.model(*id)));
+    let items =
+        krate.modules[module].models.iter().filter(|id| !skipped.get(id.0).copied().unwrap_or(false)).map(|id| {
+            let model_tokens = model(krate, module, krate.model(*id));
+            let validate = validate_impl(krate.model(*id));
+            quote! { #model_tokens #validate }
+        });
     let tests = example_tests(krate, module, skipped);
     quote! { #(#items)* #tests }
 }
@@ -133,7 +151,16 @@ pub fn emit_single_file(krate: &Crate, skipped: &[bool]) -> String {
             }
         }
     });
-    format_file(quote! { #(#modules)* })
+    let checks = checks::module(krate, skipped);
+    format_file(quote! {
+        #(#modules)*
+
+        #[doc(hidden)]
+        pub mod __checks {
+            #![allow(dead_code, unused_assignments, unused_imports, clippy::all, clippy::pedantic)]
+            #checks
+        }
+    })
 }
 
 fn format_file(tokens: TokenStream) -> String {
@@ -197,7 +224,7 @@ fn model(krate: &Crate, module: usize, model: &ir::Model) -> TokenStream {
                 let wire = &v.wire_value;
                 let doc = docs::attrs(&v.docs);
                 let doc = if doc.is_empty() {
-                    let text = format!(" `{wire}`");
+                    let text = format!(" `{}`", wire.escape_debug());
                     quote!(#[doc = #text])
                 } else {
                     doc
@@ -286,7 +313,7 @@ fn open_enum(model: &ir::Model, e: &ir::Enum) -> TokenStream {
     let doc = docs::attrs(&model.docs);
     let variants = e.variants.iter().map(|v| {
         let ident = format_ident!("{}", v.rust_name);
-        let text = format!(" `{}`", v.wire_value);
+        let text = format!(" `{}`", v.wire_value.escape_debug());
         quote! { #[doc = #text] #ident, }
     });
     let to_str = e.variants.iter().map(|v| {
@@ -345,6 +372,15 @@ fn open_enum(model: &ir::Model, e: &ir::Enum) -> TokenStream {
                 })
             }
         }
+    }
+}
+
+/// `impl Validate` for a model that is a type of its own (a type alias names one that has it,
+/// or a foreign type that cannot have it).
+fn validate_impl(model: &ir::Model) -> TokenStream {
+    match (&model.kind, model.check) {
+        (ModelKind::Alias { .. }, _) | (_, None) => TokenStream::new(),
+        (_, Some(check)) => checks::impl_validate(&format_ident!("{}", model.name), check),
     }
 }
 

@@ -6,6 +6,7 @@
 //! terminate. Problems are pushed as diagnostics and lowering carries on with `Any`, so one run
 //! reports everything.
 
+mod checks;
 mod keywords;
 mod refs;
 
@@ -74,6 +75,7 @@ pub fn read(config: &Config, db: &mut SourceDb, diagnostics: &mut Diagnostics) -
         type_names: Vec::new(),
         stack: Vec::new(),
         checked: HashSet::new(),
+        check_memo: HashMap::new(),
         bundle: None,
         reserved: HashMap::new(),
         wire_naming: Default::default(),
@@ -109,7 +111,22 @@ pub fn read(config: &Config, db: &mut SourceDb, diagnostics: &mut Diagnostics) -
         }
         crate::merge::merge_module(&mut reader.krate, reader.module, &reader.wanted, module.prefer, reader.diagnostics);
     }
+    reader.attach_type_checks();
     let mut krate = reader.krate;
+    // A root schema that is a plain type (`{"type": "integer"}`) gets a type of its own, so it
+    // can implement `Validate`; a type alias of a foreign type could not.
+    for root in krate.roots.clone() {
+        let model = &krate.models[root.model.0];
+        let ModelKind::Alias { target } = &model.kind else { continue };
+        let target = target.clone();
+        let names_own_type = match &target {
+            Type::Model(id) => !matches!(krate.models[id.0].kind, ModelKind::Alias { .. }),
+            _ => false,
+        };
+        if !names_own_type {
+            krate.models[root.model.0].kind = ModelKind::Newtype { target, boxed: false };
+        }
+    }
     break_alias_cycles(&mut krate, diagnostics);
     box_recursive_fields(&mut krate);
     krate
@@ -233,6 +250,8 @@ pub(crate) struct Reader<'a> {
     pub(crate) type_names: Vec<Namespace>,
     /// The models being lowered, innermost last; problems are charged to the innermost.
     pub(crate) stack: Vec<ModelId>,
+    /// The validation check of each schema location, made once.
+    pub(crate) check_memo: HashMap<Loc, ir::CheckId>,
     /// Locations whose keywords were already checked, so each warning appears once.
     checked: HashSet<Loc>,
     bundle: Option<Rc<str>>,
@@ -351,12 +370,13 @@ impl Reader<'_> {
 
     /// Makes (once per location) the named model for the schema at `loc`.
     fn define(&mut self, loc: &Loc, wanted: &str) -> ModelId {
-        self.define_with(loc, wanted, None)
+        self.define_with(loc, wanted, None, None)
     }
 
     /// [`Self::define`] for a model whose conjuncts are already known: the merge of several
     /// schemas, memoized under a key that names them all.
-    fn define_with(&mut self, loc: &Loc, wanted: &str, parts: Option<Vec<Loc>>) -> ModelId {
+    /// `checked` names the schemas a document of the model must satisfy, when that is not `loc`.
+    fn define_with(&mut self, loc: &Loc, wanted: &str, parts: Option<Vec<Loc>>, checked: Option<Vec<Loc>>) -> ModelId {
         if let Some(&id) = self.memo.get(loc) {
             return id;
         }
@@ -378,6 +398,7 @@ impl Reader<'_> {
             test_example: None,
             also_from: Vec::new(),
             merged_into: None,
+            check: None,
         });
         self.krate.modules[self.module].models.push(id);
         self.memo.insert(loc.clone(), id);
@@ -390,10 +411,15 @@ impl Reader<'_> {
             None => self.docs_at(loc),
         };
         let kind = self.model_kind(loc, &name, parts);
+        let check = match checked {
+            Some(locs) => self.check_all(&locs),
+            None => self.check(loc),
+        };
         self.stack.pop();
         let model = &mut self.krate.models[id.0];
         model.docs = docs;
         model.kind = kind;
+        model.check = Some(check);
         id
     }
 
@@ -484,7 +510,7 @@ impl Reader<'_> {
         };
         match self.classify(&parts, None) {
             Class::Struct | Class::Enum(_) | Class::Union(_) | Class::MultiType(_) => {
-                let id = self.define_with(&key, hint, Some(parts.clone()));
+                let id = self.define_with(&key, hint, Some(parts.clone()), Some(locs.to_vec()));
                 self.wrap_null(&parts, Type::Model(id))
             }
             Class::Map => {
@@ -1144,7 +1170,7 @@ impl Reader<'_> {
     /// The object member of a multi-type schema: a struct model keyed apart from the union.
     fn define_part_struct(&mut self, parts: &[Loc], wanted: &str) -> ModelId {
         let key = Loc { file: parts[0].file.clone(), pointer: format!("{} (object)", parts[0].pointer) };
-        self.define_with(&key, wanted, Some(parts.to_vec()))
+        self.define_with(&key, wanted, Some(parts.to_vec()), Some(vec![parts[0].clone()]))
     }
 
     fn variant_label(&self, ty: &Type) -> String {

@@ -56,6 +56,7 @@ impl Reader<'_> {
             test_example: None,
             also_from: Vec::new(),
             merged_into: None,
+            check: None,
         });
         self.krate.modules[self.module].models.push(id);
         self.memo.insert(key, id);

@@ -1,0 +1,425 @@
+//! Lowering a schema's validation keywords into [`ir::Check`]s, one per schema location.
+//!
+//! Types decide what can be decoded; checks carry everything the schema demands, with each
+//! draft's spelling of it (draft 4's boolean `exclusiveMinimum`, `items` arrays before 2020-12,
+//! `dependencies`, `$ref` overriding its siblings before 2019-09). Like models, checks are
+//! memoized by location, which is what makes recursive schemas terminate.
+
+use serde_json::Value;
+
+use super::{Loc, Reader};
+use crate::diag::{Code, Diagnostic};
+use crate::ir::{self, CheckId, JsonType, ModelId, ModelKind, Rule, Type};
+
+/// The dialects whose differences matter to validation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Draft {
+    Draft4,
+    Draft7,
+    Draft2019,
+    Draft2020,
+}
+
+impl Reader<'_> {
+    /// The dialect of a document: its `$schema`, OpenAPI 3.0 as draft 4's cousin, else 2020-12.
+    pub(crate) fn draft(&self, file: &str) -> Draft {
+        let doc = self.doc(file);
+        if let Some(openapi) = doc.get("openapi").and_then(Value::as_str) {
+            return if openapi.starts_with("3.0") { Draft::Draft4 } else { Draft::Draft2020 };
+        }
+        match doc.get("$schema").and_then(Value::as_str) {
+            Some(s) if s.contains("draft-04") || s.contains("draft-03") => Draft::Draft4,
+            Some(s) if s.contains("draft-06") || s.contains("draft-07") => Draft::Draft7,
+            Some(s) if s.contains("2019-09") => Draft::Draft2019,
+            _ => Draft::Draft2020,
+        }
+    }
+
+    /// The check for the schema at `loc`, made once per location.
+    pub(crate) fn check(&mut self, loc: &Loc) -> CheckId {
+        if let Some(&id) = self.check_memo.get(loc) {
+            return id;
+        }
+        let id = CheckId(self.krate.checks.len());
+        self.krate.checks.push(ir::Check { origin: loc.origin(), rules: Vec::new() });
+        self.check_memo.insert(loc.clone(), id);
+        let rules = self.rules(loc);
+        self.krate.checks[id.0].rules = rules;
+        id
+    }
+
+    /// A check that is the conjunction of several locations' checks.
+    pub(crate) fn check_all(&mut self, locs: &[Loc]) -> CheckId {
+        if let [only] = locs {
+            return self.check(only);
+        }
+        let checks = locs.iter().map(|l| self.check(l)).collect();
+        let id = CheckId(self.krate.checks.len());
+        self.krate.checks.push(ir::Check { origin: locs[0].origin(), rules: vec![Rule::AllOf { checks }] });
+        id
+    }
+
+    fn rules(&mut self, loc: &Loc) -> Vec<Rule> {
+        let value = self.value(loc);
+        let object = match &value {
+            Value::Bool(false) => return vec![Rule::Never],
+            Value::Object(object) => object,
+            _ => return Vec::new(),
+        };
+        let draft = self.draft(&loc.file);
+        let mut rules = Vec::new();
+        let sub = |reader: &mut Self, keyword: &str| reader.check(&loc.child(&[keyword]));
+
+        for keyword in ["$ref", "$recursiveRef", "$dynamicRef"] {
+            let Some(reference) = object.get(keyword).and_then(Value::as_str) else { continue };
+            // Dynamic references are resolved statically, to the schema they name.
+            let reference = if keyword == "$recursiveRef" { "#" } else { reference };
+            match self.resolve_ref(loc, reference) {
+                Ok(target) => {
+                    let check = self.check(&target);
+                    rules.push(Rule::Ref { check });
+                }
+                Err(diagnostic) => self.push(diagnostic),
+            }
+            if keyword == "$ref" && draft <= Draft::Draft7 {
+                // Before 2019-09, `$ref` replaces every keyword beside it.
+                return rules;
+            }
+        }
+
+        let nullable = object.get("nullable") == Some(&Value::Bool(true));
+        match object.get("type") {
+            Some(Value::String(t)) => {
+                rules.extend(json_type(t).map(|t| Rule::Type { types: with_null(vec![t], nullable) }))
+            }
+            Some(Value::Array(ts)) => {
+                let types = ts.iter().filter_map(Value::as_str).filter_map(json_type).collect();
+                rules.push(Rule::Type { types: with_null(types, nullable) });
+            }
+            _ => {}
+        }
+        if let Some(Value::Array(values)) = object.get("enum") {
+            let mut values: Vec<String> = values.iter().map(Value::to_string).collect();
+            if nullable && !values.iter().any(|v| v == "null") {
+                values.push("null".into());
+            }
+            rules.push(Rule::Enum { values });
+        }
+        if let Some(value) = object.get("const") {
+            rules.push(Rule::Const { value: value.to_string() });
+        }
+        let count = |key: &str| object.get(key).and_then(Value::as_f64).filter(|n| *n >= 0.0).map(|n| n as u64);
+        let number = |key: &str| object.get(key).and_then(Value::as_f64);
+        if let Some(limit) = count("minLength") {
+            rules.push(Rule::MinLength { limit });
+        }
+        if let Some(limit) = count("maxLength") {
+            rules.push(Rule::MaxLength { limit });
+        }
+        if let Some(pattern) = object.get("pattern").and_then(Value::as_str) {
+            if self.valid_pattern(&loc.child(&["pattern"]), pattern) {
+                rules.push(Rule::Pattern { pattern: pattern.to_string() });
+            }
+        }
+        if let Some(format) = object.get("format").and_then(Value::as_str) {
+            if self.config.format_assertion {
+                rules.push(Rule::Format { format: format.to_string() });
+            }
+        }
+        if draft == Draft::Draft4 {
+            let exclusive = |key: &str| object.get(key) == Some(&Value::Bool(true));
+            if let Some(limit) = number("minimum") {
+                rules.push(Rule::Minimum { limit, exclusive: exclusive("exclusiveMinimum") });
+            }
+            if let Some(limit) = number("maximum") {
+                rules.push(Rule::Maximum { limit, exclusive: exclusive("exclusiveMaximum") });
+            }
+        } else {
+            if let Some(limit) = number("minimum") {
+                rules.push(Rule::Minimum { limit, exclusive: false });
+            }
+            if let Some(limit) = number("maximum") {
+                rules.push(Rule::Maximum { limit, exclusive: false });
+            }
+            if let Some(limit) = number("exclusiveMinimum") {
+                rules.push(Rule::Minimum { limit, exclusive: true });
+            }
+            if let Some(limit) = number("exclusiveMaximum") {
+                rules.push(Rule::Maximum { limit, exclusive: true });
+            }
+        }
+        if let Some(factor) = number("multipleOf").filter(|f| *f > 0.0) {
+            rules.push(Rule::MultipleOf { factor });
+        }
+
+        // Arrays.
+        if let Some(limit) = count("minItems") {
+            rules.push(Rule::MinItems { limit });
+        }
+        if let Some(limit) = count("maxItems") {
+            rules.push(Rule::MaxItems { limit });
+        }
+        if object.get("uniqueItems") == Some(&Value::Bool(true)) {
+            rules.push(Rule::UniqueItems);
+        }
+        let tuple = match (object.get("prefixItems"), object.get("items")) {
+            (Some(Value::Array(items)), _) => Some(("prefixItems", items.len())),
+            (_, Some(Value::Array(items))) => Some(("items", items.len())),
+            _ => None,
+        };
+        if let Some((keyword, len)) = tuple {
+            let checks = (0..len).map(|i| self.check(&loc.child(&[keyword, &i.to_string()]))).collect();
+            rules.push(Rule::PrefixItems { checks });
+            // Before 2020-12 the rest of a tuple is `additionalItems`; from 2020-12, `items`.
+            let rest = if keyword == "items" { "additionalItems" } else { "items" };
+            if object.get(rest).is_some_and(|v| v.is_object() || v.is_boolean()) {
+                let check = sub(self, rest);
+                rules.push(Rule::Items { check, from: len, additional_items: rest == "additionalItems" });
+            }
+        } else if object.get("items").is_some_and(|v| v.is_object() || v.is_boolean()) {
+            let check = sub(self, "items");
+            rules.push(Rule::Items { check, from: 0, additional_items: false });
+        }
+        if object.get("contains").is_some() {
+            let check = sub(self, "contains");
+            let (min, max) = if draft >= Draft::Draft2019 {
+                (count("minContains").unwrap_or(1), count("maxContains"))
+            } else {
+                (1, None)
+            };
+            rules.push(Rule::Contains { check, min, max });
+        }
+
+        // Objects.
+        if let Some(limit) = count("minProperties") {
+            rules.push(Rule::MinProperties { limit });
+        }
+        if let Some(limit) = count("maxProperties") {
+            rules.push(Rule::MaxProperties { limit });
+        }
+        if let Some(Value::Array(names)) = object.get("required") {
+            let names: Vec<String> = names.iter().filter_map(Value::as_str).map(String::from).collect();
+            if !names.is_empty() {
+                rules.push(Rule::Required { names });
+            }
+        }
+        let mut known = Vec::new();
+        if let Some(Value::Object(properties)) = object.get("properties") {
+            let properties: Vec<(String, CheckId)> =
+                properties.keys().map(|k| (k.clone(), self.check(&loc.child(&["properties", k])))).collect();
+            known = properties.iter().map(|(k, _)| k.clone()).collect();
+            rules.push(Rule::Properties { properties });
+        }
+        let mut patterns = Vec::new();
+        if let Some(Value::Object(pattern_properties)) = object.get("patternProperties") {
+            let mut checks = Vec::new();
+            for pattern in pattern_properties.keys() {
+                if self.valid_pattern(&loc.child(&["patternProperties"]), pattern) {
+                    checks.push((pattern.clone(), self.check(&loc.child(&["patternProperties", pattern]))));
+                }
+            }
+            patterns = checks.iter().map(|(p, _)| p.clone()).collect();
+            rules.push(Rule::PatternProperties { patterns: checks });
+        }
+        if object.get("additionalProperties").is_some_and(|v| v.is_object() || v.is_boolean()) {
+            let check = sub(self, "additionalProperties");
+            rules.push(Rule::AdditionalProperties { check, known, patterns });
+        }
+        if object.get("propertyNames").is_some() {
+            let check = sub(self, "propertyNames");
+            rules.push(Rule::PropertyNames { check });
+        }
+        let mut required_deps = Vec::new();
+        let mut schema_deps = Vec::new();
+        for keyword in ["dependencies", "dependentRequired", "dependentSchemas"] {
+            let Some(Value::Object(deps)) = object.get(keyword) else { continue };
+            for (name, dep) in deps {
+                match dep {
+                    Value::Array(names) => required_deps
+                        .push((name.clone(), names.iter().filter_map(Value::as_str).map(String::from).collect())),
+                    _ => schema_deps.push((name.clone(), self.check(&loc.child(&[keyword, name])))),
+                }
+            }
+        }
+        if !required_deps.is_empty() {
+            rules.push(Rule::DependentRequired { dependencies: required_deps });
+        }
+        if !schema_deps.is_empty() {
+            rules.push(Rule::DependentSchemas { dependencies: schema_deps });
+        }
+
+        // Applicators.
+        for keyword in ["allOf", "anyOf", "oneOf"] {
+            let Some(Value::Array(members)) = object.get(keyword) else { continue };
+            let checks = (0..members.len()).map(|i| self.check(&loc.child(&[keyword, &i.to_string()]))).collect();
+            rules.push(match keyword {
+                "allOf" => Rule::AllOf { checks },
+                "anyOf" => Rule::AnyOf { checks },
+                _ => Rule::OneOf { checks },
+            });
+        }
+        if object.get("not").is_some() {
+            let check = sub(self, "not");
+            rules.push(Rule::Not { check });
+        }
+        if object.get("if").is_some() && draft >= Draft::Draft7 {
+            let condition = sub(self, "if");
+            let then = object.get("then").is_some().then(|| sub(self, "then"));
+            let otherwise = object.get("else").is_some().then(|| sub(self, "else"));
+            rules.push(Rule::If { condition, then, otherwise });
+        }
+        if draft >= Draft::Draft2019 {
+            if object.get("unevaluatedProperties").is_some() {
+                let check = sub(self, "unevaluatedProperties");
+                rules.push(Rule::UnevaluatedProperties { check });
+            }
+            if object.get("unevaluatedItems").is_some() {
+                let check = sub(self, "unevaluatedItems");
+                rules.push(Rule::UnevaluatedItems { check });
+            }
+        }
+        rules
+    }
+
+    /// Whether `pattern` compiles as an ECMA-262 regular expression; an E022 where it does not.
+    fn valid_pattern(&mut self, at: &Loc, pattern: &str) -> bool {
+        match regress::Regex::new(pattern) {
+            Ok(_) => true,
+            Err(err) => {
+                self.push(
+                    Diagnostic::error(
+                        Code::E022,
+                        format!("`{pattern}` is not a valid ECMA-262 regular expression: {err}"),
+                    )
+                    .at(at.location())
+                    .hint("JSON Schema patterns use JavaScript regex syntax; fix the expression"),
+                );
+                false
+            }
+        }
+    }
+
+    /// Gives every model without a schema location (markdown models) a check derived from its
+    /// type: required fields, JSON types, enum values and date formats.
+    pub(crate) fn attach_type_checks(&mut self) {
+        let mut memo = std::collections::HashMap::new();
+        for index in 0..self.krate.models.len() {
+            if self.krate.models[index].check.is_none() && self.krate.models[index].merged_into.is_none() {
+                let check = self.model_check(ModelId(index), &mut memo);
+                self.krate.models[index].check = Some(check);
+            }
+        }
+    }
+
+    fn model_check(&mut self, id: ModelId, memo: &mut std::collections::HashMap<ModelId, CheckId>) -> CheckId {
+        if let Some(check) = self.krate.models[id.0].check {
+            return check;
+        }
+        if let Some(&check) = memo.get(&id) {
+            return check;
+        }
+        let check = CheckId(self.krate.checks.len());
+        let origin = self.krate.models[id.0].origin.clone();
+        self.krate.checks.push(ir::Check { origin, rules: Vec::new() });
+        memo.insert(id, check);
+        let rules = match self.krate.models[id.0].kind.clone() {
+            ModelKind::Struct(s) => {
+                let mut rules = vec![Rule::Type { types: vec![JsonType::Object] }];
+                let names: Vec<String> = s.fields.iter().filter(|f| f.required).map(|f| f.wire_name.clone()).collect();
+                if !names.is_empty() {
+                    rules.push(Rule::Required { names });
+                }
+                let properties = s.fields.iter().map(|f| (f.wire_name.clone(), self.type_check(&f.ty, memo))).collect();
+                rules.push(Rule::Properties { properties });
+                rules
+            }
+            ModelKind::Enum(e) if !e.open => {
+                vec![Rule::Enum {
+                    values: e.variants.iter().map(|v| Value::String(v.wire_value.clone()).to_string()).collect(),
+                }]
+            }
+            ModelKind::Enum(_) => vec![Rule::Type { types: vec![JsonType::String] }],
+            ModelKind::Union(u) => {
+                vec![Rule::AnyOf { checks: u.variants.iter().map(|v| self.type_check(&v.ty, memo)).collect() }]
+            }
+            ModelKind::Alias { target } | ModelKind::Newtype { target, .. } => {
+                vec![Rule::Ref { check: self.type_check(&target, memo) }]
+            }
+        };
+        self.krate.checks[check.0].rules = rules;
+        check
+    }
+
+    fn type_check(&mut self, ty: &Type, memo: &mut std::collections::HashMap<ModelId, CheckId>) -> CheckId {
+        let format = |format: &str| Rule::Format { format: format.to_string() };
+        let string = Rule::Type { types: vec![JsonType::String] };
+        let rules = match ty {
+            Type::Model(id) => return self.model_check(*id, memo),
+            Type::String | Type::Secret => vec![string],
+            Type::Uuid => vec![string, format("uuid")],
+            Type::DateTime => vec![string, format("date-time")],
+            Type::Date => vec![string, format("date")],
+            Type::Integer => vec![Rule::Type { types: vec![JsonType::Integer] }],
+            Type::Number => vec![Rule::Type { types: vec![JsonType::Number] }],
+            Type::Boolean => vec![Rule::Type { types: vec![JsonType::Boolean] }],
+            Type::Null => vec![Rule::Type { types: vec![JsonType::Null] }],
+            Type::Any => Vec::new(),
+            Type::Array(inner) => {
+                let check = self.type_check(inner, memo);
+                vec![
+                    Rule::Type { types: vec![JsonType::Array] },
+                    Rule::Items { check, from: 0, additional_items: false },
+                ]
+            }
+            Type::Map(inner) => {
+                let check = self.type_check(inner, memo);
+                vec![
+                    Rule::Type { types: vec![JsonType::Object] },
+                    Rule::AdditionalProperties { check, known: Vec::new(), patterns: Vec::new() },
+                ]
+            }
+            Type::Tuple(items) => {
+                let checks = items.iter().map(|t| self.type_check(t, memo)).collect();
+                vec![Rule::Type { types: vec![JsonType::Array] }, Rule::PrefixItems { checks }]
+            }
+            Type::Nullable(inner) => {
+                let condition = self.plain_check(vec![Rule::Type { types: vec![JsonType::Null] }]);
+                let otherwise = Some(self.type_check(inner, memo));
+                vec![Rule::If { condition, then: None, otherwise }]
+            }
+        };
+        let rules = if self.config.format_assertion {
+            rules
+        } else {
+            rules.into_iter().filter(|r| !matches!(r, Rule::Format { .. })).collect()
+        };
+        self.plain_check(rules)
+    }
+
+    fn plain_check(&mut self, rules: Vec<Rule>) -> CheckId {
+        let id = CheckId(self.krate.checks.len());
+        let origin = ir::Origin { file: String::new(), pointer: None, line: None };
+        self.krate.checks.push(ir::Check { origin, rules });
+        id
+    }
+}
+
+fn json_type(name: &str) -> Option<JsonType> {
+    Some(match name {
+        "null" => JsonType::Null,
+        "boolean" => JsonType::Boolean,
+        "object" => JsonType::Object,
+        "array" => JsonType::Array,
+        "number" => JsonType::Number,
+        "string" => JsonType::String,
+        "integer" => JsonType::Integer,
+        _ => return None,
+    })
+}
+
+fn with_null(mut types: Vec<JsonType>, nullable: bool) -> Vec<JsonType> {
+    if nullable && !types.contains(&JsonType::Null) {
+        types.push(JsonType::Null);
+    }
+    types
+}

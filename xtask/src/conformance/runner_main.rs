@@ -1,0 +1,143 @@
+//! The conformance runner: runs every case of `table.rs` against the generated validators and
+//! prints one JSON summary to stdout. Written by `cargo xtask conformance`; this file is copied
+//! from `xtask/src/conformance/runner_main.rs` (it is not a module of the xtask) and `table.rs`
+//! is generated beside it.
+//!
+//! Protocol with the harness: before each case the runner writes `case <index>` on its own line
+//! to stderr, so when a case kills the process (a stack overflow aborts; no `catch_unwind`
+//! helps) or hangs, the harness knows which one, records it and runs again with
+//! `--exclude <index>`. Excluded cases are left out of the summary; the harness counts them.
+
+mod table;
+
+use std::collections::HashSet;
+use std::io::Write as _;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::process::ExitCode;
+
+/// How a group's cases are checked.
+pub enum Check {
+    Run(fn(&serde_json::Value) -> bool),
+    /// The group has no model; the reason is what schemagen reported.
+    Skip(&'static str),
+}
+
+pub struct Case {
+    pub file: &'static str,
+    pub group: usize,
+    pub group_description: &'static str,
+    pub description: &'static str,
+    /// The document, as JSON text: parsing it here keeps the table a plain constant.
+    pub data: &'static str,
+    pub valid: bool,
+    pub check: Check,
+}
+
+/// Validators recurse over documents and schemas; a deep but finite recursion should not be
+/// reported as a crash just because the main thread's stack is small.
+const STACK: usize = 256 << 20;
+
+fn main() -> ExitCode {
+    let mut excluded = HashSet::new();
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match (arg.as_str(), args.next().and_then(|n| n.parse::<usize>().ok())) {
+            ("--exclude", Some(index)) => {
+                excluded.insert(index);
+            }
+            _ => {
+                eprintln!("usage: runner [--exclude CASE-INDEX]...");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    // A panicking validator is a failed case with its message in the summary; the default hook
+    // would also print it between the progress lines.
+    std::panic::set_hook(Box::new(|_| {}));
+    let worker = std::thread::Builder::new().stack_size(STACK).spawn(move || run(&excluded));
+    let summary = match worker.map(|handle| handle.join()) {
+        Ok(Ok(summary)) => summary,
+        _ => {
+            eprintln!("error: the runner's worker thread failed");
+            return ExitCode::FAILURE;
+        }
+    };
+    println!("{summary}");
+    ExitCode::SUCCESS
+}
+
+#[derive(Default)]
+struct FileCounts {
+    passed: usize,
+    failed: usize,
+    skipped: usize,
+}
+
+fn run(excluded: &HashSet<usize>) -> serde_json::Value {
+    let mut files: Vec<(&str, FileCounts)> = Vec::new();
+    let mut failures = Vec::new();
+    let mut progress = std::io::stderr().lock();
+    for (index, case) in table::CASES.iter().enumerate() {
+        if excluded.contains(&index) {
+            continue;
+        }
+        // Unbuffered stderr: the line is out before the case can take the process down.
+        let _ = writeln!(progress, "case {index}");
+        let outcome = match &case.check {
+            Check::Skip(reason) => Err((true, format!("no model: {reason}"))),
+            Check::Run(check) => match serde_json::from_str::<serde_json::Value>(case.data) {
+                Err(err) => Err((false, format!("the case's data does not parse: {err}"))),
+                Ok(value) => match catch_unwind(AssertUnwindSafe(|| check(&value))) {
+                    Ok(valid) if valid == case.valid => Ok(()),
+                    Ok(true) => Err((false, "accepted an invalid document".to_string())),
+                    Ok(false) => Err((false, "rejected a valid document".to_string())),
+                    Err(payload) => Err((false, format!("panicked: {}", panic_message(payload.as_ref())))),
+                },
+            },
+        };
+        let counts = match files.iter().position(|(file, _)| *file == case.file) {
+            Some(at) => &mut files[at].1,
+            None => {
+                files.push((case.file, FileCounts::default()));
+                &mut files.last_mut().expect("just pushed").1
+            }
+        };
+        match outcome {
+            Ok(()) => counts.passed += 1,
+            Err((skipped, reason)) => {
+                if skipped {
+                    counts.skipped += 1;
+                } else {
+                    counts.failed += 1;
+                }
+                failures.push(serde_json::json!({
+                    "index": index,
+                    "file": case.file,
+                    "group": case.group,
+                    "group_description": case.group_description,
+                    "case": case.description,
+                    "valid": case.valid,
+                    "skipped": skipped,
+                    "reason": reason,
+                }));
+            }
+        }
+    }
+    let files: Vec<_> = files
+        .into_iter()
+        .map(
+            |(file, c)| serde_json::json!({"file": file, "passed": c.passed, "failed": c.failed, "skipped": c.skipped}),
+        )
+        .collect();
+    serde_json::json!({ "files": files, "failures": failures })
+}
+
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    let message = payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "(a non-string payload)".to_string());
+    // Keep the summary readable when a panic message embeds a whole document.
+    message.chars().take(300).collect::<String>().replace('\n', " ")
+}

@@ -60,37 +60,28 @@ pub fn cli(args: &[&str]) -> (i32, String) {
 }
 
 /// `cargo clippy -- -D warnings` on a generated crate, then `cargo test` (its generated example
-/// tests, and any `tests/` added to it); panics with the compiler's output on failure. The workspace lockfile pins the same dependency versions the workspace uses, and a
-/// shared target directory builds them once for every test.
+/// tests, and any `tests/` added to it); panics with the compiler's output on failure. The
+/// workspace lockfile pins the versions the workspace uses, and a shared target directory builds
+/// them once for every test.
 pub fn assert_compiles(dir: &Path) {
     std::fs::copy(root().join("Cargo.lock"), dir.join("Cargo.lock")).expect("copy Cargo.lock");
+    cargo(dir, &["clippy", "--quiet", "--all-targets", "--", "-D", "warnings"], "does not compile cleanly");
+    cargo(dir, &["test", "--quiet"], "fails its tests");
+}
+
+fn cargo(dir: &Path, args: &[&str], failure: &str) {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let output = Command::new(cargo)
-        .args(["clippy", "--quiet", "--all-targets", "--", "-D", "warnings"])
+        .args(args)
         .current_dir(dir)
         .env("CARGO_TARGET_DIR", root().join("target/generated-crates"))
         .output()
         .expect("run cargo");
     assert!(
         output.status.success(),
-        "the crate generated in {} does not compile cleanly:\n{}",
+        "the crate generated in {} {failure}:\n{}\n{}",
         dir.display(),
+        String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
     );
-    {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let output = Command::new(cargo)
-            .args(["test", "--quiet"])
-            .current_dir(dir)
-            .env("CARGO_TARGET_DIR", root().join("target/generated-crates"))
-            .output()
-            .expect("run cargo");
-        assert!(
-            output.status.success(),
-            "the tests of the crate generated in {} fail:\n{}\n{}",
-            dir.display(),
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        );
-    }
 }

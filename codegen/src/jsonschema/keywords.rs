@@ -107,7 +107,9 @@ pub fn unhandled(keyword: &str) -> Option<String> {
         "$recursiveAnchor",
     ];
     Some(if VALIDATION_ONLY.contains(&keyword) {
-        format!("`{keyword}` is not expressed in the generated types; documents it rejects still decode")
+        format!(
+            "`{keyword}` is checked by the generated validators but not expressed in the generated types: documents it rejects still decode with serde alone"
+        )
     } else {
         format!("unknown keyword `{keyword}` is ignored")
     })

@@ -245,6 +245,24 @@ pub struct Docs {
     pub deprecated: bool,
 }
 
+impl Model {
+    /// A model whose kind and docs are filled in once lowering reaches them; it exists first so
+    /// that recursive references to it can be made.
+    pub fn placeholder(name: String, module: usize, origin: Origin) -> Self {
+        Model {
+            name,
+            module,
+            docs: Docs::default(),
+            origin,
+            kind: ModelKind::Alias { target: Type::Any },
+            test_example: None,
+            also_from: Vec::new(),
+            merged_into: None,
+            check: None,
+        }
+    }
+}
+
 impl Crate {
     pub fn model(&self, id: ModelId) -> &Model {
         &self.models[id.0]

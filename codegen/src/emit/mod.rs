@@ -264,15 +264,7 @@ fn model(krate: &Crate, module: usize, model: &ir::Model) -> TokenStream {
             tagged_union(krate, module, model, u)
         }
         ModelKind::Union(u) => {
-            let variants = u.variants.iter().map(|v| {
-                let ident = format_ident!("{}", v.rust_name);
-                let mut ty = type_tokens(krate, module, &v.ty);
-                if v.boxed {
-                    ty = quote!(::std::boxed::Box<#ty>);
-                }
-                let doc = docs::attrs(&v.docs);
-                quote! { #doc #ident(#ty), }
-            });
+            let variants = union_variants(krate, module, u);
             quote! {
                 #doc
                 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq, ::schemagen_runtime::serde::Serialize, ::schemagen_runtime::serde::Deserialize)]
@@ -304,6 +296,23 @@ fn model(krate: &Crate, module: usize, model: &ir::Model) -> TokenStream {
             }
         }
     }
+}
+
+/// The variants of a union enum, tagged or not: `Name(Type),` with boxing and docs.
+fn union_variants(krate: &Crate, module: usize, union: &ir::Union) -> Vec<TokenStream> {
+    union
+        .variants
+        .iter()
+        .map(|v| {
+            let ident = format_ident!("{}", v.rust_name);
+            let mut ty = type_tokens(krate, module, &v.ty);
+            if v.boxed {
+                ty = quote!(::std::boxed::Box<#ty>);
+            }
+            let doc = docs::attrs(&v.docs);
+            quote! { #doc #ident(#ty), }
+        })
+        .collect()
 }
 
 /// An enum that keeps values it does not know in `Unrecognized`, so a newer API's values decode
@@ -436,15 +445,7 @@ fn tagged_union(krate: &Crate, module: usize, model: &ir::Model, union: &ir::Uni
     };
     let name = format_ident!("{}", model.name);
     let doc = docs::attrs(&model.docs);
-    let variants = union.variants.iter().map(|v| {
-        let ident = format_ident!("{}", v.rust_name);
-        let mut ty = type_tokens(krate, module, &v.ty);
-        if v.boxed {
-            ty = quote!(::std::boxed::Box<#ty>);
-        }
-        let doc = docs::attrs(&v.docs);
-        quote! { #doc #ident(#ty), }
-    });
+    let variants = union_variants(krate, module, union);
     let tags: Vec<&str> = union.variants.iter().map(|v| v.tag.as_deref().unwrap_or_default()).collect();
     let arms = union.variants.iter().map(|v| {
         let ident = format_ident!("{}", v.rust_name);

@@ -389,17 +389,7 @@ impl Reader<'_> {
         };
         let origin = parts.as_ref().and_then(|p| p.first()).unwrap_or(loc).origin();
         self.wanted.push(names::type_name(wanted));
-        self.krate.models.push(ir::Model {
-            name: name.clone(),
-            module: self.module,
-            docs: Docs::default(),
-            origin,
-            kind: ModelKind::Alias { target: Type::Any },
-            test_example: None,
-            also_from: Vec::new(),
-            merged_into: None,
-            check: None,
-        });
+        self.krate.models.push(ir::Model::placeholder(name.clone(), self.module, origin));
         self.krate.modules[self.module].models.push(id);
         self.memo.insert(loc.clone(), id);
         self.stack.push(id);

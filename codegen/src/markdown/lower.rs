@@ -47,17 +47,8 @@ impl Reader<'_> {
         let (model_name, _) = self.type_names[self.module].claim(&wanted);
         self.wanted.push(wanted.clone());
         let id = ModelId(self.krate.models.len());
-        self.krate.models.push(ir::Model {
-            name: model_name.clone(),
-            module: self.module,
-            docs: Docs::default(),
-            origin: Origin { file: name.to_string(), pointer: None, line: Some(doc.title_line.max(1)) },
-            kind: ModelKind::Alias { target: Type::Any },
-            test_example: None,
-            also_from: Vec::new(),
-            merged_into: None,
-            check: None,
-        });
+        let origin = Origin { file: name.to_string(), pointer: None, line: Some(doc.title_line.max(1)) };
+        self.krate.models.push(ir::Model::placeholder(model_name.clone(), self.module, origin));
         self.krate.modules[self.module].models.push(id);
         self.memo.insert(key, id);
         self.stack.push(id);

@@ -497,7 +497,7 @@ pub(super) fn c23(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool
             );
     }
     if let Some(text) = v.as_str() {
-        if !rules::format("date-time", text) {
+        if !::schemagen_runtime::validate::rules::format("date-time", text) {
             ok = s.fail(p, "format", || "must be a valid `date-time`".to_string());
         }
     }
@@ -517,7 +517,7 @@ pub(super) fn c24(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool
             );
     }
     if let Some(text) = v.as_str() {
-        if !rules::format("date-time", text) {
+        if !::schemagen_runtime::validate::rules::format("date-time", text) {
             ok = s.fail(p, "format", || "must be a valid `date-time`".to_string());
         }
     }
@@ -588,7 +588,7 @@ pub(super) fn c27(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool
             );
     }
     if let Some(text) = v.as_str() {
-        if !rules::format("date-time", text) {
+        if !::schemagen_runtime::validate::rules::format("date-time", text) {
             ok = s.fail(p, "format", || "must be a valid `date-time`".to_string());
         }
     }
@@ -608,7 +608,7 @@ pub(super) fn c28(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool
             );
     }
     if let Some(text) = v.as_str() {
-        if !rules::format("date-time", text) {
+        if !::schemagen_runtime::validate::rules::format("date-time", text) {
             ok = s.fail(p, "format", || "must be a valid `date-time`".to_string());
         }
     }
@@ -1259,7 +1259,7 @@ pub(super) fn c56(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool
             );
     }
     if let Some(text) = v.as_str() {
-        if !rules::format("date-time", text) {
+        if !::schemagen_runtime::validate::rules::format("date-time", text) {
             ok = s.fail(p, "format", || "must be a valid `date-time`".to_string());
         }
     }
@@ -1279,7 +1279,7 @@ pub(super) fn c57(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool
             );
     }
     if let Some(text) = v.as_str() {
-        if !rules::format("date-time", text) {
+        if !::schemagen_runtime::validate::rules::format("date-time", text) {
             ok = s.fail(p, "format", || "must be a valid `date-time`".to_string());
         }
     }
@@ -1388,7 +1388,7 @@ pub(super) fn c62(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool
             );
     }
     if let Some(text) = v.as_str() {
-        if !rules::format("date-time", text) {
+        if !::schemagen_runtime::validate::rules::format("date-time", text) {
             ok = s.fail(p, "format", || "must be a valid `date-time`".to_string());
         }
     }
@@ -1408,7 +1408,7 @@ pub(super) fn c63(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool
             );
     }
     if let Some(text) = v.as_str() {
-        if !rules::format("date-time", text) {
+        if !::schemagen_runtime::validate::rules::format("date-time", text) {
             ok = s.fail(p, "format", || "must be a valid `date-time`".to_string());
         }
     }
@@ -1517,7 +1517,7 @@ pub(super) fn c68(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool
             );
     }
     if let Some(text) = v.as_str() {
-        if !rules::format("date-time", text) {
+        if !::schemagen_runtime::validate::rules::format("date-time", text) {
             ok = s.fail(p, "format", || "must be a valid `date-time`".to_string());
         }
     }
@@ -1537,7 +1537,7 @@ pub(super) fn c69(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool
             );
     }
     if let Some(text) = v.as_str() {
-        if !rules::format("date-time", text) {
+        if !::schemagen_runtime::validate::rules::format("date-time", text) {
             ok = s.fail(p, "format", || "must be a valid `date-time`".to_string());
         }
     }
@@ -1587,7 +1587,7 @@ pub(super) fn c72(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool
             );
     }
     if let Some(text) = v.as_str() {
-        if !rules::format("date-time", text) {
+        if !::schemagen_runtime::validate::rules::format("date-time", text) {
             ok = s.fail(p, "format", || "must be a valid `date-time`".to_string());
         }
     }
@@ -1607,7 +1607,7 @@ pub(super) fn c73(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool
             );
     }
     if let Some(text) = v.as_str() {
-        if !rules::format("date-time", text) {
+        if !::schemagen_runtime::validate::rules::format("date-time", text) {
             ok = s.fail(p, "format", || "must be a valid `date-time`".to_string());
         }
     }
@@ -1746,7 +1746,7 @@ pub(super) fn c79(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool
             );
     }
     if let Some(text) = v.as_str() {
-        if !rules::format("date-time", text) {
+        if !::schemagen_runtime::validate::rules::format("date-time", text) {
             ok = s.fail(p, "format", || "must be a valid `date-time`".to_string());
         }
     }
@@ -1766,7 +1766,7 @@ pub(super) fn c80(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool
             );
     }
     if let Some(text) = v.as_str() {
-        if !rules::format("date-time", text) {
+        if !::schemagen_runtime::validate::rules::format("date-time", text) {
             ok = s.fail(p, "format", || "must be a valid `date-time`".to_string());
         }
     }
@@ -1837,7 +1837,7 @@ pub(super) fn c83(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool
             );
     }
     if let Some(text) = v.as_str() {
-        if !rules::format("date-time", text) {
+        if !::schemagen_runtime::validate::rules::format("date-time", text) {
             ok = s.fail(p, "format", || "must be a valid `date-time`".to_string());
         }
     }
@@ -1857,7 +1857,7 @@ pub(super) fn c84(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool
             );
     }
     if let Some(text) = v.as_str() {
-        if !rules::format("date-time", text) {
+        if !::schemagen_runtime::validate::rules::format("date-time", text) {
             ok = s.fail(p, "format", || "must be a valid `date-time`".to_string());
         }
     }
@@ -2144,7 +2144,7 @@ pub(super) fn c97(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool
             );
     }
     if let Some(text) = v.as_str() {
-        if !rules::format("date-time", text) {
+        if !::schemagen_runtime::validate::rules::format("date-time", text) {
             ok = s.fail(p, "format", || "must be a valid `date-time`".to_string());
         }
     }
@@ -2164,7 +2164,7 @@ pub(super) fn c98(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool
             );
     }
     if let Some(text) = v.as_str() {
-        if !rules::format("date-time", text) {
+        if !::schemagen_runtime::validate::rules::format("date-time", text) {
             ok = s.fail(p, "format", || "must be a valid `date-time`".to_string());
         }
     }

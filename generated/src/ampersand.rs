@@ -108,21 +108,13 @@ impl ::schemagen_runtime::Validate for ConnectionRequest {
     fn validate(
         &self,
     ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
-        match ::schemagen_runtime::serde_json::to_value(self) {
-            ::std::result::Result::Ok(value) => {
-                <Self as ::schemagen_runtime::Validate>::validate_json(&value)
-            }
-            ::std::result::Result::Err(error) => {
-                let mut sink = ::schemagen_runtime::validate::support::Sink::new();
-                let message = error.to_string();
-                sink.fail(
-                    &::schemagen_runtime::validate::support::Path::Root,
-                    "type",
-                    || message,
-                );
-                sink.finish()
-            }
-        }
+        let mut sink = ::schemagen_runtime::validate::support::Sink::new();
+        ::schemagen_runtime::Validate::validate_at(
+            self,
+            &::schemagen_runtime::validate::support::Path::Root,
+            &mut sink,
+        );
+        sink.finish()
     }
     fn validate_json(
         value: &::schemagen_runtime::serde_json::Value,
@@ -135,6 +127,64 @@ impl ::schemagen_runtime::Validate for ConnectionRequest {
             &mut ::std::default::Default::default(),
         );
         sink.finish()
+    }
+    #[allow(unused_mut, unused_variables, clippy::all, clippy::pedantic)]
+    fn validate_at(
+        &self,
+        p: &::schemagen_runtime::validate::support::Path<'_>,
+        s: &mut ::schemagen_runtime::validate::support::Sink,
+    ) -> bool {
+        {
+            let mut ok = true;
+            if let ::std::option::Option::Some(item) = &self.provider_metadata {
+                let p = &::schemagen_runtime::validate::support::Path::Key(
+                    p,
+                    "providerMetadata",
+                );
+                ok
+                    &= {
+                        let mut ok = true;
+                        for (key, item) in item {
+                            let p = &::schemagen_runtime::validate::support::Path::Key(
+                                p,
+                                key,
+                            );
+                            ok &= ::schemagen_runtime::Validate::validate_at(item, p, s);
+                        }
+                        ok
+                    };
+            }
+            if let ::std::option::Option::Some(item) = &self.basic_auth {
+                let p = &::schemagen_runtime::validate::support::Path::Key(
+                    p,
+                    "basicAuth",
+                );
+                ok &= ::schemagen_runtime::Validate::validate_at(item, p, s);
+            }
+            if let ::std::option::Option::Some(item) = &self.oauth2_client_credentials {
+                let p = &::schemagen_runtime::validate::support::Path::Key(
+                    p,
+                    "oauth2ClientCredentials",
+                );
+                ok &= ::schemagen_runtime::Validate::validate_at(item, p, s);
+            }
+            if let ::std::option::Option::Some(item) = &self.oauth2_password_credentials
+            {
+                let p = &::schemagen_runtime::validate::support::Path::Key(
+                    p,
+                    "oauth2PasswordCredentials",
+                );
+                ok &= ::schemagen_runtime::Validate::validate_at(item, p, s);
+            }
+            if let ::std::option::Option::Some(item) = &self.oauth2_authorization_code {
+                let p = &::schemagen_runtime::validate::support::Path::Key(
+                    p,
+                    "oauth2AuthorizationCode",
+                );
+                ok &= ::schemagen_runtime::Validate::validate_at(item, p, s);
+            }
+            ok
+        }
     }
 }
 
@@ -194,21 +244,13 @@ impl ::schemagen_runtime::Validate for ProviderMetadataInfo {
     fn validate(
         &self,
     ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
-        match ::schemagen_runtime::serde_json::to_value(self) {
-            ::std::result::Result::Ok(value) => {
-                <Self as ::schemagen_runtime::Validate>::validate_json(&value)
-            }
-            ::std::result::Result::Err(error) => {
-                let mut sink = ::schemagen_runtime::validate::support::Sink::new();
-                let message = error.to_string();
-                sink.fail(
-                    &::schemagen_runtime::validate::support::Path::Root,
-                    "type",
-                    || message,
-                );
-                sink.finish()
-            }
-        }
+        let mut sink = ::schemagen_runtime::validate::support::Sink::new();
+        ::schemagen_runtime::Validate::validate_at(
+            self,
+            &::schemagen_runtime::validate::support::Path::Root,
+            &mut sink,
+        );
+        sink.finish()
     }
     fn validate_json(
         value: &::schemagen_runtime::serde_json::Value,
@@ -221,6 +263,22 @@ impl ::schemagen_runtime::Validate for ProviderMetadataInfo {
             &mut ::std::default::Default::default(),
         );
         sink.finish()
+    }
+    #[allow(unused_mut, unused_variables, clippy::all, clippy::pedantic)]
+    fn validate_at(
+        &self,
+        p: &::schemagen_runtime::validate::support::Path<'_>,
+        s: &mut ::schemagen_runtime::validate::support::Sink,
+    ) -> bool {
+        {
+            let mut ok = true;
+            {
+                let item = &self.source;
+                let p = &::schemagen_runtime::validate::support::Path::Key(p, "source");
+                ok &= ::schemagen_runtime::Validate::validate_at(item, p, s);
+            }
+            ok
+        }
     }
 }
 
@@ -277,21 +335,13 @@ impl ::schemagen_runtime::Validate for ProviderMetadataInfoSource {
     fn validate(
         &self,
     ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
-        match ::schemagen_runtime::serde_json::to_value(self) {
-            ::std::result::Result::Ok(value) => {
-                <Self as ::schemagen_runtime::Validate>::validate_json(&value)
-            }
-            ::std::result::Result::Err(error) => {
-                let mut sink = ::schemagen_runtime::validate::support::Sink::new();
-                let message = error.to_string();
-                sink.fail(
-                    &::schemagen_runtime::validate::support::Path::Root,
-                    "type",
-                    || message,
-                );
-                sink.finish()
-            }
-        }
+        let mut sink = ::schemagen_runtime::validate::support::Sink::new();
+        ::schemagen_runtime::Validate::validate_at(
+            self,
+            &::schemagen_runtime::validate::support::Path::Root,
+            &mut sink,
+        );
+        sink.finish()
     }
     fn validate_json(
         value: &::schemagen_runtime::serde_json::Value,
@@ -304,6 +354,28 @@ impl ::schemagen_runtime::Validate for ProviderMetadataInfoSource {
             &mut ::std::default::Default::default(),
         );
         sink.finish()
+    }
+    #[allow(unused_mut, unused_variables, clippy::all, clippy::pedantic)]
+    fn validate_at(
+        &self,
+        p: &::schemagen_runtime::validate::support::Path<'_>,
+        s: &mut ::schemagen_runtime::validate::support::Sink,
+    ) -> bool {
+        {
+            let mut ok = true;
+            if !matches!(self.as_str(), "input" | "token" | "provider") {
+                ok = s
+                    .fail(
+                        p,
+                        "enum",
+                        || {
+                            "must be one of: \"input\", \"token\", \"provider\""
+                                .to_string()
+                        },
+                    );
+            }
+            ok
+        }
     }
 }
 
@@ -330,21 +402,13 @@ impl ::schemagen_runtime::Validate for ConnectionRequestBasicAuth {
     fn validate(
         &self,
     ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
-        match ::schemagen_runtime::serde_json::to_value(self) {
-            ::std::result::Result::Ok(value) => {
-                <Self as ::schemagen_runtime::Validate>::validate_json(&value)
-            }
-            ::std::result::Result::Err(error) => {
-                let mut sink = ::schemagen_runtime::validate::support::Sink::new();
-                let message = error.to_string();
-                sink.fail(
-                    &::schemagen_runtime::validate::support::Path::Root,
-                    "type",
-                    || message,
-                );
-                sink.finish()
-            }
-        }
+        let mut sink = ::schemagen_runtime::validate::support::Sink::new();
+        ::schemagen_runtime::Validate::validate_at(
+            self,
+            &::schemagen_runtime::validate::support::Path::Root,
+            &mut sink,
+        );
+        sink.finish()
     }
     fn validate_json(
         value: &::schemagen_runtime::serde_json::Value,
@@ -357,6 +421,14 @@ impl ::schemagen_runtime::Validate for ConnectionRequestBasicAuth {
             &mut ::std::default::Default::default(),
         );
         sink.finish()
+    }
+    #[allow(unused_mut, unused_variables, clippy::all, clippy::pedantic)]
+    fn validate_at(
+        &self,
+        p: &::schemagen_runtime::validate::support::Path<'_>,
+        s: &mut ::schemagen_runtime::validate::support::Sink,
+    ) -> bool {
+        true
     }
 }
 
@@ -390,21 +462,13 @@ impl ::schemagen_runtime::Validate for ConnectionRequestOauth2ClientCredentials 
     fn validate(
         &self,
     ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
-        match ::schemagen_runtime::serde_json::to_value(self) {
-            ::std::result::Result::Ok(value) => {
-                <Self as ::schemagen_runtime::Validate>::validate_json(&value)
-            }
-            ::std::result::Result::Err(error) => {
-                let mut sink = ::schemagen_runtime::validate::support::Sink::new();
-                let message = error.to_string();
-                sink.fail(
-                    &::schemagen_runtime::validate::support::Path::Root,
-                    "type",
-                    || message,
-                );
-                sink.finish()
-            }
-        }
+        let mut sink = ::schemagen_runtime::validate::support::Sink::new();
+        ::schemagen_runtime::Validate::validate_at(
+            self,
+            &::schemagen_runtime::validate::support::Path::Root,
+            &mut sink,
+        );
+        sink.finish()
     }
     fn validate_json(
         value: &::schemagen_runtime::serde_json::Value,
@@ -417,6 +481,14 @@ impl ::schemagen_runtime::Validate for ConnectionRequestOauth2ClientCredentials 
             &mut ::std::default::Default::default(),
         );
         sink.finish()
+    }
+    #[allow(unused_mut, unused_variables, clippy::all, clippy::pedantic)]
+    fn validate_at(
+        &self,
+        p: &::schemagen_runtime::validate::support::Path<'_>,
+        s: &mut ::schemagen_runtime::validate::support::Sink,
+    ) -> bool {
+        true
     }
 }
 
@@ -458,21 +530,13 @@ impl ::schemagen_runtime::Validate for ConnectionRequestOauth2PasswordCredential
     fn validate(
         &self,
     ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
-        match ::schemagen_runtime::serde_json::to_value(self) {
-            ::std::result::Result::Ok(value) => {
-                <Self as ::schemagen_runtime::Validate>::validate_json(&value)
-            }
-            ::std::result::Result::Err(error) => {
-                let mut sink = ::schemagen_runtime::validate::support::Sink::new();
-                let message = error.to_string();
-                sink.fail(
-                    &::schemagen_runtime::validate::support::Path::Root,
-                    "type",
-                    || message,
-                );
-                sink.finish()
-            }
-        }
+        let mut sink = ::schemagen_runtime::validate::support::Sink::new();
+        ::schemagen_runtime::Validate::validate_at(
+            self,
+            &::schemagen_runtime::validate::support::Path::Root,
+            &mut sink,
+        );
+        sink.finish()
     }
     fn validate_json(
         value: &::schemagen_runtime::serde_json::Value,
@@ -485,6 +549,14 @@ impl ::schemagen_runtime::Validate for ConnectionRequestOauth2PasswordCredential
             &mut ::std::default::Default::default(),
         );
         sink.finish()
+    }
+    #[allow(unused_mut, unused_variables, clippy::all, clippy::pedantic)]
+    fn validate_at(
+        &self,
+        p: &::schemagen_runtime::validate::support::Path<'_>,
+        s: &mut ::schemagen_runtime::validate::support::Sink,
+    ) -> bool {
+        true
     }
 }
 
@@ -522,21 +594,13 @@ impl ::schemagen_runtime::Validate for Oauth2AuthorizationCode {
     fn validate(
         &self,
     ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
-        match ::schemagen_runtime::serde_json::to_value(self) {
-            ::std::result::Result::Ok(value) => {
-                <Self as ::schemagen_runtime::Validate>::validate_json(&value)
-            }
-            ::std::result::Result::Err(error) => {
-                let mut sink = ::schemagen_runtime::validate::support::Sink::new();
-                let message = error.to_string();
-                sink.fail(
-                    &::schemagen_runtime::validate::support::Path::Root,
-                    "type",
-                    || message,
-                );
-                sink.finish()
-            }
-        }
+        let mut sink = ::schemagen_runtime::validate::support::Sink::new();
+        ::schemagen_runtime::Validate::validate_at(
+            self,
+            &::schemagen_runtime::validate::support::Path::Root,
+            &mut sink,
+        );
+        sink.finish()
     }
     fn validate_json(
         value: &::schemagen_runtime::serde_json::Value,
@@ -549,6 +613,31 @@ impl ::schemagen_runtime::Validate for Oauth2AuthorizationCode {
             &mut ::std::default::Default::default(),
         );
         sink.finish()
+    }
+    #[allow(unused_mut, unused_variables, clippy::all, clippy::pedantic)]
+    fn validate_at(
+        &self,
+        p: &::schemagen_runtime::validate::support::Path<'_>,
+        s: &mut ::schemagen_runtime::validate::support::Sink,
+    ) -> bool {
+        {
+            let mut ok = true;
+            if let ::std::option::Option::Some(item) = &self.access_token {
+                let p = &::schemagen_runtime::validate::support::Path::Key(
+                    p,
+                    "accessToken",
+                );
+                ok &= ::schemagen_runtime::Validate::validate_at(item, p, s);
+            }
+            if let ::std::option::Option::Some(item) = &self.refresh_token {
+                let p = &::schemagen_runtime::validate::support::Path::Key(
+                    p,
+                    "refreshToken",
+                );
+                ok &= ::schemagen_runtime::Validate::validate_at(item, p, s);
+            }
+            ok
+        }
     }
 }
 
@@ -582,21 +671,13 @@ impl ::schemagen_runtime::Validate for Oauth2AuthorizationCodeAccessToken {
     fn validate(
         &self,
     ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
-        match ::schemagen_runtime::serde_json::to_value(self) {
-            ::std::result::Result::Ok(value) => {
-                <Self as ::schemagen_runtime::Validate>::validate_json(&value)
-            }
-            ::std::result::Result::Err(error) => {
-                let mut sink = ::schemagen_runtime::validate::support::Sink::new();
-                let message = error.to_string();
-                sink.fail(
-                    &::schemagen_runtime::validate::support::Path::Root,
-                    "type",
-                    || message,
-                );
-                sink.finish()
-            }
-        }
+        let mut sink = ::schemagen_runtime::validate::support::Sink::new();
+        ::schemagen_runtime::Validate::validate_at(
+            self,
+            &::schemagen_runtime::validate::support::Path::Root,
+            &mut sink,
+        );
+        sink.finish()
     }
     fn validate_json(
         value: &::schemagen_runtime::serde_json::Value,
@@ -609,6 +690,57 @@ impl ::schemagen_runtime::Validate for Oauth2AuthorizationCodeAccessToken {
             &mut ::std::default::Default::default(),
         );
         sink.finish()
+    }
+    #[allow(unused_mut, unused_variables, clippy::all, clippy::pedantic)]
+    fn validate_at(
+        &self,
+        p: &::schemagen_runtime::validate::support::Path<'_>,
+        s: &mut ::schemagen_runtime::validate::support::Sink,
+    ) -> bool {
+        {
+            let mut ok = true;
+            if let ::std::option::Option::Some(item) = &self.expires_at {
+                let p = &::schemagen_runtime::validate::support::Path::Key(
+                    p,
+                    "expiresAt",
+                );
+                ok
+                    &= match ::schemagen_runtime::serde_json::to_value(item) {
+                        ::std::result::Result::Ok(value) => {
+                            super::__checks::c23(
+                                &value,
+                                p,
+                                s,
+                                &mut ::std::default::Default::default(),
+                            )
+                        }
+                        ::std::result::Result::Err(_) => {
+                            s.fail(p, "type", || "cannot be encoded as JSON".to_string())
+                        }
+                    };
+            }
+            if let ::std::option::Option::Some(item) = &self.issued_at {
+                let p = &::schemagen_runtime::validate::support::Path::Key(
+                    p,
+                    "issuedAt",
+                );
+                ok
+                    &= match ::schemagen_runtime::serde_json::to_value(item) {
+                        ::std::result::Result::Ok(value) => {
+                            super::__checks::c24(
+                                &value,
+                                p,
+                                s,
+                                &mut ::std::default::Default::default(),
+                            )
+                        }
+                        ::std::result::Result::Err(_) => {
+                            s.fail(p, "type", || "cannot be encoded as JSON".to_string())
+                        }
+                    };
+            }
+            ok
+        }
     }
 }
 
@@ -642,21 +774,13 @@ impl ::schemagen_runtime::Validate for Oauth2AuthorizationCodeRefreshToken {
     fn validate(
         &self,
     ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
-        match ::schemagen_runtime::serde_json::to_value(self) {
-            ::std::result::Result::Ok(value) => {
-                <Self as ::schemagen_runtime::Validate>::validate_json(&value)
-            }
-            ::std::result::Result::Err(error) => {
-                let mut sink = ::schemagen_runtime::validate::support::Sink::new();
-                let message = error.to_string();
-                sink.fail(
-                    &::schemagen_runtime::validate::support::Path::Root,
-                    "type",
-                    || message,
-                );
-                sink.finish()
-            }
-        }
+        let mut sink = ::schemagen_runtime::validate::support::Sink::new();
+        ::schemagen_runtime::Validate::validate_at(
+            self,
+            &::schemagen_runtime::validate::support::Path::Root,
+            &mut sink,
+        );
+        sink.finish()
     }
     fn validate_json(
         value: &::schemagen_runtime::serde_json::Value,
@@ -669,6 +793,57 @@ impl ::schemagen_runtime::Validate for Oauth2AuthorizationCodeRefreshToken {
             &mut ::std::default::Default::default(),
         );
         sink.finish()
+    }
+    #[allow(unused_mut, unused_variables, clippy::all, clippy::pedantic)]
+    fn validate_at(
+        &self,
+        p: &::schemagen_runtime::validate::support::Path<'_>,
+        s: &mut ::schemagen_runtime::validate::support::Sink,
+    ) -> bool {
+        {
+            let mut ok = true;
+            if let ::std::option::Option::Some(item) = &self.expires_at {
+                let p = &::schemagen_runtime::validate::support::Path::Key(
+                    p,
+                    "expiresAt",
+                );
+                ok
+                    &= match ::schemagen_runtime::serde_json::to_value(item) {
+                        ::std::result::Result::Ok(value) => {
+                            super::__checks::c27(
+                                &value,
+                                p,
+                                s,
+                                &mut ::std::default::Default::default(),
+                            )
+                        }
+                        ::std::result::Result::Err(_) => {
+                            s.fail(p, "type", || "cannot be encoded as JSON".to_string())
+                        }
+                    };
+            }
+            if let ::std::option::Option::Some(item) = &self.issued_at {
+                let p = &::schemagen_runtime::validate::support::Path::Key(
+                    p,
+                    "issuedAt",
+                );
+                ok
+                    &= match ::schemagen_runtime::serde_json::to_value(item) {
+                        ::std::result::Result::Ok(value) => {
+                            super::__checks::c28(
+                                &value,
+                                p,
+                                s,
+                                &mut ::std::default::Default::default(),
+                            )
+                        }
+                        ::std::result::Result::Err(_) => {
+                            s.fail(p, "type", || "cannot be encoded as JSON".to_string())
+                        }
+                    };
+            }
+            ok
+        }
     }
 }
 
@@ -867,21 +1042,13 @@ impl ::schemagen_runtime::Validate for Connection {
     fn validate(
         &self,
     ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
-        match ::schemagen_runtime::serde_json::to_value(self) {
-            ::std::result::Result::Ok(value) => {
-                <Self as ::schemagen_runtime::Validate>::validate_json(&value)
-            }
-            ::std::result::Result::Err(error) => {
-                let mut sink = ::schemagen_runtime::validate::support::Sink::new();
-                let message = error.to_string();
-                sink.fail(
-                    &::schemagen_runtime::validate::support::Path::Root,
-                    "type",
-                    || message,
-                );
-                sink.finish()
-            }
-        }
+        let mut sink = ::schemagen_runtime::validate::support::Sink::new();
+        ::schemagen_runtime::Validate::validate_at(
+            self,
+            &::schemagen_runtime::validate::support::Path::Root,
+            &mut sink,
+        );
+        sink.finish()
     }
     fn validate_json(
         value: &::schemagen_runtime::serde_json::Value,
@@ -894,6 +1061,98 @@ impl ::schemagen_runtime::Validate for Connection {
             &mut ::std::default::Default::default(),
         );
         sink.finish()
+    }
+    #[allow(unused_mut, unused_variables, clippy::all, clippy::pedantic)]
+    fn validate_at(
+        &self,
+        p: &::schemagen_runtime::validate::support::Path<'_>,
+        s: &mut ::schemagen_runtime::validate::support::Sink,
+    ) -> bool {
+        {
+            let mut ok = true;
+            if let ::std::option::Option::Some(item) = &self.provider_app {
+                let p = &::schemagen_runtime::validate::support::Path::Key(
+                    p,
+                    "providerApp",
+                );
+                ok &= ::schemagen_runtime::Validate::validate_at(item, p, s);
+            }
+            {
+                let item = &self.group;
+                let p = &::schemagen_runtime::validate::support::Path::Key(p, "group");
+                ok &= ::schemagen_runtime::Validate::validate_at(item, p, s);
+            }
+            {
+                let item = &self.consumer;
+                let p = &::schemagen_runtime::validate::support::Path::Key(
+                    p,
+                    "consumer",
+                );
+                ok &= ::schemagen_runtime::Validate::validate_at(item, p, s);
+            }
+            {
+                let item = &self.create_time;
+                let p = &::schemagen_runtime::validate::support::Path::Key(
+                    p,
+                    "createTime",
+                );
+                ok
+                    &= match ::schemagen_runtime::serde_json::to_value(item) {
+                        ::std::result::Result::Ok(value) => {
+                            super::__checks::c72(
+                                &value,
+                                p,
+                                s,
+                                &mut ::std::default::Default::default(),
+                            )
+                        }
+                        ::std::result::Result::Err(_) => {
+                            s.fail(p, "type", || "cannot be encoded as JSON".to_string())
+                        }
+                    };
+            }
+            if let ::std::option::Option::Some(item) = &self.update_time {
+                let p = &::schemagen_runtime::validate::support::Path::Key(
+                    p,
+                    "updateTime",
+                );
+                ok
+                    &= match ::schemagen_runtime::serde_json::to_value(item) {
+                        ::std::result::Result::Ok(value) => {
+                            super::__checks::c73(
+                                &value,
+                                p,
+                                s,
+                                &mut ::std::default::Default::default(),
+                            )
+                        }
+                        ::std::result::Result::Err(_) => {
+                            s.fail(p, "type", || "cannot be encoded as JSON".to_string())
+                        }
+                    };
+            }
+            {
+                let item = &self.auth_scheme;
+                let p = &::schemagen_runtime::validate::support::Path::Key(
+                    p,
+                    "authScheme",
+                );
+                ok &= ::schemagen_runtime::Validate::validate_at(item, p, s);
+            }
+            {
+                let item = &self.status;
+                let p = &::schemagen_runtime::validate::support::Path::Key(p, "status");
+                ok &= ::schemagen_runtime::Validate::validate_at(item, p, s);
+            }
+            if let ::std::option::Option::Some(item) = &self.oauth2_authorization_code {
+                let p = &::schemagen_runtime::validate::support::Path::Key(
+                    p,
+                    "oauth2AuthorizationCode",
+                );
+                ok &= ::schemagen_runtime::Validate::validate_at(item, p, s);
+            }
+            ok
+        }
     }
 }
 
@@ -993,21 +1252,13 @@ impl ::schemagen_runtime::Validate for ListConnectionsProviderApp {
     fn validate(
         &self,
     ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
-        match ::schemagen_runtime::serde_json::to_value(self) {
-            ::std::result::Result::Ok(value) => {
-                <Self as ::schemagen_runtime::Validate>::validate_json(&value)
-            }
-            ::std::result::Result::Err(error) => {
-                let mut sink = ::schemagen_runtime::validate::support::Sink::new();
-                let message = error.to_string();
-                sink.fail(
-                    &::schemagen_runtime::validate::support::Path::Root,
-                    "type",
-                    || message,
-                );
-                sink.finish()
-            }
-        }
+        let mut sink = ::schemagen_runtime::validate::support::Sink::new();
+        ::schemagen_runtime::Validate::validate_at(
+            self,
+            &::schemagen_runtime::validate::support::Path::Root,
+            &mut sink,
+        );
+        sink.finish()
     }
     fn validate_json(
         value: &::schemagen_runtime::serde_json::Value,
@@ -1020,6 +1271,58 @@ impl ::schemagen_runtime::Validate for ListConnectionsProviderApp {
             &mut ::std::default::Default::default(),
         );
         sink.finish()
+    }
+    #[allow(unused_mut, unused_variables, clippy::all, clippy::pedantic)]
+    fn validate_at(
+        &self,
+        p: &::schemagen_runtime::validate::support::Path<'_>,
+        s: &mut ::schemagen_runtime::validate::support::Sink,
+    ) -> bool {
+        {
+            let mut ok = true;
+            {
+                let item = &self.create_time;
+                let p = &::schemagen_runtime::validate::support::Path::Key(
+                    p,
+                    "createTime",
+                );
+                ok
+                    &= match ::schemagen_runtime::serde_json::to_value(item) {
+                        ::std::result::Result::Ok(value) => {
+                            super::__checks::c56(
+                                &value,
+                                p,
+                                s,
+                                &mut ::std::default::Default::default(),
+                            )
+                        }
+                        ::std::result::Result::Err(_) => {
+                            s.fail(p, "type", || "cannot be encoded as JSON".to_string())
+                        }
+                    };
+            }
+            if let ::std::option::Option::Some(item) = &self.update_time {
+                let p = &::schemagen_runtime::validate::support::Path::Key(
+                    p,
+                    "updateTime",
+                );
+                ok
+                    &= match ::schemagen_runtime::serde_json::to_value(item) {
+                        ::std::result::Result::Ok(value) => {
+                            super::__checks::c57(
+                                &value,
+                                p,
+                                s,
+                                &mut ::std::default::Default::default(),
+                            )
+                        }
+                        ::std::result::Result::Err(_) => {
+                            s.fail(p, "type", || "cannot be encoded as JSON".to_string())
+                        }
+                    };
+            }
+            ok
+        }
     }
 }
 
@@ -1099,21 +1402,13 @@ impl ::schemagen_runtime::Validate for ListConnectionsGroup {
     fn validate(
         &self,
     ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
-        match ::schemagen_runtime::serde_json::to_value(self) {
-            ::std::result::Result::Ok(value) => {
-                <Self as ::schemagen_runtime::Validate>::validate_json(&value)
-            }
-            ::std::result::Result::Err(error) => {
-                let mut sink = ::schemagen_runtime::validate::support::Sink::new();
-                let message = error.to_string();
-                sink.fail(
-                    &::schemagen_runtime::validate::support::Path::Root,
-                    "type",
-                    || message,
-                );
-                sink.finish()
-            }
-        }
+        let mut sink = ::schemagen_runtime::validate::support::Sink::new();
+        ::schemagen_runtime::Validate::validate_at(
+            self,
+            &::schemagen_runtime::validate::support::Path::Root,
+            &mut sink,
+        );
+        sink.finish()
     }
     fn validate_json(
         value: &::schemagen_runtime::serde_json::Value,
@@ -1126,6 +1421,58 @@ impl ::schemagen_runtime::Validate for ListConnectionsGroup {
             &mut ::std::default::Default::default(),
         );
         sink.finish()
+    }
+    #[allow(unused_mut, unused_variables, clippy::all, clippy::pedantic)]
+    fn validate_at(
+        &self,
+        p: &::schemagen_runtime::validate::support::Path<'_>,
+        s: &mut ::schemagen_runtime::validate::support::Sink,
+    ) -> bool {
+        {
+            let mut ok = true;
+            {
+                let item = &self.create_time;
+                let p = &::schemagen_runtime::validate::support::Path::Key(
+                    p,
+                    "createTime",
+                );
+                ok
+                    &= match ::schemagen_runtime::serde_json::to_value(item) {
+                        ::std::result::Result::Ok(value) => {
+                            super::__checks::c62(
+                                &value,
+                                p,
+                                s,
+                                &mut ::std::default::Default::default(),
+                            )
+                        }
+                        ::std::result::Result::Err(_) => {
+                            s.fail(p, "type", || "cannot be encoded as JSON".to_string())
+                        }
+                    };
+            }
+            if let ::std::option::Option::Some(item) = &self.update_time {
+                let p = &::schemagen_runtime::validate::support::Path::Key(
+                    p,
+                    "updateTime",
+                );
+                ok
+                    &= match ::schemagen_runtime::serde_json::to_value(item) {
+                        ::std::result::Result::Ok(value) => {
+                            super::__checks::c63(
+                                &value,
+                                p,
+                                s,
+                                &mut ::std::default::Default::default(),
+                            )
+                        }
+                        ::std::result::Result::Err(_) => {
+                            s.fail(p, "type", || "cannot be encoded as JSON".to_string())
+                        }
+                    };
+            }
+            ok
+        }
     }
 }
 
@@ -1205,21 +1552,13 @@ impl ::schemagen_runtime::Validate for Consumer {
     fn validate(
         &self,
     ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
-        match ::schemagen_runtime::serde_json::to_value(self) {
-            ::std::result::Result::Ok(value) => {
-                <Self as ::schemagen_runtime::Validate>::validate_json(&value)
-            }
-            ::std::result::Result::Err(error) => {
-                let mut sink = ::schemagen_runtime::validate::support::Sink::new();
-                let message = error.to_string();
-                sink.fail(
-                    &::schemagen_runtime::validate::support::Path::Root,
-                    "type",
-                    || message,
-                );
-                sink.finish()
-            }
-        }
+        let mut sink = ::schemagen_runtime::validate::support::Sink::new();
+        ::schemagen_runtime::Validate::validate_at(
+            self,
+            &::schemagen_runtime::validate::support::Path::Root,
+            &mut sink,
+        );
+        sink.finish()
     }
     fn validate_json(
         value: &::schemagen_runtime::serde_json::Value,
@@ -1232,6 +1571,58 @@ impl ::schemagen_runtime::Validate for Consumer {
             &mut ::std::default::Default::default(),
         );
         sink.finish()
+    }
+    #[allow(unused_mut, unused_variables, clippy::all, clippy::pedantic)]
+    fn validate_at(
+        &self,
+        p: &::schemagen_runtime::validate::support::Path<'_>,
+        s: &mut ::schemagen_runtime::validate::support::Sink,
+    ) -> bool {
+        {
+            let mut ok = true;
+            {
+                let item = &self.create_time;
+                let p = &::schemagen_runtime::validate::support::Path::Key(
+                    p,
+                    "createTime",
+                );
+                ok
+                    &= match ::schemagen_runtime::serde_json::to_value(item) {
+                        ::std::result::Result::Ok(value) => {
+                            super::__checks::c68(
+                                &value,
+                                p,
+                                s,
+                                &mut ::std::default::Default::default(),
+                            )
+                        }
+                        ::std::result::Result::Err(_) => {
+                            s.fail(p, "type", || "cannot be encoded as JSON".to_string())
+                        }
+                    };
+            }
+            if let ::std::option::Option::Some(item) = &self.update_time {
+                let p = &::schemagen_runtime::validate::support::Path::Key(
+                    p,
+                    "updateTime",
+                );
+                ok
+                    &= match ::schemagen_runtime::serde_json::to_value(item) {
+                        ::std::result::Result::Ok(value) => {
+                            super::__checks::c69(
+                                &value,
+                                p,
+                                s,
+                                &mut ::std::default::Default::default(),
+                            )
+                        }
+                        ::std::result::Result::Err(_) => {
+                            s.fail(p, "type", || "cannot be encoded as JSON".to_string())
+                        }
+                    };
+            }
+            ok
+        }
     }
 }
 
@@ -1298,21 +1689,13 @@ impl ::schemagen_runtime::Validate for AuthScheme {
     fn validate(
         &self,
     ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
-        match ::schemagen_runtime::serde_json::to_value(self) {
-            ::std::result::Result::Ok(value) => {
-                <Self as ::schemagen_runtime::Validate>::validate_json(&value)
-            }
-            ::std::result::Result::Err(error) => {
-                let mut sink = ::schemagen_runtime::validate::support::Sink::new();
-                let message = error.to_string();
-                sink.fail(
-                    &::schemagen_runtime::validate::support::Path::Root,
-                    "type",
-                    || message,
-                );
-                sink.finish()
-            }
-        }
+        let mut sink = ::schemagen_runtime::validate::support::Sink::new();
+        ::schemagen_runtime::Validate::validate_at(
+            self,
+            &::schemagen_runtime::validate::support::Path::Root,
+            &mut sink,
+        );
+        sink.finish()
     }
     fn validate_json(
         value: &::schemagen_runtime::serde_json::Value,
@@ -1325,6 +1708,32 @@ impl ::schemagen_runtime::Validate for AuthScheme {
             &mut ::std::default::Default::default(),
         );
         sink.finish()
+    }
+    #[allow(unused_mut, unused_variables, clippy::all, clippy::pedantic)]
+    fn validate_at(
+        &self,
+        p: &::schemagen_runtime::validate::support::Path<'_>,
+        s: &mut ::schemagen_runtime::validate::support::Sink,
+    ) -> bool {
+        {
+            let mut ok = true;
+            if !matches!(
+                self.as_str(), "none" | "apiKey" | "basic" | "oauth2/authorizationCode" |
+                "oauth2/authorizationCodePKCE" | "oauth2/clientCredentials" |
+                "oauth2/password"
+            ) {
+                ok = s
+                    .fail(
+                        p,
+                        "enum",
+                        || {
+                            "must be one of: \"none\", \"apiKey\", \"basic\", \"oauth2/authorizationCode\", \"oauth2/authorizationCodePKCE\", \"oauth2/clientCredentials\", \"oauth2/password\""
+                                .to_string()
+                        },
+                    );
+            }
+            ok
+        }
     }
 }
 
@@ -1375,21 +1784,13 @@ impl ::schemagen_runtime::Validate for Status {
     fn validate(
         &self,
     ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
-        match ::schemagen_runtime::serde_json::to_value(self) {
-            ::std::result::Result::Ok(value) => {
-                <Self as ::schemagen_runtime::Validate>::validate_json(&value)
-            }
-            ::std::result::Result::Err(error) => {
-                let mut sink = ::schemagen_runtime::validate::support::Sink::new();
-                let message = error.to_string();
-                sink.fail(
-                    &::schemagen_runtime::validate::support::Path::Root,
-                    "type",
-                    || message,
-                );
-                sink.finish()
-            }
-        }
+        let mut sink = ::schemagen_runtime::validate::support::Sink::new();
+        ::schemagen_runtime::Validate::validate_at(
+            self,
+            &::schemagen_runtime::validate::support::Path::Root,
+            &mut sink,
+        );
+        sink.finish()
     }
     fn validate_json(
         value: &::schemagen_runtime::serde_json::Value,
@@ -1402,6 +1803,28 @@ impl ::schemagen_runtime::Validate for Status {
             &mut ::std::default::Default::default(),
         );
         sink.finish()
+    }
+    #[allow(unused_mut, unused_variables, clippy::all, clippy::pedantic)]
+    fn validate_at(
+        &self,
+        p: &::schemagen_runtime::validate::support::Path<'_>,
+        s: &mut ::schemagen_runtime::validate::support::Sink,
+    ) -> bool {
+        {
+            let mut ok = true;
+            if !matches!(self.as_str(), "created" | "working" | "bad_credentials") {
+                ok = s
+                    .fail(
+                        p,
+                        "enum",
+                        || {
+                            "must be one of: \"created\", \"working\", \"bad_credentials\""
+                                .to_string()
+                        },
+                    );
+            }
+            ok
+        }
     }
 }
 
@@ -1439,21 +1862,13 @@ impl ::schemagen_runtime::Validate for OAuth2AuthorizationCodeToken {
     fn validate(
         &self,
     ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
-        match ::schemagen_runtime::serde_json::to_value(self) {
-            ::std::result::Result::Ok(value) => {
-                <Self as ::schemagen_runtime::Validate>::validate_json(&value)
-            }
-            ::std::result::Result::Err(error) => {
-                let mut sink = ::schemagen_runtime::validate::support::Sink::new();
-                let message = error.to_string();
-                sink.fail(
-                    &::schemagen_runtime::validate::support::Path::Root,
-                    "type",
-                    || message,
-                );
-                sink.finish()
-            }
-        }
+        let mut sink = ::schemagen_runtime::validate::support::Sink::new();
+        ::schemagen_runtime::Validate::validate_at(
+            self,
+            &::schemagen_runtime::validate::support::Path::Root,
+            &mut sink,
+        );
+        sink.finish()
     }
     fn validate_json(
         value: &::schemagen_runtime::serde_json::Value,
@@ -1466,6 +1881,31 @@ impl ::schemagen_runtime::Validate for OAuth2AuthorizationCodeToken {
             &mut ::std::default::Default::default(),
         );
         sink.finish()
+    }
+    #[allow(unused_mut, unused_variables, clippy::all, clippy::pedantic)]
+    fn validate_at(
+        &self,
+        p: &::schemagen_runtime::validate::support::Path<'_>,
+        s: &mut ::schemagen_runtime::validate::support::Sink,
+    ) -> bool {
+        {
+            let mut ok = true;
+            if let ::std::option::Option::Some(item) = &self.access_token {
+                let p = &::schemagen_runtime::validate::support::Path::Key(
+                    p,
+                    "accessToken",
+                );
+                ok &= ::schemagen_runtime::Validate::validate_at(item, p, s);
+            }
+            if let ::std::option::Option::Some(item) = &self.refresh_token {
+                let p = &::schemagen_runtime::validate::support::Path::Key(
+                    p,
+                    "refreshToken",
+                );
+                ok &= ::schemagen_runtime::Validate::validate_at(item, p, s);
+            }
+            ok
+        }
     }
 }
 
@@ -1517,21 +1957,13 @@ impl ::schemagen_runtime::Validate for ListConnectionsAccessToken {
     fn validate(
         &self,
     ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
-        match ::schemagen_runtime::serde_json::to_value(self) {
-            ::std::result::Result::Ok(value) => {
-                <Self as ::schemagen_runtime::Validate>::validate_json(&value)
-            }
-            ::std::result::Result::Err(error) => {
-                let mut sink = ::schemagen_runtime::validate::support::Sink::new();
-                let message = error.to_string();
-                sink.fail(
-                    &::schemagen_runtime::validate::support::Path::Root,
-                    "type",
-                    || message,
-                );
-                sink.finish()
-            }
-        }
+        let mut sink = ::schemagen_runtime::validate::support::Sink::new();
+        ::schemagen_runtime::Validate::validate_at(
+            self,
+            &::schemagen_runtime::validate::support::Path::Root,
+            &mut sink,
+        );
+        sink.finish()
     }
     fn validate_json(
         value: &::schemagen_runtime::serde_json::Value,
@@ -1544,6 +1976,57 @@ impl ::schemagen_runtime::Validate for ListConnectionsAccessToken {
             &mut ::std::default::Default::default(),
         );
         sink.finish()
+    }
+    #[allow(unused_mut, unused_variables, clippy::all, clippy::pedantic)]
+    fn validate_at(
+        &self,
+        p: &::schemagen_runtime::validate::support::Path<'_>,
+        s: &mut ::schemagen_runtime::validate::support::Sink,
+    ) -> bool {
+        {
+            let mut ok = true;
+            if let ::std::option::Option::Some(item) = &self.issued_at {
+                let p = &::schemagen_runtime::validate::support::Path::Key(
+                    p,
+                    "issuedAt",
+                );
+                ok
+                    &= match ::schemagen_runtime::serde_json::to_value(item) {
+                        ::std::result::Result::Ok(value) => {
+                            super::__checks::c79(
+                                &value,
+                                p,
+                                s,
+                                &mut ::std::default::Default::default(),
+                            )
+                        }
+                        ::std::result::Result::Err(_) => {
+                            s.fail(p, "type", || "cannot be encoded as JSON".to_string())
+                        }
+                    };
+            }
+            if let ::std::option::Option::Some(item) = &self.expires_at {
+                let p = &::schemagen_runtime::validate::support::Path::Key(
+                    p,
+                    "expiresAt",
+                );
+                ok
+                    &= match ::schemagen_runtime::serde_json::to_value(item) {
+                        ::std::result::Result::Ok(value) => {
+                            super::__checks::c80(
+                                &value,
+                                p,
+                                s,
+                                &mut ::std::default::Default::default(),
+                            )
+                        }
+                        ::std::result::Result::Err(_) => {
+                            s.fail(p, "type", || "cannot be encoded as JSON".to_string())
+                        }
+                    };
+            }
+            ok
+        }
     }
 }
 
@@ -1595,21 +2078,13 @@ impl ::schemagen_runtime::Validate for ListConnectionsRefreshToken {
     fn validate(
         &self,
     ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
-        match ::schemagen_runtime::serde_json::to_value(self) {
-            ::std::result::Result::Ok(value) => {
-                <Self as ::schemagen_runtime::Validate>::validate_json(&value)
-            }
-            ::std::result::Result::Err(error) => {
-                let mut sink = ::schemagen_runtime::validate::support::Sink::new();
-                let message = error.to_string();
-                sink.fail(
-                    &::schemagen_runtime::validate::support::Path::Root,
-                    "type",
-                    || message,
-                );
-                sink.finish()
-            }
-        }
+        let mut sink = ::schemagen_runtime::validate::support::Sink::new();
+        ::schemagen_runtime::Validate::validate_at(
+            self,
+            &::schemagen_runtime::validate::support::Path::Root,
+            &mut sink,
+        );
+        sink.finish()
     }
     fn validate_json(
         value: &::schemagen_runtime::serde_json::Value,
@@ -1622,6 +2097,57 @@ impl ::schemagen_runtime::Validate for ListConnectionsRefreshToken {
             &mut ::std::default::Default::default(),
         );
         sink.finish()
+    }
+    #[allow(unused_mut, unused_variables, clippy::all, clippy::pedantic)]
+    fn validate_at(
+        &self,
+        p: &::schemagen_runtime::validate::support::Path<'_>,
+        s: &mut ::schemagen_runtime::validate::support::Sink,
+    ) -> bool {
+        {
+            let mut ok = true;
+            if let ::std::option::Option::Some(item) = &self.issued_at {
+                let p = &::schemagen_runtime::validate::support::Path::Key(
+                    p,
+                    "issuedAt",
+                );
+                ok
+                    &= match ::schemagen_runtime::serde_json::to_value(item) {
+                        ::std::result::Result::Ok(value) => {
+                            super::__checks::c83(
+                                &value,
+                                p,
+                                s,
+                                &mut ::std::default::Default::default(),
+                            )
+                        }
+                        ::std::result::Result::Err(_) => {
+                            s.fail(p, "type", || "cannot be encoded as JSON".to_string())
+                        }
+                    };
+            }
+            if let ::std::option::Option::Some(item) = &self.expires_at {
+                let p = &::schemagen_runtime::validate::support::Path::Key(
+                    p,
+                    "expiresAt",
+                );
+                ok
+                    &= match ::schemagen_runtime::serde_json::to_value(item) {
+                        ::std::result::Result::Ok(value) => {
+                            super::__checks::c84(
+                                &value,
+                                p,
+                                s,
+                                &mut ::std::default::Default::default(),
+                            )
+                        }
+                        ::std::result::Result::Err(_) => {
+                            s.fail(p, "type", || "cannot be encoded as JSON".to_string())
+                        }
+                    };
+            }
+            ok
+        }
     }
 }
 

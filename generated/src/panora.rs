@@ -149,21 +149,13 @@ impl ::schemagen_runtime::Validate for Connection {
     fn validate(
         &self,
     ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
-        match ::schemagen_runtime::serde_json::to_value(self) {
-            ::std::result::Result::Ok(value) => {
-                <Self as ::schemagen_runtime::Validate>::validate_json(&value)
-            }
-            ::std::result::Result::Err(error) => {
-                let mut sink = ::schemagen_runtime::validate::support::Sink::new();
-                let message = error.to_string();
-                sink.fail(
-                    &::schemagen_runtime::validate::support::Path::Root,
-                    "type",
-                    || message,
-                );
-                sink.finish()
-            }
-        }
+        let mut sink = ::schemagen_runtime::validate::support::Sink::new();
+        ::schemagen_runtime::Validate::validate_at(
+            self,
+            &::schemagen_runtime::validate::support::Path::Root,
+            &mut sink,
+        );
+        sink.finish()
     }
     fn validate_json(
         value: &::schemagen_runtime::serde_json::Value,
@@ -176,6 +168,67 @@ impl ::schemagen_runtime::Validate for Connection {
             &mut ::std::default::Default::default(),
         );
         sink.finish()
+    }
+    #[allow(unused_mut, unused_variables, clippy::all, clippy::pedantic)]
+    fn validate_at(
+        &self,
+        p: &::schemagen_runtime::validate::support::Path<'_>,
+        s: &mut ::schemagen_runtime::validate::support::Sink,
+    ) -> bool {
+        {
+            let mut ok = true;
+            {
+                let item = &self.token_type;
+                let p = &::schemagen_runtime::validate::support::Path::Key(
+                    p,
+                    "token_type",
+                );
+                ok &= ::schemagen_runtime::Validate::validate_at(item, p, s);
+            }
+            {
+                let item = &self.expiration_timestamp;
+                let p = &::schemagen_runtime::validate::support::Path::Key(
+                    p,
+                    "expiration_timestamp",
+                );
+                ok
+                    &= match ::schemagen_runtime::serde_json::to_value(item) {
+                        ::std::result::Result::Ok(value) => {
+                            super::__checks::c97(
+                                &value,
+                                p,
+                                s,
+                                &mut ::std::default::Default::default(),
+                            )
+                        }
+                        ::std::result::Result::Err(_) => {
+                            s.fail(p, "type", || "cannot be encoded as JSON".to_string())
+                        }
+                    };
+            }
+            {
+                let item = &self.created_at;
+                let p = &::schemagen_runtime::validate::support::Path::Key(
+                    p,
+                    "created_at",
+                );
+                ok
+                    &= match ::schemagen_runtime::serde_json::to_value(item) {
+                        ::std::result::Result::Ok(value) => {
+                            super::__checks::c98(
+                                &value,
+                                p,
+                                s,
+                                &mut ::std::default::Default::default(),
+                            )
+                        }
+                        ::std::result::Result::Err(_) => {
+                            s.fail(p, "type", || "cannot be encoded as JSON".to_string())
+                        }
+                    };
+            }
+            ok
+        }
     }
 }
 
@@ -226,21 +279,13 @@ impl ::schemagen_runtime::Validate for TokenType {
     fn validate(
         &self,
     ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
-        match ::schemagen_runtime::serde_json::to_value(self) {
-            ::std::result::Result::Ok(value) => {
-                <Self as ::schemagen_runtime::Validate>::validate_json(&value)
-            }
-            ::std::result::Result::Err(error) => {
-                let mut sink = ::schemagen_runtime::validate::support::Sink::new();
-                let message = error.to_string();
-                sink.fail(
-                    &::schemagen_runtime::validate::support::Path::Root,
-                    "type",
-                    || message,
-                );
-                sink.finish()
-            }
-        }
+        let mut sink = ::schemagen_runtime::validate::support::Sink::new();
+        ::schemagen_runtime::Validate::validate_at(
+            self,
+            &::schemagen_runtime::validate::support::Path::Root,
+            &mut sink,
+        );
+        sink.finish()
     }
     fn validate_json(
         value: &::schemagen_runtime::serde_json::Value,
@@ -253,5 +298,27 @@ impl ::schemagen_runtime::Validate for TokenType {
             &mut ::std::default::Default::default(),
         );
         sink.finish()
+    }
+    #[allow(unused_mut, unused_variables, clippy::all, clippy::pedantic)]
+    fn validate_at(
+        &self,
+        p: &::schemagen_runtime::validate::support::Path<'_>,
+        s: &mut ::schemagen_runtime::validate::support::Sink,
+    ) -> bool {
+        {
+            let mut ok = true;
+            if !matches!(self.as_str(), "oauth2" | "apikey" | "basic") {
+                ok = s
+                    .fail(
+                        p,
+                        "enum",
+                        || {
+                            "must be one of: \"oauth2\", \"apikey\", \"basic\""
+                                .to_string()
+                        },
+                    );
+            }
+            ok
+        }
     }
 }

@@ -102,6 +102,20 @@ pub trait Validate {
     fn validate_json(value: &Value) -> Result<(), ValidationErrors>
     where
         Self: Sized;
+
+    /// Checks the value as the part of a larger document at `path`, recording violations in
+    /// `sink`; returns whether it passed. Generated models check their fields directly; this
+    /// default reports [`Validate::validate`]'s violations under `path`.
+    #[doc(hidden)]
+    fn validate_at(&self, path: &support::Path<'_>, sink: &mut support::Sink) -> bool {
+        match self.validate() {
+            Ok(()) => true,
+            Err(errors) => {
+                sink.extend(path, errors);
+                false
+            }
+        }
+    }
 }
 
 /// Why [`from_str`] or [`from_value`] returned no model.
@@ -135,24 +149,15 @@ impl std::error::Error for Error {
     }
 }
 
-/// Decodes and validates a document. The fast path decodes straight into `T` and checks the
-/// typed value; only when that decode fails is the text parsed as a `Value`, so that every
-/// violation (not just serde's first) is reported.
+/// Decodes and validates a document: the text is parsed once, checked against the schema
+/// (every violation is reported), and only a valid document is decoded into `T`.
+///
+/// Decoding straight into `T` first would be faster but is not sound: serde accepts more than
+/// the schema does (`null` for an absent optional property, an array for a struct, a map for an
+/// enum, the last of duplicate keys), so the typed value would hide those violations.
 pub fn from_str<T: DeserializeOwned + Validate>(text: &str) -> Result<T, Error> {
-    match serde_json::from_str::<T>(text) {
-        Ok(model) => match model.validate() {
-            Ok(()) => Ok(model),
-            Err(errors) => Err(Error::Invalid(errors)),
-        },
-        Err(error) if error.is_syntax() || error.is_eof() => Err(Error::Syntax(error)),
-        Err(error) => {
-            let value: Value = serde_json::from_str(text).map_err(Error::Syntax)?;
-            match T::validate_json(&value) {
-                Err(errors) => Err(Error::Invalid(errors)),
-                Ok(()) => Err(Error::Decode(error)),
-            }
-        }
-    }
+    let value: Value = serde_json::from_str(text).map_err(Error::Syntax)?;
+    from_value(value)
 }
 
 /// Validates a document, then decodes it.
@@ -221,9 +226,18 @@ pub mod support {
         /// Records a violation; returns `false` so checks can `return sink.fail(…)`.
         #[cold]
         pub fn fail(&mut self, path: &Path<'_>, keyword: &'static str, message: impl FnOnce() -> String) -> bool {
+            self.record(|| path.render(), keyword, message)
+        }
+
+        fn record(
+            &mut self,
+            pointer: impl FnOnce() -> String,
+            keyword: &'static str,
+            message: impl FnOnce() -> String,
+        ) -> bool {
             self.failed = true;
             if self.probing == 0 {
-                self.errors.push(ValidationError::new(path.render(), keyword, message()));
+                self.errors.push(ValidationError::new(pointer(), keyword, message()));
             }
             false
         }
@@ -236,6 +250,16 @@ pub mod support {
             self.failed = was_failed;
             self.probing -= 1;
             ok
+        }
+
+        /// Records violations found below `path`, their pointers prefixed with it.
+        #[cold]
+        pub fn extend(&mut self, path: &Path<'_>, errors: ValidationErrors) {
+            self.failed = true;
+            let prefix = path.render();
+            for error in errors {
+                self.record(|| format!("{prefix}{}", error.pointer), error.keyword, || error.message);
+            }
         }
 
         pub fn finish(self) -> Result<(), ValidationErrors> {

@@ -61,15 +61,36 @@ fn children(rule: &Rule, f: &mut impl FnMut(CheckId)) {
     }
 }
 
-/// The `__checks` module's items.
-pub fn module(krate: &Crate, skipped: &[bool]) -> TokenStream {
+/// Every ECMA-262 pattern of the reachable checks, each once, in first-use order: the index is
+/// the `PATTERN_{index}` static both kinds of validator use.
+pub fn patterns(krate: &Crate, skipped: &[bool]) -> Vec<String> {
     let mut patterns: Vec<String> = Vec::new();
+    let mut add = |pattern: &String| {
+        if !patterns.contains(pattern) {
+            patterns.push(pattern.clone());
+        }
+    };
+    for id in reachable(krate, skipped) {
+        for rule in &krate.checks[id.0].rules {
+            match rule {
+                Rule::Pattern { pattern } => add(pattern),
+                Rule::PatternProperties { patterns } => patterns.iter().for_each(|(pattern, _)| add(pattern)),
+                Rule::AdditionalProperties { patterns, .. } => patterns.iter().for_each(&mut add),
+                _ => {}
+            }
+        }
+    }
+    patterns
+}
+
+/// The `__checks` module's items.
+pub fn module(krate: &Crate, skipped: &[bool], patterns: &[String]) -> TokenStream {
     let functions: Vec<TokenStream> =
-        reachable(krate, skipped).into_iter().map(|id| function(krate, id, &mut patterns)).collect();
+        reachable(krate, skipped).into_iter().map(|id| function(krate, id, patterns)).collect();
     let statics = patterns.iter().enumerate().map(|(i, pattern)| {
         let name = format_ident!("PATTERN_{}", i);
         quote! {
-            static #name: ::std::sync::LazyLock<::std::option::Option<::schemagen_runtime::regress::Regex>> =
+            pub(super) static #name: ::std::sync::LazyLock<::std::option::Option<::schemagen_runtime::regress::Regex>> =
                 ::std::sync::LazyLock::new(|| ::schemagen_runtime::regress::Regex::new(#pattern).ok());
         }
     });
@@ -77,7 +98,7 @@ pub fn module(krate: &Crate, skipped: &[bool]) -> TokenStream {
         quote! {
             /// Whether `text` matches a pattern compiled once. The generator checked every pattern
             /// compiles; a pattern that does not is treated as matching nothing.
-            fn matches(pattern: &::std::sync::LazyLock<::std::option::Option<::schemagen_runtime::regress::Regex>>, text: &str) -> bool {
+            pub(super) fn matches(pattern: &::std::sync::LazyLock<::std::option::Option<::schemagen_runtime::regress::Regex>>, text: &str) -> bool {
                 pattern.as_ref().is_some_and(|re| re.find(text).is_some())
             }
         }
@@ -93,29 +114,29 @@ pub fn module(krate: &Crate, skipped: &[bool]) -> TokenStream {
     }
 }
 
-/// `impl Validate for Model`, calling the model's check through `super::__checks`.
-pub fn impl_validate(name: &proc_macro2::Ident, check: CheckId) -> TokenStream {
+/// `impl Validate for Model`: `validate_json` calls the model's check through `super::__checks`;
+/// `validate` and `validate_at` run the typed check `typed` (a `bool` expression over `self`,
+/// the path `p` and the sink `s`).
+pub fn impl_validate(name: &proc_macro2::Ident, check: CheckId, typed: TokenStream) -> TokenStream {
     let function = format_ident!("c{}", check.0);
     let module = format_ident!("{}", MODULE);
     quote! {
         impl ::schemagen_runtime::Validate for #name {
             fn validate(&self) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
-                match ::schemagen_runtime::serde_json::to_value(self) {
-                    ::std::result::Result::Ok(value) => <Self as ::schemagen_runtime::Validate>::validate_json(&value),
-                    // Generated types always encode; should one not, it is reported, not hidden.
-                    ::std::result::Result::Err(error) => {
-                        let mut sink = ::schemagen_runtime::validate::support::Sink::new();
-                        let message = error.to_string();
-                        sink.fail(&::schemagen_runtime::validate::support::Path::Root, "type", || message);
-                        sink.finish()
-                    }
-                }
+                let mut sink = ::schemagen_runtime::validate::support::Sink::new();
+                ::schemagen_runtime::Validate::validate_at(self, &::schemagen_runtime::validate::support::Path::Root, &mut sink);
+                sink.finish()
             }
 
             fn validate_json(value: &::schemagen_runtime::serde_json::Value) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
                 let mut sink = ::schemagen_runtime::validate::support::Sink::new();
                 super::#module::#function(value, &::schemagen_runtime::validate::support::Path::Root, &mut sink, &mut ::std::default::Default::default());
                 sink.finish()
+            }
+
+            #[allow(unused_mut, unused_variables, clippy::all, clippy::pedantic)]
+            fn validate_at(&self, p: &::schemagen_runtime::validate::support::Path<'_>, s: &mut ::schemagen_runtime::validate::support::Sink) -> bool {
+                #typed
             }
         }
     }
@@ -130,7 +151,7 @@ fn is_never(krate: &Crate, check: CheckId) -> bool {
     krate.checks[check.0].rules == [Rule::Never]
 }
 
-fn function(krate: &Crate, id: CheckId, patterns: &mut Vec<String>) -> TokenStream {
+fn function(krate: &Crate, id: CheckId, patterns: &[String]) -> TokenStream {
     let name = format_ident!("c{}", id.0);
     let rules = &krate.checks[id.0].rules;
     if rules.is_empty() {
@@ -164,11 +185,9 @@ fn limit_literal(n: u64) -> Literal {
     Literal::u64_unsuffixed(n)
 }
 
-fn rule_tokens(krate: &Crate, rule: &Rule, patterns: &mut Vec<String>) -> TokenStream {
+fn rule_tokens(krate: &Crate, rule: &Rule, patterns: &[String]) -> TokenStream {
     match rule {
-        Rule::Never => quote! {
-            ok = s.fail(p, "false", || "no value is allowed here".to_string());
-        },
+        Rule::Never => never(),
         Rule::Type { types } if types.is_empty() => quote! {
             ok = s.fail(p, "type", || "no type is allowed here".to_string());
         },
@@ -202,14 +221,10 @@ fn rule_tokens(krate: &Crate, rule: &Rule, patterns: &mut Vec<String>) -> TokenS
             }
         }
         Rule::Enum { values } => {
-            let shown: Vec<&str> = values.iter().take(10).map(String::as_str).collect();
-            let more = if values.len() > 10 { ", …" } else { "" };
-            let message = format!("must be one of: {}{more}", shown.join(", "));
+            let message = enum_message(values);
             if values.is_empty() {
                 quote! { ok = s.fail(p, "enum", || "no value is allowed: the `enum` is empty".to_string()); }
-            } else if values.iter().all(|v| v.starts_with('"')) {
-                let strings: Vec<String> =
-                    values.iter().filter_map(|v| serde_json::from_str::<String>(v).ok()).collect();
+            } else if let Some(strings) = enum_strings(values) {
                 quote! {
                     if !matches!(v.as_str(), Some(#(#strings)|*)) {
                         ok = s.fail(p, "enum", || #message.to_string());
@@ -240,105 +255,27 @@ fn rule_tokens(krate: &Crate, rule: &Rule, patterns: &mut Vec<String>) -> TokenS
                 }
             }
         }
-        Rule::MinLength { limit } => {
-            let n = limit_literal(*limit);
+        Rule::MinLength { .. } | Rule::MaxLength { .. } | Rule::Pattern { .. } | Rule::Format { .. } => {
+            let test = string_leaf(rule, quote!(text), patterns).unwrap_or_default();
             quote! {
                 if let Some(text) = v.as_str() {
-                    if rules::length(text) < #n {
-                        ok = s.fail(p, "minLength", || format!("must be at least {} characters long", #n));
-                    }
+                    #test
                 }
             }
         }
-        Rule::MaxLength { limit } => {
-            let n = limit_literal(*limit);
-            quote! {
-                if let Some(text) = v.as_str() {
-                    if rules::length(text) > #n {
-                        ok = s.fail(p, "maxLength", || format!("must be at most {} characters long", #n));
-                    }
-                }
-            }
-        }
-        Rule::Pattern { pattern } => {
-            let index = pattern_index(patterns, pattern);
-            let name = format_ident!("PATTERN_{}", index);
-            let message = format!("must match the pattern `{pattern}`");
-            quote! {
-                if let Some(text) = v.as_str() {
-                    if !matches(&#name, text) {
-                        ok = s.fail(p, "pattern", || #message.to_string());
-                    }
-                }
-            }
-        }
-        Rule::Format { format } => {
-            let message = format!("must be a valid `{format}`");
-            quote! {
-                if let Some(text) = v.as_str() {
-                    if !rules::format(#format, text) {
-                        ok = s.fail(p, "format", || #message.to_string());
-                    }
-                }
-            }
-        }
-        Rule::Minimum { limit, exclusive } => {
-            let (keyword, op, words) = if *exclusive {
-                ("exclusiveMinimum", quote!(<=), "greater than")
-            } else {
-                ("minimum", quote!(<), "at least")
-            };
-            let message = format!("must be {words} {limit}");
+        Rule::Minimum { .. } | Rule::Maximum { .. } | Rule::MultipleOf { .. } => {
+            let test = number_leaf(rule, quote!(number)).unwrap_or_default();
             quote! {
                 if let Some(number) = v.as_f64() {
-                    if number #op #limit {
-                        ok = s.fail(p, #keyword, || #message.to_string());
-                    }
+                    #test
                 }
             }
         }
-        Rule::Maximum { limit, exclusive } => {
-            let (keyword, op, words) = if *exclusive {
-                ("exclusiveMaximum", quote!(>=), "less than")
-            } else {
-                ("maximum", quote!(>), "at most")
-            };
-            let message = format!("must be {words} {limit}");
-            quote! {
-                if let Some(number) = v.as_f64() {
-                    if number #op #limit {
-                        ok = s.fail(p, #keyword, || #message.to_string());
-                    }
-                }
-            }
-        }
-        Rule::MultipleOf { factor } => {
-            let message = format!("must be a multiple of {factor}");
-            quote! {
-                if let Some(number) = v.as_f64() {
-                    if !rules::multiple_of(number, #factor) {
-                        ok = s.fail(p, "multipleOf", || #message.to_string());
-                    }
-                }
-            }
-        }
-        Rule::MinItems { limit } => {
-            let n = limit_literal(*limit);
+        Rule::MinItems { .. } | Rule::MaxItems { .. } => {
+            let test = count_leaf(rule, quote!(items.len() as u64)).unwrap_or_default();
             quote! {
                 if let Some(items) = v.as_array() {
-                    if (items.len() as u64) < #n {
-                        ok = s.fail(p, "minItems", || format!("must have at least {} items", #n));
-                    }
-                }
-            }
-        }
-        Rule::MaxItems { limit } => {
-            let n = limit_literal(*limit);
-            quote! {
-                if let Some(items) = v.as_array() {
-                    if (items.len() as u64) > #n {
-                        ok = s.fail(p, "maxItems", || format!("must have at most {} items", #n));
-                    }
+                    #test
                 }
             }
         }
@@ -404,23 +341,11 @@ fn rule_tokens(krate: &Crate, rule: &Rule, patterns: &mut Vec<String>) -> TokenS
                 }
             }
         }
-        Rule::MinProperties { limit } => {
-            let n = limit_literal(*limit);
+        Rule::MinProperties { .. } | Rule::MaxProperties { .. } => {
+            let test = count_leaf(rule, quote!(object.len() as u64)).unwrap_or_default();
             quote! {
                 if let Some(object) = v.as_object() {
-                    if (object.len() as u64) < #n {
-                        ok = s.fail(p, "minProperties", || format!("must have at least {} properties", #n));
-                    }
-                }
-            }
-        }
-        Rule::MaxProperties { limit } => {
-            let n = limit_literal(*limit);
-            quote! {
-                if let Some(object) = v.as_object() {
-                    if (object.len() as u64) > #n {
-                        ok = s.fail(p, "maxProperties", || format!("must have at most {} properties", #n));
-                    }
+                    #test
                 }
             }
         }
@@ -656,12 +581,115 @@ fn rule_tokens(krate: &Crate, rule: &Rule, patterns: &mut Vec<String>) -> TokenS
     }
 }
 
-fn pattern_index(patterns: &mut Vec<String>, pattern: &str) -> usize {
-    match patterns.iter().position(|p| p == pattern) {
-        Some(index) => index,
-        None => {
-            patterns.push(pattern.to_string());
-            patterns.len() - 1
+/// The index of a pattern in the table from [`patterns`], which holds every pattern of every
+/// reachable check.
+pub(super) fn pattern_index(patterns: &[String], pattern: &str) -> usize {
+    patterns.iter().position(|p| p == pattern).expect("the pattern table holds every reachable pattern")
+}
+
+/// The `false` schema's violation.
+pub(super) fn never() -> TokenStream {
+    quote! { ok = s.fail(p, "false", || "no value is allowed here".to_string()); }
+}
+
+/// The message of a failed `enum`: its first values.
+pub(super) fn enum_message(values: &[String]) -> String {
+    let shown: Vec<&str> = values.iter().take(10).map(String::as_str).collect();
+    let more = if values.len() > 10 { ", …" } else { "" };
+    format!("must be one of: {}{more}", shown.join(", "))
+}
+
+/// An `enum`'s values when every one is a string.
+pub(super) fn enum_strings(values: &[String]) -> Option<Vec<String>> {
+    values.iter().map(|v| serde_json::from_str::<String>(v).ok()).collect()
+}
+
+/// A string keyword's test of `text` (a `&str` expression); `None` for other keywords.
+pub(super) fn string_leaf(rule: &Rule, text: TokenStream, patterns: &[String]) -> Option<TokenStream> {
+    Some(match rule {
+        Rule::MinLength { limit } => {
+            let n = limit_literal(*limit);
+            quote! {
+                if ::schemagen_runtime::validate::rules::length(#text) < #n {
+                    ok = s.fail(p, "minLength", || format!("must be at least {} characters long", #n));
+                }
+            }
         }
-    }
+        Rule::MaxLength { limit } => {
+            let n = limit_literal(*limit);
+            quote! {
+                if ::schemagen_runtime::validate::rules::length(#text) > #n {
+                    ok = s.fail(p, "maxLength", || format!("must be at most {} characters long", #n));
+                }
+            }
+        }
+        Rule::Pattern { pattern } => {
+            let name = format_ident!("PATTERN_{}", pattern_index(patterns, pattern));
+            let message = format!("must match the pattern `{pattern}`");
+            let module = format_ident!("{}", MODULE);
+            quote! {
+                if !super::#module::matches(&super::#module::#name, #text) {
+                    ok = s.fail(p, "pattern", || #message.to_string());
+                }
+            }
+        }
+        Rule::Format { format } => {
+            let message = format!("must be a valid `{format}`");
+            quote! {
+                if !::schemagen_runtime::validate::rules::format(#format, #text) {
+                    ok = s.fail(p, "format", || #message.to_string());
+                }
+            }
+        }
+        _ => return None,
+    })
+}
+
+/// A numeric keyword's test of `number` (an `f64` expression); `None` for other keywords.
+pub(super) fn number_leaf(rule: &Rule, number: TokenStream) -> Option<TokenStream> {
+    Some(match rule {
+        Rule::Minimum { limit, exclusive } | Rule::Maximum { limit, exclusive } => {
+            let minimum = matches!(rule, Rule::Minimum { .. });
+            let (keyword, op, words) = match (minimum, *exclusive) {
+                (true, true) => ("exclusiveMinimum", quote!(<=), "greater than"),
+                (true, false) => ("minimum", quote!(<), "at least"),
+                (false, true) => ("exclusiveMaximum", quote!(>=), "less than"),
+                (false, false) => ("maximum", quote!(>), "at most"),
+            };
+            let message = format!("must be {words} {limit}");
+            quote! {
+                if #number #op #limit {
+                    ok = s.fail(p, #keyword, || #message.to_string());
+                }
+            }
+        }
+        Rule::MultipleOf { factor } => {
+            let message = format!("must be a multiple of {factor}");
+            quote! {
+                if !::schemagen_runtime::validate::rules::multiple_of(#number, #factor) {
+                    ok = s.fail(p, "multipleOf", || #message.to_string());
+                }
+            }
+        }
+        _ => return None,
+    })
+}
+
+/// A size keyword's test of `count` (a `u64` expression: items or properties); `None` for
+/// other keywords.
+pub(super) fn count_leaf(rule: &Rule, count: TokenStream) -> Option<TokenStream> {
+    let (keyword, limit, op, words, noun) = match rule {
+        Rule::MinItems { limit } => ("minItems", limit, quote!(<), "at least", "items"),
+        Rule::MaxItems { limit } => ("maxItems", limit, quote!(>), "at most", "items"),
+        Rule::MinProperties { limit } => ("minProperties", limit, quote!(<), "at least", "properties"),
+        Rule::MaxProperties { limit } => ("maxProperties", limit, quote!(>), "at most", "properties"),
+        _ => return None,
+    };
+    let n = limit_literal(*limit);
+    let message = format!("must have {words} {{}} {noun}");
+    Some(quote! {
+        if (#count) #op #n {
+            ok = s.fail(p, #keyword, || format!(#message, #n));
+        }
+    })
 }

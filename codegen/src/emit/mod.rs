@@ -8,6 +8,7 @@
 
 mod checks;
 mod docs;
+mod typed;
 
 use std::path::Path;
 
@@ -29,6 +30,7 @@ pub struct File {
 
 /// Every file of the crate, in a fixed order.
 pub fn emit_crate(krate: &Crate, output: &Output, skipped: &[bool]) -> Vec<File> {
+    let patterns = checks::patterns(krate, skipped);
     let mut files = vec![
         File { path: "Cargo.toml".into(), contents: cargo_toml(output) },
         // The code is already formatted (by prettyplease); `cargo fmt` in an enclosing
@@ -37,18 +39,21 @@ pub fn emit_crate(krate: &Crate, output: &Output, skipped: &[bool]) -> Vec<File>
         File { path: "src/lib.rs".into(), contents: lib_rs(krate, output) },
     ];
     for (index, module) in krate.modules.iter().enumerate() {
-        files.push(File { path: format!("src/{}.rs", module.name), contents: module_rs(krate, index, skipped) });
+        files.push(File {
+            path: format!("src/{}.rs", module.name),
+            contents: module_rs(krate, index, skipped, &patterns),
+        });
     }
     files.push(File {
         path: format!("src/{}.rs", checks::MODULE),
-        contents: format_file(checks_module(krate, skipped)),
+        contents: format_file(checks_module(krate, skipped, &patterns)),
     });
     files
 }
 
 /// The validator functions, with the lints that generated matching code trips allowed.
-fn checks_module(krate: &Crate, skipped: &[bool]) -> TokenStream {
-    let items = checks::module(krate, skipped);
+fn checks_module(krate: &Crate, skipped: &[bool], patterns: &[String]) -> TokenStream {
+    let items = checks::module(krate, skipped, patterns);
     quote! {
         //! Validator functions, one per schema location; models call them from `impl Validate`.
         #![allow(dead_code, unused_assignments, unused_imports, clippy::all, clippy::pedantic)]
@@ -117,15 +122,16 @@ fn lib_rs(krate: &Crate, output: &Output) -> String {
     format_file(tokens)
 }
 
-fn module_rs(krate: &Crate, module: usize, skipped: &[bool]) -> String {
-    format_file(module_items(krate, module, skipped))
+fn module_rs(krate: &Crate, module: usize, skipped: &[bool], patterns: &[String]) -> String {
+    format_file(module_items(krate, module, skipped, patterns))
 }
 
-fn module_items(krate: &Crate, module: usize, skipped: &[bool]) -> TokenStream {
+fn module_items(krate: &Crate, module: usize, skipped: &[bool], patterns: &[String]) -> TokenStream {
+    let typed = typed::Typed { krate, patterns };
     let items =
         krate.modules[module].models.iter().filter(|id| !skipped.get(id.0).copied().unwrap_or(false)).map(|id| {
             let model_tokens = model(krate, module, krate.model(*id));
-            let validate = validate_impl(krate.model(*id));
+            let validate = validate_impl(&typed, *id);
             quote! { #model_tokens #validate }
         });
     let tests = example_tests(krate, module, skipped);
@@ -135,13 +141,14 @@ fn module_items(krate: &Crate, module: usize, skipped: &[bool]) -> TokenStream {
 /// Every module in one file of inline `pub mod`s, for `include!` from a build script's
 /// `OUT_DIR`. Modules name each other through `super::`, so they work wherever they are included.
 pub fn emit_single_file(krate: &Crate, skipped: &[bool]) -> String {
+    let patterns = checks::patterns(krate, skipped);
     let modules = krate.modules.iter().enumerate().map(|(index, module)| {
         let name = format_ident!("{}", module.name);
         let doc = module.doc.as_deref().map(|d| {
             let d = format!(" {d}");
             quote!(#[doc = #d])
         });
-        let items = module_items(krate, index, skipped);
+        let items = module_items(krate, index, skipped, &patterns);
         quote! {
             #doc
             pub mod #name {
@@ -151,7 +158,7 @@ pub fn emit_single_file(krate: &Crate, skipped: &[bool]) -> String {
             }
         }
     });
-    let checks = checks::module(krate, skipped);
+    let checks = checks::module(krate, skipped, &patterns);
     format_file(quote! {
         #(#modules)*
 
@@ -386,10 +393,11 @@ fn open_enum(model: &ir::Model, e: &ir::Enum) -> TokenStream {
 
 /// `impl Validate` for a model that is a type of its own (a type alias names one that has it,
 /// or a foreign type that cannot have it).
-fn validate_impl(model: &ir::Model) -> TokenStream {
+fn validate_impl(typed: &typed::Typed<'_>, id: ir::ModelId) -> TokenStream {
+    let model = typed.krate.model(id);
     match (&model.kind, model.check) {
         (ModelKind::Alias { .. }, _) | (_, None) => TokenStream::new(),
-        (_, Some(check)) => checks::impl_validate(&format_ident!("{}", model.name), check),
+        (_, Some(check)) => checks::impl_validate(&format_ident!("{}", model.name), check, typed.model_body(id, check)),
     }
 }
 

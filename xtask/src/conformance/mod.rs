@@ -92,6 +92,9 @@ struct Report {
     total: usize,
     /// Every case that did not pass, in suite order: file, its failures-list line, and why.
     failing: Vec<(String, String, String)>,
+    /// Passing cases whose document `validate_json` accepts but the generated types cannot
+    /// hold, so `from_value` returns `Error::Decode`: each with its failures-list line and why.
+    undecodable: Vec<(String, String)>,
 }
 
 struct FileRow {
@@ -262,7 +265,18 @@ fn run_suite(workspace: &Path, suite_dir: &Path, suite: Suite, filter: Option<&s
     write_file(&scratch.join("failures.md"), &baseline::render_failures(suite, &lines))?;
     let reasons: String = failing.iter().map(|(_, line, reason)| format!("{line}\n    {reason}\n")).collect();
     write_file(&scratch.join("failures.txt"), &reasons)?;
-    Ok(Report { suite, files, passed, total, failing })
+    let undecodable: Vec<(String, String)> = outcome
+        .summary
+        .undecodable
+        .iter()
+        .filter_map(|u| {
+            let (group, case) = cases.get(u.index)?;
+            Some((baseline::case_line(&group.file, &group.description, &case.description), u.reason.clone()))
+        })
+        .collect();
+    let listing: String = undecodable.iter().map(|(line, why)| format!("{line}\n    {why}\n")).collect();
+    write_file(&scratch.join("undecodable.txt"), &listing)?;
+    Ok(Report { suite, files, passed, total, failing, undecodable })
 }
 
 fn print_report(report: &Report) {
@@ -281,6 +295,13 @@ fn print_report(report: &Report) {
         percent(report.passed, report.total),
         suite.part.title()
     );
+    if !report.undecodable.is_empty() {
+        println!(
+            "  {} passing case(s) have a valid document the generated types cannot hold (from_value returns Error::Decode): target/conformance/{}/undecodable.txt",
+            report.undecodable.len(),
+            suite.slug()
+        );
+    }
     const SHOWN: usize = 15;
     for (_, line, reason) in report.failing.iter().take(SHOWN) {
         println!("  {line}\n      {reason}");

@@ -15,11 +15,49 @@ use std::io::Write as _;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::process::ExitCode;
 
+use schemagen_runtime::Validate;
+
 /// How a group's cases are checked.
 pub enum Check {
-    Run(fn(&serde_json::Value) -> bool),
+    Run(fn(&serde_json::Value) -> Verdict),
     /// The group has no model; the reason is what schemagen reported.
     Skip(&'static str),
+}
+
+/// What a model's validators say about a document.
+pub struct Verdict {
+    /// `validate_json` accepted it.
+    pub valid: bool,
+    /// A broken promise of the validators, whatever the case expects: `from_value` returning
+    /// a model for a rejected document, or the typed `validate` disagreeing with
+    /// `validate_json` on the model's own encoding. The case fails.
+    pub invariant: Option<String>,
+    /// `validate_json` accepts the document but the generated types cannot hold it (a schema
+    /// without `type` generated as a struct, `1.0` for an `i64`): reported, not failed.
+    pub undecodable: Option<String>,
+}
+
+pub fn verdict<T>(value: &serde_json::Value) -> Verdict
+where
+    T: Validate + serde::de::DeserializeOwned + serde::Serialize,
+{
+    let checked = T::validate_json(value);
+    let valid = checked.is_ok();
+    let (invariant, undecodable) = match schemagen_runtime::from_value::<T>(value.clone()) {
+        Ok(_) if !valid => (Some("from_value returned a model for a document validate_json rejects".to_string()), None),
+        Err(schemagen_runtime::Error::Decode(e)) if valid => (None, Some(e.to_string())),
+        _ => (None, None),
+    };
+    let invariant = invariant.or_else(|| {
+        // Decoded without validation, the model's typed check must agree exactly with the
+        // document check of its encoding.
+        let model = serde_json::from_value::<T>(value.clone()).ok()?;
+        let encoded = serde_json::to_value(&model).ok()?;
+        let typed = model.validate();
+        let json = T::validate_json(&encoded);
+        (typed != json).then(|| format!("validate() says {typed:?} but validate_json of its encoding says {json:?}"))
+    });
+    Verdict { valid, invariant, undecodable }
 }
 
 pub struct Case {
@@ -76,6 +114,7 @@ struct FileCounts {
 fn run(excluded: &HashSet<usize>) -> serde_json::Value {
     let mut files: Vec<(&str, FileCounts)> = Vec::new();
     let mut failures = Vec::new();
+    let mut undecodable_cases = Vec::new();
     let mut progress = std::io::stderr().lock();
     for (index, case) in table::CASES.iter().enumerate() {
         if excluded.contains(&index) {
@@ -88,9 +127,15 @@ fn run(excluded: &HashSet<usize>) -> serde_json::Value {
             Check::Run(check) => match serde_json::from_str::<serde_json::Value>(case.data) {
                 Err(err) => Err((false, format!("the case's data does not parse: {err}"))),
                 Ok(value) => match catch_unwind(AssertUnwindSafe(|| check(&value))) {
-                    Ok(valid) if valid == case.valid => Ok(()),
-                    Ok(true) => Err((false, "accepted an invalid document".to_string())),
-                    Ok(false) => Err((false, "rejected a valid document".to_string())),
+                    Ok(Verdict { invariant: Some(broken), .. }) => Err((false, format!("broke an invariant: {broken}"))),
+                    Ok(Verdict { valid, undecodable, .. }) if valid == case.valid => {
+                        if let Some(why) = undecodable {
+                            undecodable_cases.push(serde_json::json!({ "index": index, "skipped": false, "reason": why }));
+                        }
+                        Ok(())
+                    }
+                    Ok(Verdict { valid: true, .. }) => Err((false, "accepted an invalid document".to_string())),
+                    Ok(Verdict { valid: false, .. }) => Err((false, "rejected a valid document".to_string())),
                     Err(payload) => Err((false, format!("panicked: {}", panic_message(payload.as_ref())))),
                 },
             },
@@ -129,7 +174,7 @@ fn run(excluded: &HashSet<usize>) -> serde_json::Value {
             |(file, c)| serde_json::json!({"file": file, "passed": c.passed, "failed": c.failed, "skipped": c.skipped}),
         )
         .collect();
-    serde_json::json!({ "files": files, "failures": failures })
+    serde_json::json!({ "files": files, "failures": failures, "undecodable": undecodable_cases })
 }
 
 fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {

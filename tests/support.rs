@@ -48,6 +48,7 @@ pub fn config(inputs: &[PathBuf], bundle: Option<PathBuf>, out: &Path) -> Config
         secrets: Default::default(),
         resources: Vec::new(),
         format_assertion: true,
+        types: Default::default(),
     }
 }
 
@@ -59,13 +60,18 @@ pub fn cli(args: &[&str]) -> (i32, String) {
     (code, String::from_utf8(out).expect("the CLI prints UTF-8"))
 }
 
-/// `cargo clippy -- -D warnings` on a generated crate, then `cargo test` (its generated example
-/// tests, and any `tests/` added to it); panics with the compiler's output on failure. The
+/// `cargo clippy --all-features -- -D warnings` on a generated crate (so the `schemars` derives
+/// are checked too), then `cargo test` (its generated example tests, and any `tests/` added to
+/// it); panics with the compiler's output on failure. The
 /// workspace lockfile pins the versions the workspace uses, and a shared target directory builds
 /// them once for every test.
 pub fn assert_compiles(dir: &Path) {
     std::fs::copy(root().join("Cargo.lock"), dir.join("Cargo.lock")).expect("copy Cargo.lock");
-    cargo(dir, &["clippy", "--quiet", "--all-targets", "--", "-D", "warnings"], "does not compile cleanly");
+    cargo(
+        dir,
+        &["clippy", "--quiet", "--all-targets", "--all-features", "--", "-D", "warnings"],
+        "does not compile cleanly",
+    );
     cargo(dir, &["test", "--quiet"], "fails its tests");
 }
 

@@ -20,7 +20,7 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use crate::config::{Config, ModuleConfig, Output, RuntimeDependency, Secrets};
+use crate::config::{Config, JsonSchemaDerive, ModuleConfig, Output, RuntimeDependency, Secrets, Types};
 use crate::diag::Diagnostics;
 use crate::source::SourceDb;
 use crate::{Options, emit};
@@ -35,6 +35,7 @@ pub struct Builder {
     secrets: Secrets,
     out_dir: Option<PathBuf>,
     file_name: Option<String>,
+    json_schema: Option<JsonSchemaDerive>,
 }
 
 /// Generation failed; `Display` (and `Debug`, so `main() -> Result` prints it well) shows every
@@ -102,6 +103,14 @@ impl Builder {
         self
     }
 
+    /// Whether models derive `schemars::JsonSchema`: `Off` by default; `Always` needs
+    /// `schemagen-runtime`'s `schemars` feature; `Feature` derives it when the including crate's
+    /// own `schemars` feature is on (declare one that turns on `schemagen-runtime/schemars`).
+    pub fn json_schema(mut self, derive: JsonSchemaDerive) -> Self {
+        self.json_schema = Some(derive);
+        self
+    }
+
     /// Where to write; defaults to `$OUT_DIR`.
     pub fn out_dir(mut self, dir: impl Into<PathBuf>) -> Self {
         self.out_dir = Some(dir.into());
@@ -153,6 +162,7 @@ impl Builder {
             secrets: self.secrets,
             resources: Vec::new(),
             format_assertion: true,
+            types: Types { json_schema: self.json_schema.unwrap_or(JsonSchemaDerive::Off) },
         };
         if let Some(path) = &self.config {
             rerun.push(path.clone());
@@ -181,7 +191,7 @@ impl Builder {
             return Err(Error { rendered: generation.diagnostics.iter().map(|d| generation.db.render(d)).collect() });
         }
         let warnings = generation.diagnostics.iter().map(ToString::to_string).collect();
-        let contents = emit::emit_single_file(&generation.krate, &generation.skipped);
+        let contents = emit::emit_single_file(&generation.krate, &config.types, &generation.skipped);
         let path = out_dir.join(self.file_name.as_deref().unwrap_or("schemagen.rs"));
         if std::fs::read_to_string(&path).ok().as_deref() != Some(contents.as_str()) {
             std::fs::create_dir_all(&out_dir)

@@ -275,6 +275,7 @@ fn load_config(sources: &Sources, output: OutputArgs, err: &mut dyn Write) -> Op
         secrets: Default::default(),
         resources: Vec::new(),
         format_assertion: true,
+        types: Default::default(),
     };
     // Each schema file is a module of its own. The markdown docs of a directory link to each
     // other, so they form one module named after the directory.

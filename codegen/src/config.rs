@@ -24,6 +24,8 @@ pub struct Config {
     /// Whether `format` is asserted by the generated validators (JSON Schema 2019-09 and later
     /// make it an annotation unless asked). On by default: users expect a `date-time` checked.
     pub format_assertion: bool,
+    /// How models are typed and what they derive (`[types]`).
+    pub types: Types,
 }
 
 impl Config {
@@ -31,6 +33,27 @@ impl Config {
     pub fn resource_path(&self, url: &str) -> Option<PathBuf> {
         self.resources.iter().find_map(|(prefix, dir)| url.strip_prefix(prefix.as_str()).map(|rest| dir.join(rest)))
     }
+}
+
+/// How models are typed and what they derive: the `[types]` table.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Types {
+    /// When models derive `schemars::JsonSchema`.
+    pub json_schema: JsonSchemaDerive,
+}
+
+/// When generated models derive `schemars::JsonSchema`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum JsonSchemaDerive {
+    /// Behind the generated crate's `schemars` cargo feature (the default for a crate).
+    #[default]
+    Feature,
+    /// Always: the code is included into a crate that depends on `schemagen-runtime` with its
+    /// `schemars` feature on (for `build.rs` output).
+    Always,
+    /// Never.
+    Off,
 }
 
 /// Fields named `Model.wireName` (the Rust model name, the property's name on the wire) that
@@ -149,6 +172,15 @@ struct RawConfig {
     secrets: Secrets,
     #[serde(default, rename = "resource")]
     resources: Vec<RawResource>,
+    #[serde(default)]
+    types: RawTypes,
+}
+
+#[derive(Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawTypes {
+    #[serde(default)]
+    json_schema: JsonSchemaDerive,
 }
 
 #[derive(Deserialize)]
@@ -250,6 +282,7 @@ impl Config {
             secrets: raw.secrets,
             resources: raw.resources.into_iter().map(|r| (r.uri_prefix, base.join(r.dir))).collect(),
             format_assertion: raw.output.format_assertion.unwrap_or(true),
+            types: Types { json_schema: raw.types.json_schema },
         })
     }
 

@@ -95,7 +95,7 @@ pub fn generate(config: &Config, options: Options) -> Generation {
     db.resolve(&mut diagnostics);
     diagnostics.sort();
     let files = if !diagnostics.has_errors() || options.keep_going {
-        emit::emit_crate(&krate, &config.output, &skipped)
+        emit::emit_crate(&krate, &config.output, &config.types, &skipped)
     } else {
         Vec::new()
     };

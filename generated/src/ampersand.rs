@@ -9,6 +9,11 @@
     ::schemagen_runtime::serde::Serialize,
     ::schemagen_runtime::serde::Deserialize
 )]
+#[cfg_attr(
+    feature = "schemars",
+    derive(::schemagen_runtime::schemars::JsonSchema),
+    schemars(crate = "::schemagen_runtime::schemars")
+)]
 #[serde(crate = "::schemagen_runtime::serde")]
 pub struct ConnectionRequest {
     /// The ID of the provider workspace that this connection belongs to.
@@ -16,16 +21,19 @@ pub struct ConnectionRequest {
     /// Wire name: `providerWorkspaceRef`.
     #[serde(rename = "providerWorkspaceRef")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(with = "::std::string::String"))]
     pub provider_workspace_ref: ::std::option::Option<::std::string::String>,
     /// Wire name: `providerMetadata`.
     #[serde(rename = "providerMetadata")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(with = "ProviderMetadata"))]
     pub provider_metadata: ::std::option::Option<ProviderMetadata>,
     /// The name of the user group that has access to this installation.
     ///
     /// Wire name: `groupName`.
     #[serde(rename = "groupName")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(with = "::std::string::String"))]
     pub group_name: ::std::option::Option<::std::string::String>,
     /// The ID of the user group that has access to this installation.
     ///
@@ -38,29 +46,34 @@ pub struct ConnectionRequest {
     /// Wire name: `groupRef`.
     #[serde(rename = "groupRef")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(with = "::std::string::String"))]
     pub group_ref: ::std::option::Option<::std::string::String>,
     /// The name of the consumer that has access to this installation.
     ///
     /// Wire name: `consumerName`.
     #[serde(rename = "consumerName")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(with = "::std::string::String"))]
     pub consumer_name: ::std::option::Option<::std::string::String>,
     /// The consumer reference.
     ///
     /// Wire name: `consumerRef`.
     #[serde(rename = "consumerRef")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(with = "::std::string::String"))]
     pub consumer_ref: ::std::option::Option<::std::string::String>,
     /// The provider name (e.g. "salesforce", "hubspot")
     ///
     /// Wire name: `provider`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(with = "::std::string::String"))]
     pub provider: ::std::option::Option<::std::string::String>,
     /// The API key to use for the connection.
     ///
     /// Wire name: `apiKey`. A credential (the name `apiKey` means a credential (api key)): redacted in `Debug`.
     #[serde(rename = "apiKey")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(with = "::schemagen_runtime::Secret"))]
     pub api_key: ::std::option::Option<::schemagen_runtime::Secret>,
     /// Values used for custom auth input variables.
     ///
@@ -76,6 +89,12 @@ pub struct ConnectionRequest {
     /// Wire name: `customAuth`. A credential (the name `customAuth` means a credential (auth)): redacted in `Debug`.
     #[serde(rename = "customAuth")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(
+            with = "::schemagen_runtime::indexmap::IndexMap<::std::string::String, ::schemagen_runtime::Secret>"
+        )
+    )]
     pub custom_auth: ::std::option::Option<
         ::schemagen_runtime::indexmap::IndexMap<
             ::std::string::String,
@@ -85,22 +104,32 @@ pub struct ConnectionRequest {
     /// Wire name: `basicAuth`.
     #[serde(rename = "basicAuth")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(with = "ConnectionRequestBasicAuth"))]
     pub basic_auth: ::std::option::Option<ConnectionRequestBasicAuth>,
     /// Wire name: `oauth2ClientCredentials`.
     #[serde(rename = "oauth2ClientCredentials")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "ConnectionRequestOauth2ClientCredentials")
+    )]
     pub oauth2_client_credentials: ::std::option::Option<
         ConnectionRequestOauth2ClientCredentials,
     >,
     /// Wire name: `oauth2PasswordCredentials`.
     #[serde(rename = "oauth2PasswordCredentials")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "ConnectionRequestOauth2PasswordCredentials")
+    )]
     pub oauth2_password_credentials: ::std::option::Option<
         ConnectionRequestOauth2PasswordCredentials,
     >,
     /// Wire name: `oauth2AuthorizationCode`.
     #[serde(rename = "oauth2AuthorizationCode")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(with = "Oauth2AuthorizationCode"))]
     pub oauth2_authorization_code: ::std::option::Option<Oauth2AuthorizationCode>,
 }
 
@@ -204,6 +233,11 @@ pub type ProviderMetadata = ::schemagen_runtime::indexmap::IndexMap<
     ::schemagen_runtime::serde::Serialize,
     ::schemagen_runtime::serde::Deserialize
 )]
+#[cfg_attr(
+    feature = "schemars",
+    derive(::schemagen_runtime::schemars::JsonSchema),
+    schemars(crate = "::schemagen_runtime::schemars")
+)]
 #[serde(crate = "::schemagen_runtime::serde")]
 pub struct ProviderMetadataInfo {
     /// The value of the metadata field
@@ -237,6 +271,7 @@ pub struct ProviderMetadataInfo {
     /// Wire name: `displayName`.
     #[serde(rename = "displayName")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(with = "::std::string::String"))]
     pub display_name: ::std::option::Option<::std::string::String>,
 }
 
@@ -300,6 +335,11 @@ impl ::schemagen_runtime::Validate for ProviderMetadataInfo {
     ::std::cmp::Ord,
     ::schemagen_runtime::serde::Serialize,
     ::schemagen_runtime::serde::Deserialize
+)]
+#[cfg_attr(
+    feature = "schemars",
+    derive(::schemagen_runtime::schemars::JsonSchema),
+    schemars(crate = "::schemagen_runtime::schemars")
 )]
 #[serde(crate = "::schemagen_runtime::serde")]
 pub enum ProviderMetadataInfoSource {
@@ -386,6 +426,11 @@ impl ::schemagen_runtime::Validate for ProviderMetadataInfoSource {
     ::schemagen_runtime::serde::Serialize,
     ::schemagen_runtime::serde::Deserialize
 )]
+#[cfg_attr(
+    feature = "schemars",
+    derive(::schemagen_runtime::schemars::JsonSchema),
+    schemars(crate = "::schemagen_runtime::schemars")
+)]
 #[serde(crate = "::schemagen_runtime::serde")]
 pub struct ConnectionRequestBasicAuth {
     /// The username to use for the connection.
@@ -439,6 +484,11 @@ impl ::schemagen_runtime::Validate for ConnectionRequestBasicAuth {
     ::schemagen_runtime::serde::Serialize,
     ::schemagen_runtime::serde::Deserialize
 )]
+#[cfg_attr(
+    feature = "schemars",
+    derive(::schemagen_runtime::schemars::JsonSchema),
+    schemars(crate = "::schemagen_runtime::schemars")
+)]
 #[serde(crate = "::schemagen_runtime::serde")]
 pub struct ConnectionRequestOauth2ClientCredentials {
     /// The client ID to use for the connection.
@@ -455,6 +505,10 @@ pub struct ConnectionRequestOauth2ClientCredentials {
     ///
     /// Wire name: `scopes`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "::std::vec::Vec<::std::string::String>")
+    )]
     pub scopes: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
 }
 
@@ -499,6 +553,11 @@ impl ::schemagen_runtime::Validate for ConnectionRequestOauth2ClientCredentials 
     ::schemagen_runtime::serde::Serialize,
     ::schemagen_runtime::serde::Deserialize
 )]
+#[cfg_attr(
+    feature = "schemars",
+    derive(::schemagen_runtime::schemars::JsonSchema),
+    schemars(crate = "::schemagen_runtime::schemars")
+)]
 #[serde(crate = "::schemagen_runtime::serde")]
 pub struct ConnectionRequestOauth2PasswordCredentials {
     /// The username to use for the connection.
@@ -523,6 +582,10 @@ pub struct ConnectionRequestOauth2PasswordCredentials {
     ///
     /// Wire name: `scopes`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "::std::vec::Vec<::std::string::String>")
+    )]
     pub scopes: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
 }
 
@@ -569,6 +632,11 @@ impl ::schemagen_runtime::Validate for ConnectionRequestOauth2PasswordCredential
     ::schemagen_runtime::serde::Serialize,
     ::schemagen_runtime::serde::Deserialize
 )]
+#[cfg_attr(
+    feature = "schemars",
+    derive(::schemagen_runtime::schemars::JsonSchema),
+    schemars(crate = "::schemagen_runtime::schemars")
+)]
 #[serde(crate = "::schemagen_runtime::serde")]
 pub struct Oauth2AuthorizationCode {
     /// The access token for the connection.
@@ -576,17 +644,29 @@ pub struct Oauth2AuthorizationCode {
     /// Wire name: `accessToken`.
     #[serde(rename = "accessToken")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Oauth2AuthorizationCodeAccessToken")
+    )]
     pub access_token: ::std::option::Option<Oauth2AuthorizationCodeAccessToken>,
     /// The refresh token to use for the connection.
     ///
     /// Wire name: `refreshToken`.
     #[serde(rename = "refreshToken")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Oauth2AuthorizationCodeRefreshToken")
+    )]
     pub refresh_token: ::std::option::Option<Oauth2AuthorizationCodeRefreshToken>,
     /// The scopes for the tokens.
     ///
     /// Wire name: `scopes`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "::std::vec::Vec<::std::string::String>")
+    )]
     pub scopes: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
 }
 
@@ -649,6 +729,11 @@ impl ::schemagen_runtime::Validate for Oauth2AuthorizationCode {
     ::schemagen_runtime::serde::Serialize,
     ::schemagen_runtime::serde::Deserialize
 )]
+#[cfg_attr(
+    feature = "schemars",
+    derive(::schemagen_runtime::schemars::JsonSchema),
+    schemars(crate = "::schemagen_runtime::schemars")
+)]
 #[serde(crate = "::schemagen_runtime::serde")]
 pub struct Oauth2AuthorizationCodeAccessToken {
     /// Wire name: `token`. A credential (the name `token` means a credential (token)): redacted in `Debug`.
@@ -656,12 +741,26 @@ pub struct Oauth2AuthorizationCodeAccessToken {
     /// Wire name: `expiresAt`.
     #[serde(rename = "expiresAt")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(
+            with = "::schemagen_runtime::chrono::DateTime<::schemagen_runtime::chrono::FixedOffset>"
+        )
+    )]
+    #[cfg_attr(feature = "schemars", schemars(extend("format" = "date-time")))]
     pub expires_at: ::std::option::Option<
         ::schemagen_runtime::chrono::DateTime<::schemagen_runtime::chrono::FixedOffset>,
     >,
     /// Wire name: `issuedAt`.
     #[serde(rename = "issuedAt")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(
+            with = "::schemagen_runtime::chrono::DateTime<::schemagen_runtime::chrono::FixedOffset>"
+        )
+    )]
+    #[cfg_attr(feature = "schemars", schemars(extend("format" = "date-time")))]
     pub issued_at: ::std::option::Option<
         ::schemagen_runtime::chrono::DateTime<::schemagen_runtime::chrono::FixedOffset>,
     >,
@@ -752,6 +851,11 @@ impl ::schemagen_runtime::Validate for Oauth2AuthorizationCodeAccessToken {
     ::schemagen_runtime::serde::Serialize,
     ::schemagen_runtime::serde::Deserialize
 )]
+#[cfg_attr(
+    feature = "schemars",
+    derive(::schemagen_runtime::schemars::JsonSchema),
+    schemars(crate = "::schemagen_runtime::schemars")
+)]
 #[serde(crate = "::schemagen_runtime::serde")]
 pub struct Oauth2AuthorizationCodeRefreshToken {
     /// Wire name: `token`. A credential (the name `token` means a credential (token)): redacted in `Debug`.
@@ -759,12 +863,26 @@ pub struct Oauth2AuthorizationCodeRefreshToken {
     /// Wire name: `expiresAt`.
     #[serde(rename = "expiresAt")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(
+            with = "::schemagen_runtime::chrono::DateTime<::schemagen_runtime::chrono::FixedOffset>"
+        )
+    )]
+    #[cfg_attr(feature = "schemars", schemars(extend("format" = "date-time")))]
     pub expires_at: ::std::option::Option<
         ::schemagen_runtime::chrono::DateTime<::schemagen_runtime::chrono::FixedOffset>,
     >,
     /// Wire name: `issuedAt`.
     #[serde(rename = "issuedAt")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(
+            with = "::schemagen_runtime::chrono::DateTime<::schemagen_runtime::chrono::FixedOffset>"
+        )
+    )]
+    #[cfg_attr(feature = "schemars", schemars(extend("format" = "date-time")))]
     pub issued_at: ::std::option::Option<
         ::schemagen_runtime::chrono::DateTime<::schemagen_runtime::chrono::FixedOffset>,
     >,
@@ -907,6 +1025,11 @@ impl ::schemagen_runtime::Validate for Oauth2AuthorizationCodeRefreshToken {
     ::schemagen_runtime::serde::Serialize,
     ::schemagen_runtime::serde::Deserialize
 )]
+#[cfg_attr(
+    feature = "schemars",
+    derive(::schemagen_runtime::schemars::JsonSchema),
+    schemars(crate = "::schemagen_runtime::schemars")
+)]
 #[serde(crate = "::schemagen_runtime::serde")]
 pub struct Connection {
     /// The connection ID.
@@ -943,6 +1066,7 @@ pub struct Connection {
     /// Wire name: `providerApp`.
     #[serde(rename = "providerApp")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(with = "ListConnectionsProviderApp"))]
     pub provider_app: ::std::option::Option<ListConnectionsProviderApp>,
     /// Wire name: `group`.
     pub group: ListConnectionsGroup,
@@ -959,6 +1083,7 @@ pub struct Connection {
     /// Wire name: `providerWorkspaceRef`.
     #[serde(rename = "providerWorkspaceRef")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(with = "::std::string::String"))]
     pub provider_workspace_ref: ::std::option::Option<::std::string::String>,
     /// If available, the ID that Salesforce/Hubspot uses to identify this user (e.g. Salesforce has IDs in the form of https://login.salesforce.com/id/00D4x0000019CQTEA2/0054x000000orJ4AA)
     ///
@@ -971,6 +1096,7 @@ pub struct Connection {
     /// Wire name: `providerConsumerRef`.
     #[serde(rename = "providerConsumerRef")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(with = "::std::string::String"))]
     pub provider_consumer_ref: ::std::option::Option<::std::string::String>,
     /// The time the connection was created.
     ///
@@ -982,6 +1108,7 @@ pub struct Connection {
     ///
     /// Wire name: `createTime`.
     #[serde(rename = "createTime")]
+    #[cfg_attr(feature = "schemars", schemars(extend("format" = "date-time")))]
     pub create_time: ::schemagen_runtime::chrono::DateTime<
         ::schemagen_runtime::chrono::FixedOffset,
     >,
@@ -996,6 +1123,13 @@ pub struct Connection {
     /// Wire name: `updateTime`.
     #[serde(rename = "updateTime")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(
+            with = "::schemagen_runtime::chrono::DateTime<::schemagen_runtime::chrono::FixedOffset>"
+        )
+    )]
+    #[cfg_attr(feature = "schemars", schemars(extend("format" = "date-time")))]
     pub update_time: ::std::option::Option<
         ::schemagen_runtime::chrono::DateTime<::schemagen_runtime::chrono::FixedOffset>,
     >,
@@ -1023,6 +1157,7 @@ pub struct Connection {
     /// Wire name: `oauth2AuthorizationCode`.
     #[serde(rename = "oauth2AuthorizationCode")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(with = "OAuth2AuthorizationCodeToken"))]
     pub oauth2_authorization_code: ::std::option::Option<OAuth2AuthorizationCodeToken>,
     /// The API key used while making the connection.
     ///
@@ -1035,6 +1170,7 @@ pub struct Connection {
     /// Wire name: `apiKey`. A credential (the name `apiKey` means a credential (api key)): redacted in `Debug`.
     #[serde(rename = "apiKey")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(with = "::schemagen_runtime::Secret"))]
     pub api_key: ::std::option::Option<::schemagen_runtime::Secret>,
 }
 
@@ -1164,6 +1300,11 @@ impl ::schemagen_runtime::Validate for Connection {
     ::schemagen_runtime::serde::Serialize,
     ::schemagen_runtime::serde::Deserialize
 )]
+#[cfg_attr(
+    feature = "schemars",
+    derive(::schemagen_runtime::schemars::JsonSchema),
+    schemars(crate = "::schemagen_runtime::schemars")
+)]
 #[serde(crate = "::schemagen_runtime::serde")]
 pub struct ListConnectionsProviderApp {
     /// Identifier of the provider app.
@@ -1198,6 +1339,7 @@ pub struct ListConnectionsProviderApp {
     /// Wire name: `externalRef`.
     #[serde(rename = "externalRef")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(with = "::std::string::String"))]
     pub external_ref: ::std::option::Option<::std::string::String>,
     /// The SaaS provider the app connects to.
     ///
@@ -1224,6 +1366,10 @@ pub struct ListConnectionsProviderApp {
     ///
     /// Wire name: `scopes`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "::std::vec::Vec<::std::string::String>")
+    )]
     pub scopes: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// When the app was created.
     ///
@@ -1235,6 +1381,7 @@ pub struct ListConnectionsProviderApp {
     ///
     /// Wire name: `createTime`.
     #[serde(rename = "createTime")]
+    #[cfg_attr(feature = "schemars", schemars(extend("format" = "date-time")))]
     pub create_time: ::schemagen_runtime::chrono::DateTime<
         ::schemagen_runtime::chrono::FixedOffset,
     >,
@@ -1243,6 +1390,13 @@ pub struct ListConnectionsProviderApp {
     /// Wire name: `updateTime`.
     #[serde(rename = "updateTime")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(
+            with = "::schemagen_runtime::chrono::DateTime<::schemagen_runtime::chrono::FixedOffset>"
+        )
+    )]
+    #[cfg_attr(feature = "schemars", schemars(extend("format" = "date-time")))]
     pub update_time: ::std::option::Option<
         ::schemagen_runtime::chrono::DateTime<::schemagen_runtime::chrono::FixedOffset>,
     >,
@@ -1334,6 +1488,11 @@ impl ::schemagen_runtime::Validate for ListConnectionsProviderApp {
     ::schemagen_runtime::serde::Serialize,
     ::schemagen_runtime::serde::Deserialize
 )]
+#[cfg_attr(
+    feature = "schemars",
+    derive(::schemagen_runtime::schemars::JsonSchema),
+    schemars(crate = "::schemagen_runtime::schemars")
+)]
 #[serde(crate = "::schemagen_runtime::serde")]
 pub struct ListConnectionsGroup {
     /// Your identifier of the group.
@@ -1379,6 +1538,7 @@ pub struct ListConnectionsGroup {
     ///
     /// Wire name: `createTime`.
     #[serde(rename = "createTime")]
+    #[cfg_attr(feature = "schemars", schemars(extend("format" = "date-time")))]
     pub create_time: ::schemagen_runtime::chrono::DateTime<
         ::schemagen_runtime::chrono::FixedOffset,
     >,
@@ -1393,6 +1553,13 @@ pub struct ListConnectionsGroup {
     /// Wire name: `updateTime`.
     #[serde(rename = "updateTime")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(
+            with = "::schemagen_runtime::chrono::DateTime<::schemagen_runtime::chrono::FixedOffset>"
+        )
+    )]
+    #[cfg_attr(feature = "schemars", schemars(extend("format" = "date-time")))]
     pub update_time: ::std::option::Option<
         ::schemagen_runtime::chrono::DateTime<::schemagen_runtime::chrono::FixedOffset>,
     >,
@@ -1484,6 +1651,11 @@ impl ::schemagen_runtime::Validate for ListConnectionsGroup {
     ::schemagen_runtime::serde::Serialize,
     ::schemagen_runtime::serde::Deserialize
 )]
+#[cfg_attr(
+    feature = "schemars",
+    derive(::schemagen_runtime::schemars::JsonSchema),
+    schemars(crate = "::schemagen_runtime::schemars")
+)]
 #[serde(crate = "::schemagen_runtime::serde")]
 pub struct Consumer {
     /// Your identifier of the consumer.
@@ -1529,6 +1701,7 @@ pub struct Consumer {
     ///
     /// Wire name: `createTime`.
     #[serde(rename = "createTime")]
+    #[cfg_attr(feature = "schemars", schemars(extend("format" = "date-time")))]
     pub create_time: ::schemagen_runtime::chrono::DateTime<
         ::schemagen_runtime::chrono::FixedOffset,
     >,
@@ -1543,6 +1716,13 @@ pub struct Consumer {
     /// Wire name: `updateTime`.
     #[serde(rename = "updateTime")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(
+            with = "::schemagen_runtime::chrono::DateTime<::schemagen_runtime::chrono::FixedOffset>"
+        )
+    )]
+    #[cfg_attr(feature = "schemars", schemars(extend("format" = "date-time")))]
     pub update_time: ::std::option::Option<
         ::schemagen_runtime::chrono::DateTime<::schemagen_runtime::chrono::FixedOffset>,
     >,
@@ -1638,6 +1818,11 @@ impl ::schemagen_runtime::Validate for Consumer {
     ::std::cmp::Ord,
     ::schemagen_runtime::serde::Serialize,
     ::schemagen_runtime::serde::Deserialize
+)]
+#[cfg_attr(
+    feature = "schemars",
+    derive(::schemagen_runtime::schemars::JsonSchema),
+    schemars(crate = "::schemagen_runtime::schemars")
 )]
 #[serde(crate = "::schemagen_runtime::serde")]
 pub enum AuthScheme {
@@ -1750,6 +1935,11 @@ impl ::schemagen_runtime::Validate for AuthScheme {
     ::schemagen_runtime::serde::Serialize,
     ::schemagen_runtime::serde::Deserialize
 )]
+#[cfg_attr(
+    feature = "schemars",
+    derive(::schemagen_runtime::schemars::JsonSchema),
+    schemars(crate = "::schemagen_runtime::schemars")
+)]
 #[serde(crate = "::schemagen_runtime::serde")]
 pub enum Status {
     /// `created`
@@ -1837,6 +2027,11 @@ impl ::schemagen_runtime::Validate for Status {
     ::schemagen_runtime::serde::Serialize,
     ::schemagen_runtime::serde::Deserialize
 )]
+#[cfg_attr(
+    feature = "schemars",
+    derive(::schemagen_runtime::schemars::JsonSchema),
+    schemars(crate = "::schemagen_runtime::schemars")
+)]
 #[serde(crate = "::schemagen_runtime::serde")]
 pub struct OAuth2AuthorizationCodeToken {
     /// Token used to call the provider.
@@ -1844,17 +2039,23 @@ pub struct OAuth2AuthorizationCodeToken {
     /// Wire name: `accessToken`.
     #[serde(rename = "accessToken")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(with = "ListConnectionsAccessToken"))]
     pub access_token: ::std::option::Option<ListConnectionsAccessToken>,
     /// Token used to obtain new access tokens.
     ///
     /// Wire name: `refreshToken`.
     #[serde(rename = "refreshToken")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(with = "ListConnectionsRefreshToken"))]
     pub refresh_token: ::std::option::Option<ListConnectionsRefreshToken>,
     /// Scopes the tokens were granted.
     ///
     /// Wire name: `scopes`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "::std::vec::Vec<::std::string::String>")
+    )]
     pub scopes: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
 }
 
@@ -1917,6 +2118,11 @@ impl ::schemagen_runtime::Validate for OAuth2AuthorizationCodeToken {
     ::schemagen_runtime::serde::Serialize,
     ::schemagen_runtime::serde::Deserialize
 )]
+#[cfg_attr(
+    feature = "schemars",
+    derive(::schemagen_runtime::schemars::JsonSchema),
+    schemars(crate = "::schemagen_runtime::schemars")
+)]
 #[serde(crate = "::schemagen_runtime::serde")]
 pub struct ListConnectionsAccessToken {
     /// The token itself.
@@ -1934,6 +2140,13 @@ pub struct ListConnectionsAccessToken {
     /// Wire name: `issuedAt`.
     #[serde(rename = "issuedAt")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(
+            with = "::schemagen_runtime::chrono::DateTime<::schemagen_runtime::chrono::FixedOffset>"
+        )
+    )]
+    #[cfg_attr(feature = "schemars", schemars(extend("format" = "date-time")))]
     pub issued_at: ::std::option::Option<
         ::schemagen_runtime::chrono::DateTime<::schemagen_runtime::chrono::FixedOffset>,
     >,
@@ -1948,6 +2161,13 @@ pub struct ListConnectionsAccessToken {
     /// Wire name: `expiresAt`.
     #[serde(rename = "expiresAt")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(
+            with = "::schemagen_runtime::chrono::DateTime<::schemagen_runtime::chrono::FixedOffset>"
+        )
+    )]
+    #[cfg_attr(feature = "schemars", schemars(extend("format" = "date-time")))]
     pub expires_at: ::std::option::Option<
         ::schemagen_runtime::chrono::DateTime<::schemagen_runtime::chrono::FixedOffset>,
     >,
@@ -2038,6 +2258,11 @@ impl ::schemagen_runtime::Validate for ListConnectionsAccessToken {
     ::schemagen_runtime::serde::Serialize,
     ::schemagen_runtime::serde::Deserialize
 )]
+#[cfg_attr(
+    feature = "schemars",
+    derive(::schemagen_runtime::schemars::JsonSchema),
+    schemars(crate = "::schemagen_runtime::schemars")
+)]
 #[serde(crate = "::schemagen_runtime::serde")]
 pub struct ListConnectionsRefreshToken {
     /// The token itself.
@@ -2055,6 +2280,13 @@ pub struct ListConnectionsRefreshToken {
     /// Wire name: `issuedAt`.
     #[serde(rename = "issuedAt")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(
+            with = "::schemagen_runtime::chrono::DateTime<::schemagen_runtime::chrono::FixedOffset>"
+        )
+    )]
+    #[cfg_attr(feature = "schemars", schemars(extend("format" = "date-time")))]
     pub issued_at: ::std::option::Option<
         ::schemagen_runtime::chrono::DateTime<::schemagen_runtime::chrono::FixedOffset>,
     >,
@@ -2069,6 +2301,13 @@ pub struct ListConnectionsRefreshToken {
     /// Wire name: `expiresAt`.
     #[serde(rename = "expiresAt")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(
+            with = "::schemagen_runtime::chrono::DateTime<::schemagen_runtime::chrono::FixedOffset>"
+        )
+    )]
+    #[cfg_attr(feature = "schemars", schemars(extend("format" = "date-time")))]
     pub expires_at: ::std::option::Option<
         ::schemagen_runtime::chrono::DateTime<::schemagen_runtime::chrono::FixedOffset>,
     >,

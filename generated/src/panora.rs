@@ -7,6 +7,11 @@
     ::schemagen_runtime::serde::Serialize,
     ::schemagen_runtime::serde::Deserialize
 )]
+#[cfg_attr(
+    feature = "schemars",
+    derive(::schemagen_runtime::schemars::JsonSchema),
+    schemars(crate = "::schemagen_runtime::schemars")
+)]
 #[serde(crate = "::schemagen_runtime::serde")]
 pub struct Connection {
     /// Unique identifier for the connection
@@ -98,6 +103,7 @@ pub struct Connection {
     /// ```
     ///
     /// Wire name: `expiration_timestamp` (the source docs call it `expirationTimestamp`).
+    #[cfg_attr(feature = "schemars", schemars(extend("format" = "date-time")))]
     pub expiration_timestamp: ::schemagen_runtime::chrono::DateTime<
         ::schemagen_runtime::chrono::FixedOffset,
     >,
@@ -110,6 +116,7 @@ pub struct Connection {
     /// ```
     ///
     /// Wire name: `created_at` (the source docs call it `createdAt`).
+    #[cfg_attr(feature = "schemars", schemars(extend("format" = "date-time")))]
     pub created_at: ::schemagen_runtime::chrono::DateTime<
         ::schemagen_runtime::chrono::FixedOffset,
     >,
@@ -244,6 +251,11 @@ impl ::schemagen_runtime::Validate for Connection {
     ::std::cmp::Ord,
     ::schemagen_runtime::serde::Serialize,
     ::schemagen_runtime::serde::Deserialize
+)]
+#[cfg_attr(
+    feature = "schemars",
+    derive(::schemagen_runtime::schemars::JsonSchema),
+    schemars(crate = "::schemagen_runtime::schemars")
 )]
 #[serde(crate = "::schemagen_runtime::serde")]
 pub enum TokenType {

@@ -13,6 +13,16 @@ pub use serde;
 pub use serde_json;
 pub use uuid;
 
+#[cfg(feature = "jiff")]
+pub use jiff;
+#[cfg(feature = "schemars")]
+pub use schemars;
+#[cfg(feature = "time")]
+pub use time;
+
+#[cfg(feature = "schemars")]
+pub mod schema;
+
 mod secret;
 pub use secret::Secret;
 

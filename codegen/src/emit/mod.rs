@@ -8,6 +8,7 @@
 
 mod checks;
 mod docs;
+mod schema;
 mod typed;
 
 use std::path::Path;
@@ -15,7 +16,7 @@ use std::path::Path;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use crate::config::{Output, RuntimeDependency};
+use crate::config::{Output, RuntimeDependency, Types};
 use crate::ir::{self, Additional, Crate, ModelKind, Type};
 
 /// The first line of every generated file.
@@ -28,11 +29,27 @@ pub struct File {
     pub contents: String,
 }
 
+/// What the emitter reads: the IR and the `[types]` options. It derefs to the [`Crate`], so code
+/// that needs only the IR reads it as one.
+struct Cx<'a> {
+    krate: &'a Crate,
+    types: &'a Types,
+}
+
+impl std::ops::Deref for Cx<'_> {
+    type Target = Crate;
+
+    fn deref(&self) -> &Crate {
+        self.krate
+    }
+}
+
 /// Every file of the crate, in a fixed order.
-pub fn emit_crate(krate: &Crate, output: &Output, skipped: &[bool]) -> Vec<File> {
+pub fn emit_crate(krate: &Crate, output: &Output, types: &Types, skipped: &[bool]) -> Vec<File> {
+    let krate = &Cx { krate, types };
     let patterns = checks::patterns(krate, skipped);
     let mut files = vec![
-        File { path: "Cargo.toml".into(), contents: cargo_toml(output) },
+        File { path: "Cargo.toml".into(), contents: cargo_toml(output, krate.types) },
         // The code is already formatted (by prettyplease); `cargo fmt` in an enclosing
         // workspace must not reformat it, or `--check` would report it stale.
         File { path: "rustfmt.toml".into(), contents: format!("# {HEADER}\ndisable_all_formatting = true\n") },
@@ -61,7 +78,7 @@ fn checks_module(krate: &Crate, skipped: &[bool], patterns: &[String]) -> TokenS
     }
 }
 
-fn cargo_toml(output: &Output) -> String {
+fn cargo_toml(output: &Output, types: &Types) -> String {
     let runtime = match &output.runtime {
         RuntimeDependency::Path(path) => {
             let out_dir = crate::config::normalize(&absolute(&output.dir));
@@ -78,8 +95,14 @@ fn cargo_toml(output: &Output) -> String {
     } else {
         "\n# A workspace of its own, so the crate builds wherever it is written.\n[workspace]\n".into()
     };
+    let features = match types.json_schema {
+        crate::config::JsonSchemaDerive::Feature => {
+            "\n[features]\n# Derives `schemars::JsonSchema` on every model.\nschemars = [\"schemagen-runtime/schemars\"]\n"
+        }
+        _ => "",
+    };
     format!(
-        "# {HEADER}\n[package]\nname = {name}\nversion = \"0.1.0\"\nedition = \"2024\"\n{description}publish = false\n\n[dependencies]\nschemagen-runtime = {runtime}\n{workspace}",
+        "# {HEADER}\n[package]\nname = {name}\nversion = \"0.1.0\"\nedition = \"2024\"\n{description}publish = false\n\n[dependencies]\nschemagen-runtime = {runtime}\n{features}{workspace}",
         name = toml_string(&output.crate_name),
     )
 }
@@ -122,11 +145,11 @@ fn lib_rs(krate: &Crate, output: &Output) -> String {
     format_file(tokens)
 }
 
-fn module_rs(krate: &Crate, module: usize, skipped: &[bool], patterns: &[String]) -> String {
+fn module_rs(krate: &Cx<'_>, module: usize, skipped: &[bool], patterns: &[String]) -> String {
     format_file(module_items(krate, module, skipped, patterns))
 }
 
-fn module_items(krate: &Crate, module: usize, skipped: &[bool], patterns: &[String]) -> TokenStream {
+fn module_items(krate: &Cx<'_>, module: usize, skipped: &[bool], patterns: &[String]) -> TokenStream {
     let typed = typed::Typed { krate, patterns };
     let items =
         krate.modules[module].models.iter().filter(|id| !skipped.get(id.0).copied().unwrap_or(false)).map(|id| {
@@ -140,7 +163,8 @@ fn module_items(krate: &Crate, module: usize, skipped: &[bool], patterns: &[Stri
 
 /// Every module in one file of inline `pub mod`s, for `include!` from a build script's
 /// `OUT_DIR`. Modules name each other through `super::`, so they work wherever they are included.
-pub fn emit_single_file(krate: &Crate, skipped: &[bool]) -> String {
+pub fn emit_single_file(krate: &Crate, types: &Types, skipped: &[bool]) -> String {
+    let krate = &Cx { krate, types };
     let patterns = checks::patterns(krate, skipped);
     let modules = krate.modules.iter().enumerate().map(|(index, module)| {
         let name = format_ident!("{}", module.name);
@@ -192,15 +216,20 @@ fn separate_items(code: &str) -> String {
     out
 }
 
-fn model(krate: &Crate, module: usize, model: &ir::Model) -> TokenStream {
+fn model(krate: &Cx<'_>, module: usize, model: &ir::Model) -> TokenStream {
     let name = format_ident!("{}", model.name);
     let doc = docs::attrs(&model.docs);
+    let json_schema = schema::derive(krate.types.json_schema);
     match &model.kind {
         ModelKind::Struct(s) => {
             let all_optional = s.fields.iter().all(|f| !f.required);
             let default = all_optional.then(|| quote!(::std::default::Default,));
             let deny = (s.additional == Additional::Deny).then(|| quote!(#[serde(deny_unknown_fields)]));
-            let fields = s.fields.iter().map(|f| field(krate, module, f));
+            let properties = match krate.types.json_schema {
+                crate::config::JsonSchemaDerive::Off => Default::default(),
+                _ => schema::property_checks(krate, model.check),
+            };
+            let fields = s.fields.iter().map(|f| field(krate, module, f, &properties));
             let extra = match &s.additional {
                 Additional::Keep(ty) => {
                     let ty = type_tokens(krate, module, ty);
@@ -216,6 +245,7 @@ fn model(krate: &Crate, module: usize, model: &ir::Model) -> TokenStream {
             quote! {
                 #doc
                 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq, #default ::schemagen_runtime::serde::Serialize, ::schemagen_runtime::serde::Deserialize)]
+                #json_schema
                 #[serde(crate = "::schemagen_runtime::serde")]
                 #deny
                 pub struct #name {
@@ -224,7 +254,7 @@ fn model(krate: &Crate, module: usize, model: &ir::Model) -> TokenStream {
                 }
             }
         }
-        ModelKind::Enum(e) if e.open => open_enum(model, e),
+        ModelKind::Enum(e) if e.open => open_enum(krate, model, e),
         ModelKind::Enum(e) => {
             let variants = e.variants.iter().map(|v| {
                 let ident = format_ident!("{}", v.rust_name);
@@ -246,6 +276,7 @@ fn model(krate: &Crate, module: usize, model: &ir::Model) -> TokenStream {
             quote! {
                 #doc
                 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::marker::Copy, ::std::cmp::PartialEq, ::std::cmp::Eq, ::std::hash::Hash, ::std::cmp::PartialOrd, ::std::cmp::Ord, ::schemagen_runtime::serde::Serialize, ::schemagen_runtime::serde::Deserialize)]
+                #json_schema
                 #[serde(crate = "::schemagen_runtime::serde")]
                 pub enum #name {
                     #(#variants)*
@@ -275,6 +306,7 @@ fn model(krate: &Crate, module: usize, model: &ir::Model) -> TokenStream {
             quote! {
                 #doc
                 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq, ::schemagen_runtime::serde::Serialize, ::schemagen_runtime::serde::Deserialize)]
+                #json_schema
                 #[serde(crate = "::schemagen_runtime::serde", untagged)]
                 // Variants are whatever sizes the schema's alternatives are.
                 #[allow(clippy::large_enum_variant)]
@@ -291,6 +323,7 @@ fn model(krate: &Crate, module: usize, model: &ir::Model) -> TokenStream {
             quote! {
                 #doc
                 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq, ::schemagen_runtime::serde::Serialize, ::schemagen_runtime::serde::Deserialize)]
+                #json_schema
                 #[serde(crate = "::schemagen_runtime::serde", transparent)]
                 pub struct #name(pub #ty);
             }
@@ -306,7 +339,7 @@ fn model(krate: &Crate, module: usize, model: &ir::Model) -> TokenStream {
 }
 
 /// The variants of a union enum, tagged or not: `Name(Type),` with boxing and docs.
-fn union_variants(krate: &Crate, module: usize, union: &ir::Union) -> Vec<TokenStream> {
+fn union_variants(krate: &Cx<'_>, module: usize, union: &ir::Union) -> Vec<TokenStream> {
     union
         .variants
         .iter()
@@ -324,7 +357,7 @@ fn union_variants(krate: &Crate, module: usize, union: &ir::Union) -> Vec<TokenS
 
 /// An enum that keeps values it does not know in `Unrecognized`, so a newer API's values decode
 /// and re-encode unchanged.
-fn open_enum(model: &ir::Model, e: &ir::Enum) -> TokenStream {
+fn open_enum(krate: &Cx<'_>, model: &ir::Model, e: &ir::Enum) -> TokenStream {
     let name = format_ident!("{}", model.name);
     let doc = docs::attrs(&model.docs);
     let variants = e.variants.iter().map(|v| {
@@ -342,6 +375,29 @@ fn open_enum(model: &ir::Model, e: &ir::Enum) -> TokenStream {
         let wire = &v.wire_value;
         quote! { #wire => Self::#ident, }
     });
+    // Any string is accepted; the values it knows are listed as the first alternative.
+    let known: Vec<&str> = e.variants.iter().map(|v| v.wire_value.as_str()).collect();
+    let schema_name = model.name.as_str();
+    let json_schema = schema::item(
+        krate.types.json_schema,
+        quote! {
+            impl ::schemagen_runtime::schemars::JsonSchema for #name {
+                fn schema_name() -> ::std::borrow::Cow<'static, str> {
+                    ::std::borrow::Cow::Borrowed(#schema_name)
+                }
+
+                fn schema_id() -> ::std::borrow::Cow<'static, str> {
+                    ::std::borrow::Cow::Borrowed(::std::concat!(::std::module_path!(), "::", #schema_name))
+                }
+
+                fn json_schema(_: &mut ::schemagen_runtime::schemars::SchemaGenerator) -> ::schemagen_runtime::schemars::Schema {
+                    ::schemagen_runtime::schemars::json_schema!({
+                        "anyOf": [{ "enum": [#(#known),*] }, { "type": "string" }]
+                    })
+                }
+            }
+        },
+    );
     quote! {
         #doc
         #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq, ::std::cmp::Eq, ::std::hash::Hash, ::std::cmp::PartialOrd, ::std::cmp::Ord)]
@@ -376,6 +432,8 @@ fn open_enum(model: &ir::Model, e: &ir::Enum) -> TokenStream {
             }
         }
 
+        #json_schema
+
         impl<'de> ::schemagen_runtime::serde::Deserialize<'de> for #name {
             fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
             where
@@ -402,7 +460,7 @@ fn validate_impl(typed: &typed::Typed<'_>, id: ir::ModelId) -> TokenStream {
 }
 
 /// Tests that each model's example document decodes and re-encodes to the same JSON.
-fn example_tests(krate: &Crate, module: usize, skipped: &[bool]) -> TokenStream {
+fn example_tests(krate: &Cx<'_>, module: usize, skipped: &[bool]) -> TokenStream {
     let tests: Vec<TokenStream> = krate.modules[module]
         .models
         .iter()
@@ -446,7 +504,7 @@ fn example_tests(krate: &Crate, module: usize, skipped: &[bool]) -> TokenStream 
 /// A union told apart by a tag property. It encodes untagged (each variant struct carries the
 /// tag as its own field, so it re-encodes as it arrived) and decodes by reading the tag first,
 /// which gives exact errors instead of serde's "did not match any variant".
-fn tagged_union(krate: &Crate, module: usize, model: &ir::Model, union: &ir::Union) -> TokenStream {
+fn tagged_union(krate: &Cx<'_>, module: usize, model: &ir::Model, union: &ir::Union) -> TokenStream {
     let property = match &union.tagging {
         ir::Tagging::Internal { property } => property.as_str(),
         ir::Tagging::Untagged => "",
@@ -454,6 +512,7 @@ fn tagged_union(krate: &Crate, module: usize, model: &ir::Model, union: &ir::Uni
     let name = format_ident!("{}", model.name);
     let doc = docs::attrs(&model.docs);
     let variants = union_variants(krate, module, union);
+    let json_schema = schema::derive(krate.types.json_schema);
     let tags: Vec<&str> = union.variants.iter().map(|v| v.tag.as_deref().unwrap_or_default()).collect();
     let arms = union.variants.iter().map(|v| {
         let ident = format_ident!("{}", v.rust_name);
@@ -464,6 +523,7 @@ fn tagged_union(krate: &Crate, module: usize, model: &ir::Model, union: &ir::Uni
     quote! {
         #doc
         #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq, ::schemagen_runtime::serde::Serialize)]
+        #json_schema
         #[serde(crate = "::schemagen_runtime::serde", untagged)]
         #[allow(clippy::large_enum_variant)]
         pub enum #name {
@@ -490,7 +550,12 @@ fn tagged_union(krate: &Crate, module: usize, model: &ir::Model, union: &ir::Uni
     }
 }
 
-fn field(krate: &Crate, module: usize, field: &ir::Field) -> TokenStream {
+fn field(
+    krate: &Cx<'_>,
+    module: usize,
+    field: &ir::Field,
+    properties: &std::collections::HashMap<String, Vec<ir::CheckId>>,
+) -> TokenStream {
     let name = format_ident!("{}", field.rust_name);
     let wire = &field.wire_name;
     let rename = (field.rust_name != field.wire_name).then(|| quote!(#[serde(rename = #wire)]));
@@ -503,6 +568,13 @@ fn field(krate: &Crate, module: usize, field: &ir::Field) -> TokenStream {
     if field.boxed {
         ty = quote!(::std::boxed::Box<#ty>);
     }
+    // The type schemars describes: an optional field's `Option` means absent, not `null`.
+    let schema_ty = match (field.required, nullable) {
+        (true, false) => None,
+        (true, true) => Some(quote!(::schemagen_runtime::schema::Present<::std::option::Option<#ty>>)),
+        (false, false) => Some(ty.clone()),
+        (false, true) => Some(quote!(::std::option::Option<#ty>)),
+    };
     let (ty, attrs) = match (field.required, nullable) {
         (true, false) => (ty, quote!()),
         (true, true) => (quote!(::std::option::Option<#ty>), quote!()),
@@ -520,15 +592,21 @@ fn field(krate: &Crate, module: usize, field: &ir::Field) -> TokenStream {
             quote!(#[serde(default, skip_serializing_if = "::std::option::Option::is_none", deserialize_with = "::schemagen_runtime::serde_helpers::double_option")]),
         ),
     };
+    let keywords = match properties.get(&field.wire_name) {
+        Some(checks) => schema::keywords(krate, checks),
+        None => Vec::new(),
+    };
+    let json_schema = schema::field(krate.types.json_schema, schema_ty.as_ref(), &keywords);
     quote! {
         #doc
         #rename
         #attrs
+        #json_schema
         pub #name: #ty,
     }
 }
 
-fn type_tokens(krate: &Crate, module: usize, ty: &Type) -> TokenStream {
+fn type_tokens(krate: &Cx<'_>, module: usize, ty: &Type) -> TokenStream {
     match ty {
         Type::String => quote!(::std::string::String),
         Type::Secret => quote!(::schemagen_runtime::Secret),

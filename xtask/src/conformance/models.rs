@@ -105,6 +105,7 @@ pub fn generate(layout: &Layout, groups: &[Group], format_assertion: bool) -> Re
         secrets: Default::default(),
         resources: vec![("http://localhost:1234/".into(), layout.suite_dir.join("remotes"))],
         format_assertion,
+        types: Default::default(),
     };
     let generation = schemagen::generate(&config, Options { keep_going: true });
 

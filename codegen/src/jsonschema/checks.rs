@@ -35,6 +35,19 @@ impl Reader<'_> {
         }
     }
 
+    /// Where a `$recursiveRef` goes, approximated statically: when the resource it names has
+    /// `"$recursiveAnchor": true`, the outermost such resource in scope wins, which for the
+    /// schemas seen in practice is the document root when it has the anchor too.
+    fn recursive_target(&self, target: Loc) -> Loc {
+        let anchored = |value: Option<&Value>| value.and_then(|v| v.get("$recursiveAnchor")) == Some(&Value::Bool(true));
+        let doc = self.doc(&target.file);
+        if anchored(doc.pointer(&target.pointer)) && anchored(Some(&doc)) {
+            Loc { file: target.file, pointer: String::new() }
+        } else {
+            target
+        }
+    }
+
     /// The check for the schema at `loc`, made once per location.
     pub(crate) fn check(&mut self, loc: &Loc) -> CheckId {
         if let Some(&id) = self.check_memo.get(loc) {
@@ -76,6 +89,7 @@ impl Reader<'_> {
             let reference = if keyword == "$recursiveRef" { "#" } else { reference };
             match self.resolve_ref(loc, reference) {
                 Ok(target) => {
+                    let target = if keyword == "$recursiveRef" { self.recursive_target(target) } else { target };
                     let check = self.check(&target);
                     rules.push(Rule::Ref { check });
                 }

@@ -69,6 +69,7 @@ pub fn read(config: &Config, db: &mut SourceDb, diagnostics: &mut Diagnostics) -
         docs: HashMap::new(),
         ids: HashMap::new(),
         urls: HashMap::new(),
+        resources: Default::default(),
         krate: ir::Crate::default(),
         memo: HashMap::new(),
         module: 0,
@@ -244,6 +245,9 @@ pub(crate) struct Reader<'a> {
     ids: HashMap<String, Rc<str>>,
     /// The URL each mapped resource was loaded for, its base URI when it has no `$id`.
     urls: HashMap<Rc<str>, String>,
+    /// Schema resources (`$id`s, embedded ones too) and anchors of the loaded documents, by
+    /// absolute URI; filled by `index_resources` the first time a `$ref` is resolved.
+    resources: refs::Resources,
     pub(crate) krate: ir::Crate,
     pub(crate) memo: HashMap<Loc, ModelId>,
     pub(crate) module: usize,

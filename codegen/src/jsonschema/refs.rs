@@ -1,11 +1,14 @@
 //! Resolving `$ref`: within a document, to other files by relative path, to documents by their
 //! `$id`, and, for standalone files cut out of a larger spec, against the module's bundle.
 
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::rc::Rc;
 
 use serde_json::Value;
+use url::Url;
 
+use super::checks::Draft;
 use super::{Loc, Reader};
 use crate::diag::{Code, Diagnostic};
 use crate::source::escape_token;
@@ -14,6 +17,9 @@ impl Reader<'_> {
     /// The location a `$ref` at `from` points to, or a diagnostic saying why there is none.
     pub(super) fn resolve_ref(&mut self, from: &Loc, reference: &str) -> Result<Loc, Diagnostic> {
         let site = from.child(&["$ref"]);
+        if let Some(target) = self.resolve_by_uri(from, reference) {
+            return Ok(target);
+        }
         let (resource, fragment) = reference.split_once('#').unwrap_or((reference, ""));
         let fragment = percent_encoding::percent_decode_str(fragment).decode_utf8_lossy().into_owned();
         let file = if resource.is_empty() {
@@ -64,7 +70,9 @@ impl Reader<'_> {
         }
         // Relative to the referring document's base URI (its `$id`, or the URL it was loaded
         // for), when that names a loaded document or a mapped resource.
-        let base = self.base_uri(&from.file);
+        // The base URI in effect where the `$ref` is (embedded `$id`s change it); a base that is
+        // only the file's own path is left to the relative-path lookup below.
+        let base = self.base_at(from).filter(|b| b.scheme() != "file").map(String::from).or_else(|| self.base_uri(&from.file));
         let absolute = match base.and_then(|base| url::Url::parse(&base).ok()?.join(resource).ok()) {
             Some(joined) => Some(joined.to_string()),
             None => url::Url::parse(resource).ok().map(|u| u.to_string()),
@@ -112,7 +120,164 @@ impl Reader<'_> {
     }
 }
 
+/// Where the schema resources and anchors of the loaded documents are, by absolute URI.
+///
+/// A schema resource is a document root or a subschema with an `$id` (`id` in draft 4); each
+/// `$id` is resolved against the enclosing resource's base URI, as the specification says, so a
+/// `$ref` finds an embedded resource by the URI it declares. Anchors (`$anchor`,
+/// `$dynamicAnchor`, and draft 7's `"$id": "#name"`) are keyed `resource-uri#name`.
+#[derive(Default)]
+pub(super) struct Resources {
+    by_uri: HashMap<String, Loc>,
+    indexed: HashSet<Rc<str>>,
+}
+
+/// Keywords whose values are data, not schemas: an `$id` inside them identifies nothing.
+const DATA_KEYWORDS: [&str; 5] = ["enum", "const", "examples", "example", "default"];
+
 impl Reader<'_> {
+    /// Resolves `reference` by URI against the base URI in effect at `from`: a `$ref` to a
+    /// resource that an `$id` (embedded ones too) declares, or to an anchor in one. `None`
+    /// leaves it to the document-and-path resolution of `resolve_ref`.
+    fn resolve_by_uri(&mut self, from: &Loc, reference: &str) -> Option<Loc> {
+        self.index_resources();
+        let base = self.base_at(from)?;
+        let absolute = base.join(reference).ok()?;
+        let fragment = absolute.fragment().unwrap_or("");
+        let fragment = percent_encoding::percent_decode_str(fragment).decode_utf8_lossy().into_owned();
+        let mut resource = absolute.clone();
+        resource.set_fragment(None);
+        let resource = resource.as_str();
+        if fragment.is_empty() || fragment.starts_with('/') {
+            let root = self.resources.by_uri.get(resource)?;
+            let pointer = format!("{}{fragment}", root.pointer);
+            let target = Loc { file: root.file.clone(), pointer };
+            self.doc(&target.file).pointer(&target.pointer).is_some().then_some(target)
+        } else {
+            self.resources.by_uri.get(&format!("{resource}#{fragment}")).cloned()
+        }
+    }
+
+    /// Indexes the resources and anchors of every loaded document not indexed yet.
+    fn index_resources(&mut self) {
+        let pending: Vec<Rc<str>> = self
+            .docs
+            .iter()
+            .filter(|(file, doc)| doc.is_some() && !self.resources.indexed.contains(*file))
+            .map(|(file, _)| file.clone())
+            .collect();
+        let mut pending = pending;
+        pending.sort();
+        for file in pending {
+            self.resources.indexed.insert(file.clone());
+            let Some(root_base) = self.loaded_base(&file) else { continue };
+            let doc = self.doc(&file);
+            let (id_key, ref_hides_id) = self.id_keyword(&file);
+            let mut stack: Vec<(String, &Value, Url)> = vec![(String::new(), &*doc, root_base)];
+            while let Some((pointer, value, base)) = stack.pop() {
+                let loc = |pointer: &str| Loc { file: file.clone(), pointer: pointer.to_string() };
+                match value {
+                    Value::Object(object) => {
+                        let mut base = base;
+                        let id = object.get(id_key).and_then(Value::as_str);
+                        let id = id.filter(|_| !(ref_hides_id && object.contains_key("$ref")));
+                        if let Some(id) = id {
+                            if let Some(anchor) = id.strip_prefix('#') {
+                                self.add_anchor(&base, anchor, loc(&pointer));
+                            } else if let Ok(joined) = base.join(id) {
+                                base = joined;
+                                let mut resource = base.clone();
+                                resource.set_fragment(None);
+                                self.resources.by_uri.entry(resource.to_string()).or_insert_with(|| loc(&pointer));
+                                if let Some(anchor) = base.fragment().filter(|f| !f.is_empty()).map(str::to_string) {
+                                    self.add_anchor(&base, &anchor, loc(&pointer));
+                                }
+                            }
+                        } else if pointer.is_empty() {
+                            let mut resource = base.clone();
+                            resource.set_fragment(None);
+                            self.resources.by_uri.entry(resource.to_string()).or_insert_with(|| loc(&pointer));
+                        }
+                        for keyword in ["$anchor", "$dynamicAnchor"] {
+                            if let Some(anchor) = object.get(keyword).and_then(Value::as_str) {
+                                self.add_anchor(&base, anchor, loc(&pointer));
+                            }
+                        }
+                        for (key, child) in object.iter().rev() {
+                            if DATA_KEYWORDS.contains(&key.as_str()) || !(child.is_object() || child.is_array()) {
+                                continue;
+                            }
+                            stack.push((format!("{pointer}/{}", escape_token(key)), child, base.clone()));
+                        }
+                    }
+                    Value::Array(items) => {
+                        for (i, child) in items.iter().enumerate().rev() {
+                            stack.push((format!("{pointer}/{i}"), child, base.clone()));
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+
+    fn add_anchor(&mut self, base: &Url, anchor: &str, at: Loc) {
+        let mut resource = base.clone();
+        resource.set_fragment(None);
+        self.resources.by_uri.entry(format!("{resource}#{anchor}")).or_insert(at);
+    }
+
+    /// The keyword that declares a resource in `file` (`id` in draft 4, else `$id`), and whether a
+    /// sibling `$ref` makes it ignored (draft 7 and earlier).
+    fn id_keyword(&self, file: &str) -> (&'static str, bool) {
+        let draft = self.draft(file);
+        let openapi = self.doc(file).get("openapi").is_some();
+        let id_key = if draft == Draft::Draft4 && !openapi { "id" } else { "$id" };
+        (id_key, draft <= Draft::Draft7)
+    }
+
+    /// The URI a document was retrieved from: the URL a mapped resource was loaded for, else its
+    /// path as a `file:` URL.
+    fn loaded_base(&self, file: &str) -> Option<Url> {
+        if let Some(url) = self.urls.get(file).and_then(|u| Url::parse(u).ok()) {
+            return Some(url);
+        }
+        let path = self.db.get(file).map(|f| f.path.clone())?;
+        Url::from_file_path(std::path::absolute(&path).ok()?).ok()
+    }
+
+    /// The base URI of a document's root: its `$id` resolved against where it was loaded from.
+    fn document_base(&self, file: &str) -> Option<Url> {
+        let loaded_as = self.loaded_base(file)?;
+        let (id_key, _) = self.id_keyword(file);
+        let id = self.doc(file).get(id_key).and_then(Value::as_str).map(str::to_string);
+        Some(id.and_then(|id| loaded_as.join(&id).ok()).unwrap_or(loaded_as))
+    }
+
+    /// The base URI in effect at `loc`: the document's, changed by every `$id` on the way down.
+    fn base_at(&self, loc: &Loc) -> Option<Url> {
+        let mut base = self.document_base(&loc.file)?;
+        let doc = self.doc(&loc.file);
+        let (id_key, ref_hides_id) = self.id_keyword(&loc.file);
+        let mut value: &Value = &doc;
+        let tokens = loc.pointer.split('/').skip(1).map(|t| t.replace("~1", "/").replace("~0", "~"));
+        for token in tokens {
+            value = match value {
+                Value::Object(object) => object.get(&token)?,
+                Value::Array(items) => items.get(token.parse::<usize>().ok()?)?,
+                _ => return None,
+            };
+            let Value::Object(object) = value else { continue };
+            if ref_hides_id && object.contains_key("$ref") {
+                continue;
+            }
+            if let Some(id) = object.get(id_key).and_then(Value::as_str).filter(|id| !id.starts_with('#')) {
+                base = base.join(id).ok()?;
+            }
+        }
+        Some(base)
+    }
+
     /// The URI relative refs in `file` resolve against: its `$id`, else the URL it was loaded for.
     fn base_uri(&self, file: &str) -> Option<String> {
         let doc = self.doc(file);

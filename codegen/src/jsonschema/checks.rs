@@ -39,7 +39,8 @@ impl Reader<'_> {
     /// `"$recursiveAnchor": true`, the outermost such resource in scope wins, which for the
     /// schemas seen in practice is the document root when it has the anchor too.
     fn recursive_target(&self, target: Loc) -> Loc {
-        let anchored = |value: Option<&Value>| value.and_then(|v| v.get("$recursiveAnchor")) == Some(&Value::Bool(true));
+        let anchored =
+            |value: Option<&Value>| value.and_then(|v| v.get("$recursiveAnchor")) == Some(&Value::Bool(true));
         let doc = self.doc(&target.file);
         if anchored(doc.pointer(&target.pointer)) && anchored(Some(&doc)) {
             Loc { file: target.file, pointer: String::new() }

@@ -72,7 +72,8 @@ impl Reader<'_> {
         // for), when that names a loaded document or a mapped resource.
         // The base URI in effect where the `$ref` is (embedded `$id`s change it); a base that is
         // only the file's own path is left to the relative-path lookup below.
-        let base = self.base_at(from).filter(|b| b.scheme() != "file").map(String::from).or_else(|| self.base_uri(&from.file));
+        let base =
+            self.base_at(from).filter(|b| b.scheme() != "file").map(String::from).or_else(|| self.base_uri(&from.file));
         let absolute = match base.and_then(|base| url::Url::parse(&base).ok()?.join(resource).ok()) {
             Some(joined) => Some(joined.to_string()),
             None => url::Url::parse(resource).ok().map(|u| u.to_string()),

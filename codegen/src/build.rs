@@ -20,7 +20,9 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use crate::config::{Config, JsonSchemaDerive, ModuleConfig, Output, RuntimeDependency, Secrets, Types};
+use crate::config::{
+    Config, DateType, Derive, JsonSchemaDerive, ModuleConfig, Output, RuntimeDependency, Secrets, Types,
+};
 use crate::diag::Diagnostics;
 use crate::source::SourceDb;
 use crate::{Options, emit};
@@ -36,6 +38,9 @@ pub struct Builder {
     out_dir: Option<PathBuf>,
     file_name: Option<String>,
     json_schema: Option<JsonSchemaDerive>,
+    date_time: Option<DateType>,
+    date: Option<DateType>,
+    derives: Vec<Derive>,
 }
 
 /// Generation failed; `Display` (and `Debug`, so `main() -> Result` prints it well) shows every
@@ -111,6 +116,27 @@ impl Builder {
         self
     }
 
+    /// The type of `format: date-time` (and of `format: date`, unless [`Builder::date`] says
+    /// otherwise); overrides the config's `[types]`. `Time` and `Jiff` need the
+    /// `schemagen-runtime` feature of the same name.
+    pub fn date_time(mut self, date_time: DateType) -> Self {
+        self.date_time = Some(date_time);
+        self
+    }
+
+    /// The type of `format: date`; overrides the config's `[types]`.
+    pub fn date(mut self, date: DateType) -> Self {
+        self.date = Some(date);
+        self
+    }
+
+    /// Adds a derive to every model that can have it (the others get a W020 warning), besides
+    /// the config's `[types] derives`.
+    pub fn derive(mut self, derive: Derive) -> Self {
+        self.derives.push(derive);
+        self
+    }
+
     /// Where to write; defaults to `$OUT_DIR`.
     pub fn out_dir(mut self, dir: impl Into<PathBuf>) -> Self {
         self.out_dir = Some(dir.into());
@@ -162,7 +188,7 @@ impl Builder {
             secrets: self.secrets,
             resources: Vec::new(),
             format_assertion: true,
-            types: Types { json_schema: self.json_schema.unwrap_or(JsonSchemaDerive::Off) },
+            types: Types { json_schema: JsonSchemaDerive::Off, ..Types::default() },
         };
         if let Some(path) = &self.config {
             rerun.push(path.clone());
@@ -172,6 +198,7 @@ impl Builder {
                     config.modules = loaded.modules;
                     config.secrets.force.extend(loaded.secrets.force);
                     config.secrets.exempt.extend(loaded.secrets.exempt);
+                    config.types = loaded.types;
                 }
                 Err(errors) => {
                     let mut diagnostics = Diagnostics::default();
@@ -181,6 +208,17 @@ impl Builder {
                 }
             }
         }
+        // The config's `[types]`, then this builder's. `json-schema` is the builder's alone: a
+        // derive behind a feature would need a feature of the including crate.
+        config.types.json_schema = self.json_schema.unwrap_or(JsonSchemaDerive::Off);
+        if let Some(date_time) = self.date_time {
+            config.types.date_time = date_time;
+            config.types.date = self.date.unwrap_or(date_time);
+        }
+        if let Some(date) = self.date {
+            config.types.date = date;
+        }
+        config.types.derives.extend(self.derives);
         for mut module in self.modules {
             module.bundle = module.bundle.or_else(|| self.bundle.clone());
             config.modules.push(module);

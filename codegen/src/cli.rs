@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::config::{Config, ModuleConfig, Output, RuntimeDependency};
+use crate::config::{Config, DateType, Derive, JsonSchemaDerive, ModuleConfig, Output, RuntimeDependency};
 use crate::source::SourceDb;
 use crate::{Options, names, report, write};
 
@@ -76,6 +76,44 @@ struct Generate {
     /// Write a JSON summary (inputs, models, skipped models, diagnostics) to this file.
     #[arg(long, value_name = "FILE.json")]
     report: Option<PathBuf>,
+    #[command(flatten)]
+    types: TypeArgs,
+}
+
+/// How models are typed; each overrides the config's `[types]`.
+#[derive(Args)]
+struct TypeArgs {
+    /// The Rust type of `format: date-time`, and of `format: date` unless --date is given
+    /// [default: chrono]
+    #[arg(long, value_enum)]
+    date_time: Option<DateType>,
+    /// The Rust type of `format: date` [default: as --date-time]
+    #[arg(long, value_enum)]
+    date: Option<DateType>,
+    /// Derives added to every model that can have them: Eq, Hash, PartialOrd, Ord (repeat the
+    /// option or separate with commas); a model that cannot gets a W020 warning
+    #[arg(long = "derive", value_name = "DERIVE", value_delimiter = ',')]
+    derives: Vec<Derive>,
+    /// When models derive `schemars::JsonSchema` [default: feature]
+    #[arg(long, value_enum)]
+    json_schema: Option<JsonSchemaDerive>,
+}
+
+impl TypeArgs {
+    fn apply(&self, config: &mut Config) {
+        let types = &mut config.types;
+        if let Some(date_time) = self.date_time {
+            types.date_time = date_time;
+            types.date = self.date.unwrap_or(date_time);
+        }
+        if let Some(date) = self.date {
+            types.date = date;
+        }
+        types.derives.extend(self.derives.iter().copied());
+        if let Some(json_schema) = self.json_schema {
+            types.json_schema = json_schema;
+        }
+    }
 }
 
 #[derive(Args)]
@@ -115,7 +153,8 @@ fn generate(args: Generate, check: bool, err: &mut dyn Write) -> i32 {
         runtime_version: args.runtime_version.clone(),
         workspace_member: args.workspace_member,
     };
-    let Some(config) = load_config(&args.sources, output, err) else { return FAILURE };
+    let Some(mut config) = load_config(&args.sources, output, err) else { return FAILURE };
+    args.types.apply(&mut config);
     let inputs: Vec<String> = config.modules.iter().flat_map(|m| m.inputs.iter().map(|i| config.display(i))).collect();
     let generation = crate::generate(&config, Options { keep_going: args.keep_going });
     print_diagnostics(&generation.db, &generation.diagnostics, format, err);

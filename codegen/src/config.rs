@@ -40,10 +40,93 @@ impl Config {
 pub struct Types {
     /// When models derive `schemars::JsonSchema`.
     pub json_schema: JsonSchemaDerive,
+    /// The Rust type of `format: date-time`.
+    pub date_time: DateType,
+    /// The Rust type of `format: date`.
+    pub date: DateType,
+    /// Derives added to every model that can have them (models that cannot get W020).
+    pub derives: Vec<Derive>,
+}
+
+/// Which crate's types hold dates and date-times.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum DateType {
+    /// `chrono::DateTime<FixedOffset>` (keeps the offset) and `chrono::NaiveDate`.
+    #[default]
+    Chrono,
+    /// `schemagen_runtime::rfc3339::{DateTime, Date}`: `time::OffsetDateTime` (keeps the offset)
+    /// and `time::Date`, encoded as RFC 3339. Needs `schemagen-runtime`'s `time` feature.
+    Time,
+    /// `jiff::Timestamp` (an instant: re-encoded in UTC) and `jiff::civil::Date`. Needs
+    /// `schemagen-runtime`'s `jiff` feature.
+    Jiff,
+    /// `String`, as sent; the validators check the format.
+    String,
+}
+
+impl DateType {
+    /// The `schemagen-runtime` feature the generated crate needs for this choice.
+    pub fn runtime_feature(self) -> Option<&'static str> {
+        match self {
+            DateType::Time => Some("time"),
+            DateType::Jiff => Some("jiff"),
+            DateType::Chrono | DateType::String => None,
+        }
+    }
+}
+
+/// A derive that `[types] derives` can add to every model.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
+pub enum Derive {
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+}
+
+impl Derive {
+    pub const ALL: [Derive; 4] = [Derive::Eq, Derive::Hash, Derive::PartialOrd, Derive::Ord];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Derive::Eq => "Eq",
+            Derive::Hash => "Hash",
+            Derive::PartialOrd => "PartialOrd",
+            Derive::Ord => "Ord",
+        }
+    }
+
+    /// The derives this one needs on the same type (`Ord` needs `Eq` and `PartialOrd`).
+    pub fn requires(self) -> &'static [Derive] {
+        match self {
+            Derive::Ord => &[Derive::Eq, Derive::PartialOrd],
+            _ => &[],
+        }
+    }
+
+    /// `derives` with what each one requires, in a fixed order, once each.
+    pub fn closure(derives: &[Derive]) -> Vec<Derive> {
+        let mut out: Vec<Derive> = derives.iter().flat_map(|d| d.requires().iter().chain([d])).copied().collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+}
+
+impl std::str::FromStr for Derive {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        Derive::ALL.into_iter().find(|d| d.name() == s).ok_or_else(|| {
+            let names: Vec<&str> = Derive::ALL.iter().map(|d| d.name()).collect();
+            format!("`{s}` is not a derive schemagen adds; use one of {}", names.join(", "))
+        })
+    }
 }
 
 /// When generated models derive `schemars::JsonSchema`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "kebab-case")]
 pub enum JsonSchemaDerive {
     /// Behind the generated crate's `schemars` cargo feature (the default for a crate).
@@ -181,6 +264,12 @@ struct RawConfig {
 struct RawTypes {
     #[serde(default)]
     json_schema: JsonSchemaDerive,
+    #[serde(default)]
+    date_time: DateType,
+    /// Defaults to `date-time`'s choice.
+    date: Option<DateType>,
+    #[serde(default)]
+    derives: Vec<Derive>,
 }
 
 #[derive(Deserialize)]
@@ -282,7 +371,12 @@ impl Config {
             secrets: raw.secrets,
             resources: raw.resources.into_iter().map(|r| (r.uri_prefix, base.join(r.dir))).collect(),
             format_assertion: raw.output.format_assertion.unwrap_or(true),
-            types: Types { json_schema: raw.types.json_schema },
+            types: Types {
+                json_schema: raw.types.json_schema,
+                date_time: raw.types.date_time,
+                date: raw.types.date.unwrap_or(raw.types.date_time),
+                derives: raw.types.derives,
+            },
         })
     }
 

@@ -75,6 +75,9 @@ pub enum Code {
     W008,
     /// A markdown doc and a schema describe one model differently; the preferred one is kept.
     W009,
+    /// A derive that `[types] derives` asks for cannot apply to a model (a field's type does not
+    /// implement it); the model is generated without it.
+    W020,
 }
 
 impl fmt::Display for Code {

@@ -90,8 +90,10 @@ impl Generation {
 pub fn generate(config: &Config, options: Options) -> Generation {
     let mut db = SourceDb::default();
     let mut diagnostics = Diagnostics::default();
-    let krate = jsonschema::read(config, &mut db, &mut diagnostics);
+    let mut krate = jsonschema::read(config, &mut db, &mut diagnostics);
+    dates_as_strings(&mut krate, &config.types);
     let skipped = skipped_models(&krate, &mut diagnostics);
+    emit::derives::plan(&krate, &config.types, &skipped).1.into_iter().for_each(|d| diagnostics.push(d));
     db.resolve(&mut diagnostics);
     diagnostics.sort();
     let files = if !diagnostics.has_errors() || options.keep_going {
@@ -100,6 +102,39 @@ pub fn generate(config: &Config, options: Options) -> Generation {
         Vec::new()
     };
     Generation { krate, files, diagnostics, skipped, db }
+}
+
+/// `[types] date-time = "string"` (or `date`): those fields are plain strings, checked by the
+/// validators like any string with a `format`. Done on the IR so that every later step, the
+/// typed validators included, sees a `String`.
+fn dates_as_strings(krate: &mut ir::Crate, types: &config::Types) {
+    use config::DateType;
+    use ir::Type;
+    if types.date_time != DateType::String && types.date != DateType::String {
+        return;
+    }
+    fn visit(ty: &mut Type, types: &config::Types) {
+        match ty {
+            Type::DateTime if types.date_time == DateType::String => *ty = Type::String,
+            Type::Date if types.date == DateType::String => *ty = Type::String,
+            Type::Array(inner) | Type::Map(inner) | Type::Nullable(inner) => visit(inner, types),
+            Type::Tuple(items) => items.iter_mut().for_each(|item| visit(item, types)),
+            _ => {}
+        }
+    }
+    for model in &mut krate.models {
+        match &mut model.kind {
+            ir::ModelKind::Struct(s) => {
+                s.fields.iter_mut().for_each(|f| visit(&mut f.ty, types));
+                if let ir::Additional::Keep(ty) = &mut s.additional {
+                    visit(ty, types);
+                }
+            }
+            ir::ModelKind::Union(u) => u.variants.iter_mut().for_each(|v| visit(&mut v.ty, types)),
+            ir::ModelKind::Alias { target } | ir::ModelKind::Newtype { target, .. } => visit(target, types),
+            ir::ModelKind::Enum(_) => {}
+        }
+    }
 }
 
 /// Models with errors, and the models that use them (which could not compile without them).

@@ -20,6 +20,8 @@ pub use schemars;
 #[cfg(feature = "time")]
 pub use time;
 
+#[cfg(feature = "time")]
+pub mod rfc3339;
 #[cfg(feature = "schemars")]
 pub mod schema;
 

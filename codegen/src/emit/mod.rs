@@ -7,6 +7,7 @@
 //! both in a crate of its own and when the modules are `include!`d into another crate.
 
 mod checks;
+pub mod derives;
 mod docs;
 mod schema;
 mod typed;
@@ -16,7 +17,7 @@ use std::path::Path;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use crate::config::{Output, RuntimeDependency, Types};
+use crate::config::{DateType, Derive, Output, RuntimeDependency, Types};
 use crate::ir::{self, Additional, Crate, ModelKind, Type};
 
 /// The first line of every generated file.
@@ -34,6 +35,14 @@ pub struct File {
 struct Cx<'a> {
     krate: &'a Crate,
     types: &'a Types,
+    /// The `[types] derives` each model gets ([`derives::plan`]), indexed like the models.
+    derives: Vec<Vec<Derive>>,
+}
+
+impl<'a> Cx<'a> {
+    fn new(krate: &'a Crate, types: &'a Types, skipped: &[bool]) -> Self {
+        Cx { krate, types, derives: derives::plan(krate, types, skipped).0 }
+    }
 }
 
 impl std::ops::Deref for Cx<'_> {
@@ -46,7 +55,7 @@ impl std::ops::Deref for Cx<'_> {
 
 /// Every file of the crate, in a fixed order.
 pub fn emit_crate(krate: &Crate, output: &Output, types: &Types, skipped: &[bool]) -> Vec<File> {
-    let krate = &Cx { krate, types };
+    let krate = &Cx::new(krate, types, skipped);
     let patterns = checks::patterns(krate, skipped);
     let mut files = vec![
         File { path: "Cargo.toml".into(), contents: cargo_toml(output, krate.types) },
@@ -79,14 +88,21 @@ fn checks_module(krate: &Crate, skipped: &[bool], patterns: &[String]) -> TokenS
 }
 
 fn cargo_toml(output: &Output, types: &Types) -> String {
+    let mut features: Vec<&str> = [types.date_time, types.date].iter().filter_map(|d| d.runtime_feature()).collect();
+    features.dedup();
+    let features = match features.as_slice() {
+        [] => String::new(),
+        some => format!(", features = [{}]", some.iter().map(|f| toml_string(f)).collect::<Vec<_>>().join(", ")),
+    };
     let runtime = match &output.runtime {
         RuntimeDependency::Path(path) => {
             let out_dir = crate::config::normalize(&absolute(&output.dir));
             let runtime = crate::config::normalize(&absolute(path));
             let relative = pathdiff::diff_paths(&runtime, &out_dir).unwrap_or(runtime);
-            format!("{{ path = {} }}", toml_string(&relative.to_string_lossy().replace('\\', "/")))
+            format!("{{ path = {}{features} }}", toml_string(&relative.to_string_lossy().replace('\\', "/")))
         }
-        RuntimeDependency::Version(version) => toml_string(version),
+        RuntimeDependency::Version(version) if features.is_empty() => toml_string(version),
+        RuntimeDependency::Version(version) => format!("{{ version = {}{features} }}", toml_string(version)),
     };
     let description =
         output.description.as_deref().map(|d| format!("description = {}\n", toml_string(d))).unwrap_or_default();
@@ -95,12 +111,13 @@ fn cargo_toml(output: &Output, types: &Types) -> String {
     } else {
         "\n# A workspace of its own, so the crate builds wherever it is written.\n[workspace]\n".into()
     };
-    let features = match types.json_schema {
+    let schemars = match types.json_schema {
         crate::config::JsonSchemaDerive::Feature => {
             "\n[features]\n# Derives `schemars::JsonSchema` on every model.\nschemars = [\"schemagen-runtime/schemars\"]\n"
         }
         _ => "",
     };
+    let features = schemars;
     format!(
         "# {HEADER}\n[package]\nname = {name}\nversion = \"0.1.0\"\nedition = \"2024\"\n{description}publish = false\n\n[dependencies]\nschemagen-runtime = {runtime}\n{features}{workspace}",
         name = toml_string(&output.crate_name),
@@ -153,7 +170,7 @@ fn module_items(krate: &Cx<'_>, module: usize, skipped: &[bool], patterns: &[Str
     let typed = typed::Typed { krate, patterns };
     let items =
         krate.modules[module].models.iter().filter(|id| !skipped.get(id.0).copied().unwrap_or(false)).map(|id| {
-            let model_tokens = model(krate, module, krate.model(*id));
+            let model_tokens = model(krate, module, *id);
             let validate = validate_impl(&typed, *id);
             quote! { #model_tokens #validate }
         });
@@ -164,7 +181,7 @@ fn module_items(krate: &Cx<'_>, module: usize, skipped: &[bool], patterns: &[Str
 /// Every module in one file of inline `pub mod`s, for `include!` from a build script's
 /// `OUT_DIR`. Modules name each other through `super::`, so they work wherever they are included.
 pub fn emit_single_file(krate: &Crate, types: &Types, skipped: &[bool]) -> String {
-    let krate = &Cx { krate, types };
+    let krate = &Cx::new(krate, types, skipped);
     let patterns = checks::patterns(krate, skipped);
     let modules = krate.modules.iter().enumerate().map(|(index, module)| {
         let name = format_ident!("{}", module.name);
@@ -216,7 +233,9 @@ fn separate_items(code: &str) -> String {
     out
 }
 
-fn model(krate: &Cx<'_>, module: usize, model: &ir::Model) -> TokenStream {
+fn model(krate: &Cx<'_>, module: usize, id: ir::ModelId) -> TokenStream {
+    let model = krate.model(id);
+    let more_derives = derives::paths(&krate.derives[id.0]);
     let name = format_ident!("{}", model.name);
     let doc = docs::attrs(&model.docs);
     let json_schema = schema::derive(krate.types.json_schema);
@@ -244,7 +263,7 @@ fn model(krate: &Cx<'_>, module: usize, model: &ir::Model) -> TokenStream {
             };
             quote! {
                 #doc
-                #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq, #default ::schemagen_runtime::serde::Serialize, ::schemagen_runtime::serde::Deserialize)]
+                #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq, #more_derives #default ::schemagen_runtime::serde::Serialize, ::schemagen_runtime::serde::Deserialize)]
                 #json_schema
                 #[serde(crate = "::schemagen_runtime::serde")]
                 #deny
@@ -299,13 +318,13 @@ fn model(krate: &Cx<'_>, module: usize, model: &ir::Model) -> TokenStream {
             }
         }
         ModelKind::Union(u) if matches!(u.tagging, ir::Tagging::Internal { .. }) => {
-            tagged_union(krate, module, model, u)
+            tagged_union(krate, module, model, u, more_derives)
         }
         ModelKind::Union(u) => {
             let variants = union_variants(krate, module, u);
             quote! {
                 #doc
-                #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq, ::schemagen_runtime::serde::Serialize, ::schemagen_runtime::serde::Deserialize)]
+                #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq, #more_derives ::schemagen_runtime::serde::Serialize, ::schemagen_runtime::serde::Deserialize)]
                 #json_schema
                 #[serde(crate = "::schemagen_runtime::serde", untagged)]
                 // Variants are whatever sizes the schema's alternatives are.
@@ -322,7 +341,7 @@ fn model(krate: &Cx<'_>, module: usize, model: &ir::Model) -> TokenStream {
             }
             quote! {
                 #doc
-                #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq, ::schemagen_runtime::serde::Serialize, ::schemagen_runtime::serde::Deserialize)]
+                #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq, #more_derives ::schemagen_runtime::serde::Serialize, ::schemagen_runtime::serde::Deserialize)]
                 #json_schema
                 #[serde(crate = "::schemagen_runtime::serde", transparent)]
                 pub struct #name(pub #ty);
@@ -504,7 +523,13 @@ fn example_tests(krate: &Cx<'_>, module: usize, skipped: &[bool]) -> TokenStream
 /// A union told apart by a tag property. It encodes untagged (each variant struct carries the
 /// tag as its own field, so it re-encodes as it arrived) and decodes by reading the tag first,
 /// which gives exact errors instead of serde's "did not match any variant".
-fn tagged_union(krate: &Cx<'_>, module: usize, model: &ir::Model, union: &ir::Union) -> TokenStream {
+fn tagged_union(
+    krate: &Cx<'_>,
+    module: usize,
+    model: &ir::Model,
+    union: &ir::Union,
+    more_derives: TokenStream,
+) -> TokenStream {
     let property = match &union.tagging {
         ir::Tagging::Internal { property } => property.as_str(),
         ir::Tagging::Untagged => "",
@@ -522,7 +547,7 @@ fn tagged_union(krate: &Cx<'_>, module: usize, model: &ir::Model, union: &ir::Un
     });
     quote! {
         #doc
-        #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq, ::schemagen_runtime::serde::Serialize)]
+        #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq, #more_derives ::schemagen_runtime::serde::Serialize)]
         #json_schema
         #[serde(crate = "::schemagen_runtime::serde", untagged)]
         #[allow(clippy::large_enum_variant)]
@@ -616,8 +641,18 @@ fn type_tokens(krate: &Cx<'_>, module: usize, ty: &Type) -> TokenStream {
         Type::Number => quote!(::schemagen_runtime::serde_json::Number),
         Type::Null => quote!(()),
         Type::Any => quote!(::schemagen_runtime::serde_json::Value),
-        Type::DateTime => quote!(::schemagen_runtime::chrono::DateTime<::schemagen_runtime::chrono::FixedOffset>),
-        Type::Date => quote!(::schemagen_runtime::chrono::NaiveDate),
+        Type::DateTime => match krate.types.date_time {
+            DateType::Chrono => quote!(::schemagen_runtime::chrono::DateTime<::schemagen_runtime::chrono::FixedOffset>),
+            DateType::Time => quote!(::schemagen_runtime::rfc3339::DateTime),
+            DateType::Jiff => quote!(::schemagen_runtime::jiff::Timestamp),
+            DateType::String => quote!(::std::string::String),
+        },
+        Type::Date => match krate.types.date {
+            DateType::Chrono => quote!(::schemagen_runtime::chrono::NaiveDate),
+            DateType::Time => quote!(::schemagen_runtime::rfc3339::Date),
+            DateType::Jiff => quote!(::schemagen_runtime::jiff::civil::Date),
+            DateType::String => quote!(::std::string::String),
+        },
         Type::Uuid => quote!(::schemagen_runtime::uuid::Uuid),
         Type::Model(id) => {
             let model = krate.model(*id);

@@ -2,8 +2,10 @@
 //! `schemas/schemagen.toml`; `cargo xtask codegen --check` writes nothing and fails when
 //! `generated/` is stale. The work is done by the `schemagen` library; this is only the entry.
 //! `cargo xtask conformance` runs the JSON-Schema-Test-Suite against generated validators (see
-//! `conformance/README.md`).
+//! `conformance/README.md`). `cargo xtask bench [--quick]` compares generation with typify (see
+//! `bench/mod.rs`).
 
+mod bench;
 mod conformance;
 
 use std::process::ExitCode;
@@ -15,11 +17,14 @@ fn main() -> ExitCode {
         ["codegen"] => codegen(false),
         ["codegen", "--check"] => codegen(true),
         ["conformance", rest @ ..] => conformance::main(rest),
+        ["bench", rest @ ..] => bench::main(rest),
+        ["bench-child", rest @ ..] => bench::child::main(rest),
         _ => {
             eprintln!("usage: cargo xtask codegen [--check]");
             eprintln!(
                 "       cargo xtask conformance [--draft 2020-12|2019-09|7|4|all] [--optional-format] [--filter SUBSTRING] [--update]"
             );
+            eprintln!("       {}", bench::usage());
             ExitCode::FAILURE
         }
     }

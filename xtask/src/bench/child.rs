@@ -78,6 +78,7 @@ fn schemagen(out: &Path, inputs: &[PathBuf]) -> Result<Measurement, String> {
         secrets: Default::default(),
         resources: Vec::new(),
         format_assertion: true,
+        types: Default::default(),
     };
     let generation = schemagen::generate(&config, schemagen::Options::default());
     let wall_ms = start.elapsed().as_secs_f64() * 1e3;

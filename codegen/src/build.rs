@@ -232,8 +232,9 @@ impl Builder {
         let contents = emit::emit_single_file(&generation.krate, &config.types, &generation.skipped);
         let path = out_dir.join(self.file_name.as_deref().unwrap_or("schemagen.rs"));
         if std::fs::read_to_string(&path).ok().as_deref() != Some(contents.as_str()) {
+            // Written beside and renamed into place, so a killed build never leaves half a file.
             std::fs::create_dir_all(&out_dir)
-                .and_then(|()| std::fs::write(&path, contents))
+                .and_then(|()| crate::write::write_file(&path, &contents))
                 .map_err(|err| Error { rendered: format!("error: cannot write {}: {err}\n", path.display()) })?;
         }
         Ok((path, rerun, warnings))

@@ -160,7 +160,7 @@ fn generate(args: Generate, check: bool, err: &mut dyn Write) -> i32 {
     print_diagnostics(&generation.db, &generation.diagnostics, format, err);
     if let Some(path) = &args.report {
         let report = report::Report::new(&generation, &config.output.crate_name, &inputs);
-        if let Err(e) = std::fs::write(path, report.to_json()) {
+        if let Err(e) = write::write_file(path, &report.to_json()) {
             let _ = writeln!(err, "error: cannot write the report to {}: {e}", path.display());
             return FAILURE;
         }

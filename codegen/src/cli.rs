@@ -1,7 +1,7 @@
 //! The `schemagen` command line, as a library function so tests drive it in-process.
 
 use std::ffi::OsString;
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
@@ -156,7 +156,12 @@ fn generate(args: Generate, check: bool, err: &mut dyn Write) -> i32 {
     let Some(mut config) = load_config(&args.sources, output, err) else { return FAILURE };
     args.types.apply(&mut config);
     let inputs: Vec<String> = config.modules.iter().flat_map(|m| m.inputs.iter().map(|i| config.display(i))).collect();
-    let generation = crate::generate(&config, Options { keep_going: args.keep_going });
+    let terminal = format == MessageFormat::Human && std::io::stderr().is_terminal();
+    let mut bar = Progress { terminal, bar: None };
+    let generation = crate::generate_with_progress(&config, Options { keep_going: args.keep_going }, &mut |p| {
+        bar.update(p, &config)
+    });
+    bar.finish();
     print_diagnostics(&generation.db, &generation.diagnostics, format, err);
     if let Some(path) = &args.report {
         let report = report::Report::new(&generation, &config.output.crate_name, &inputs);
@@ -258,6 +263,52 @@ fn explain(args: Explain, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     }
 }
 
+/// A run reading more inputs than this shows a progress bar (on a terminal).
+const PROGRESS_MIN_INPUTS: usize = 20;
+
+/// Whether a run of `total` inputs shows a progress bar.
+fn shows_progress(total: usize, terminal: bool) -> bool {
+    terminal && total > PROGRESS_MIN_INPUTS
+}
+
+/// The progress bar on stderr, drawn from the library's [`crate::Progress`] reports when stderr
+/// is a terminal and the run reads many inputs; cleared before diagnostics are printed.
+struct Progress {
+    terminal: bool,
+    bar: Option<indicatif::ProgressBar>,
+}
+
+impl Progress {
+    fn update(&mut self, progress: crate::Progress<'_>, config: &Config) {
+        match progress {
+            crate::Progress::Read { done, total, file } => {
+                if self.bar.is_none() && shows_progress(total, self.terminal) {
+                    let style = indicatif::ProgressStyle::with_template("reading [{bar:30}] {pos}/{len} {wide_msg}")
+                        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+                        .progress_chars("=> ");
+                    let bar = indicatif::ProgressBar::new(total as u64).with_style(style);
+                    self.bar = Some(bar);
+                }
+                if let Some(bar) = &self.bar {
+                    bar.set_position(done as u64);
+                    bar.set_message(config.display(file));
+                }
+            }
+            crate::Progress::Emitting => {
+                if let Some(bar) = &self.bar {
+                    bar.set_message("generating code");
+                }
+            }
+        }
+    }
+
+    fn finish(self) {
+        if let Some(bar) = self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
 fn print_diagnostics(
     db: &SourceDb,
     diagnostics: &crate::diag::Diagnostics,
@@ -347,4 +398,16 @@ fn load_config(sources: &Sources, output: OutputArgs, err: &mut dyn Write) -> Op
         }
     }
     Some(config)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_long_runs_on_a_terminal_show_progress() {
+        assert!(shows_progress(21, true));
+        assert!(!shows_progress(20, true), "a short run finishes before a bar helps");
+        assert!(!shows_progress(5000, false), "never when stderr is a pipe or a file");
+    }
 }

@@ -86,17 +86,35 @@ impl Generation {
     }
 }
 
+/// How far a run is, for a progress display ([`generate_with_progress`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Progress<'a> {
+    /// `done` of the `total` input files (after expanding directories) are read; `file` is
+    /// the one just read.
+    Read { done: usize, total: usize, file: &'a std::path::Path },
+    /// Every input is read; the code is being generated.
+    Emitting,
+}
+
 /// Runs the whole pipeline except writing.
 pub fn generate(config: &Config, options: Options) -> Generation {
+    generate_with_progress(config, options, &mut |_| {})
+}
+
+/// [`generate`], reporting its progress to `progress`. The library never draws anything: the
+/// CLI turns these calls into a progress bar, and a `build.rs` (which calls [`generate`]) shows
+/// nothing.
+pub fn generate_with_progress(config: &Config, options: Options, progress: &mut dyn FnMut(Progress<'_>)) -> Generation {
     let mut db = SourceDb::default();
     let mut diagnostics = Diagnostics::default();
-    let mut krate = jsonschema::read(config, &mut db, &mut diagnostics);
+    let mut krate = jsonschema::read_with_progress(config, &mut db, &mut diagnostics, progress);
     dates_as_strings(&mut krate, &config.types);
     let skipped = skipped_models(&krate, &mut diagnostics);
     emit::derives::plan(&krate, &config.types, &skipped).1.into_iter().for_each(|d| diagnostics.push(d));
     db.resolve(&mut diagnostics);
     diagnostics.sort();
     let files = if !diagnostics.has_errors() || options.keep_going {
+        progress(Progress::Emitting);
         emit::emit_crate(&krate, &config.output, &config.types, &skipped)
     } else {
         Vec::new()
@@ -197,4 +215,34 @@ fn skipped_models(krate: &ir::Crate, diagnostics: &mut Diagnostics) -> Vec<bool>
         }
     }
     skipped
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn progress_is_reported_per_input_then_for_emitting() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let mut db = SourceDb::default();
+        let config = Config::load(&root.join("schemas/schemagen.toml"), &mut db).unwrap();
+        let mut seen = Vec::new();
+        let generation = generate_with_progress(&config, Options::default(), &mut |p| {
+            seen.push(match p {
+                Progress::Read { done, total, file } => format!("{done}/{total} {}", config.display(file)),
+                Progress::Emitting => "emitting".into(),
+            })
+        });
+        assert!(generation.succeeded());
+        let shown = |path: &str| config.display(&root.join(path));
+        assert_eq!(
+            seen,
+            [
+                format!("1/3 {}", shown("schemas/ampersand/connection-request.json")),
+                format!("2/3 {}", shown("schemas/ampersand/docs/models/operations/connection.md")),
+                format!("3/3 {}", shown("schemas/panora/docs/models/components/connection.md")),
+                "emitting".to_string(),
+            ]
+        );
+    }
 }

@@ -62,6 +62,16 @@ enum Class {
 
 /// Reads every module of `config` into one IR crate.
 pub fn read(config: &Config, db: &mut SourceDb, diagnostics: &mut Diagnostics) -> ir::Crate {
+    read_with_progress(config, db, diagnostics, &mut |_| {})
+}
+
+/// [`read`], calling `progress` after each input file is lowered.
+pub fn read_with_progress(
+    config: &Config,
+    db: &mut SourceDb,
+    diagnostics: &mut Diagnostics,
+    progress: &mut dyn FnMut(crate::Progress<'_>),
+) -> ir::Crate {
     let mut reader = Reader {
         config,
         db,
@@ -89,6 +99,12 @@ pub fn read(config: &Config, db: &mut SourceDb, diagnostics: &mut Diagnostics) -
     for path in inputs.iter().flatten().filter(|p| !is_markdown(p)) {
         reader.load(path);
     }
+    let total = inputs.iter().map(Vec::len).sum();
+    let mut done = 0;
+    let mut tick = |file: &Path| {
+        done += 1;
+        progress(crate::Progress::Read { done, total, file });
+    };
     let mut module_names = Namespace::default();
     for (module, inputs) in config.modules.iter().zip(inputs) {
         let (name, _) = module_names.claim(&names::module_name(&module.name));
@@ -103,12 +119,14 @@ pub fn read(config: &Config, db: &mut SourceDb, diagnostics: &mut Diagnostics) -
         let (docs, schemas): (Vec<PathBuf>, Vec<PathBuf>) = inputs.into_iter().partition(|p| is_markdown(p));
         for input in schemas {
             reader.read_input(&input);
+            tick(&input);
         }
         for input in docs {
             if let Some(model) = reader.read_markdown(&input) {
                 let file = reader.config.display(&input);
                 reader.krate.roots.push(ir::Root { file, model });
             }
+            tick(&input);
         }
         crate::merge::merge_module(&mut reader.krate, reader.module, &reader.wanted, module.prefer, reader.diagnostics);
     }

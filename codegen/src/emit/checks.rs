@@ -85,8 +85,13 @@ pub fn patterns(krate: &Crate, skipped: &[bool]) -> Vec<String> {
 
 /// The `__checks` module's items.
 pub fn module(krate: &Crate, skipped: &[bool], patterns: &[String]) -> TokenStream {
-    let functions: Vec<TokenStream> =
-        reachable(krate, skipped).into_iter().map(|id| function(krate, id, patterns)).collect();
+    let header = header(patterns);
+    let functions = reachable(krate, skipped).into_iter().map(|id| function(krate, id, patterns));
+    quote! { #header #(#functions)* }
+}
+
+/// The `__checks` module's items before its functions: imports, and one static per pattern.
+pub fn header(patterns: &[String]) -> TokenStream {
     let statics = patterns.iter().enumerate().map(|(i, pattern)| {
         let name = format_ident!("PATTERN_{}", i);
         quote! {
@@ -110,7 +115,6 @@ pub fn module(krate: &Crate, skipped: &[bool], patterns: &[String]) -> TokenStre
 
         #matcher
         #(#statics)*
-        #(#functions)*
     }
 }
 
@@ -151,7 +155,7 @@ fn is_never(krate: &Crate, check: CheckId) -> bool {
     krate.checks[check.0].rules == [Rule::Never]
 }
 
-fn function(krate: &Crate, id: CheckId, patterns: &[String]) -> TokenStream {
+pub fn function(krate: &Crate, id: CheckId, patterns: &[String]) -> TokenStream {
     let name = format_ident!("c{}", id.0);
     let rules = &krate.checks[id.0].rules;
     if rules.is_empty() {

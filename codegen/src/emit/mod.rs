@@ -70,21 +70,25 @@ pub fn emit_crate(krate: &Crate, output: &Output, types: &Types, skipped: &[bool
             contents: module_rs(krate, index, skipped, &patterns),
         });
     }
-    files.push(File {
-        path: format!("src/{}.rs", checks::MODULE),
-        contents: format_file(checks_module(krate, skipped, &patterns)),
-    });
+    files.push(File { path: format!("src/{}.rs", checks::MODULE), contents: checks_rs(krate, skipped, &patterns) });
     files
 }
 
 /// The validator functions, with the lints that generated matching code trips allowed.
-fn checks_module(krate: &Crate, skipped: &[bool], patterns: &[String]) -> TokenStream {
-    let items = checks::module(krate, skipped, patterns);
-    quote! {
-        //! Validator functions, one per schema location; models call them from `impl Validate`.
-        #![allow(dead_code, unused_assignments, unused_imports, clippy::all, clippy::pedantic)]
-        #items
-    }
+fn checks_rs(krate: &Crate, skipped: &[bool], patterns: &[String]) -> String {
+    let functions: Vec<ir::CheckId> = checks::reachable(krate, skipped).into_iter().collect();
+    let chunks = format_chunks(functions.len() + 1, |index| match index.checked_sub(1) {
+        None => {
+            let header = checks::header(patterns);
+            quote! {
+                //! Validator functions, one per schema location; models call them from `impl Validate`.
+                #![allow(dead_code, unused_assignments, unused_imports, clippy::all, clippy::pedantic)]
+                #header
+            }
+        }
+        Some(function) => checks::function(krate, functions[function], patterns),
+    });
+    join_chunks(&chunks)
 }
 
 fn cargo_toml(output: &Output, types: &Types) -> String {
@@ -162,8 +166,25 @@ fn lib_rs(krate: &Crate, output: &Output) -> String {
     format_file(tokens)
 }
 
+/// One model module: each model with its `impl Validate`, then the example tests, formatted
+/// model by model in parallel.
 fn module_rs(krate: &Cx<'_>, module: usize, skipped: &[bool], patterns: &[String]) -> String {
-    format_file(module_items(krate, module, skipped, patterns))
+    let typed = typed::Typed { krate, patterns };
+    let models: Vec<ir::ModelId> = krate.modules[module]
+        .models
+        .iter()
+        .copied()
+        .filter(|id| !skipped.get(id.0).copied().unwrap_or(false))
+        .collect();
+    let chunks = format_chunks(models.len() + 1, |index| match models.get(index) {
+        Some(id) => {
+            let model_tokens = model(krate, module, *id);
+            let validate = validate_impl(&typed, *id);
+            quote! { #model_tokens #validate }
+        }
+        None => example_tests(krate, module, skipped),
+    });
+    join_chunks(&chunks)
 }
 
 fn module_items(krate: &Cx<'_>, module: usize, skipped: &[bool], patterns: &[String]) -> TokenStream {
@@ -212,15 +233,70 @@ pub fn emit_single_file(krate: &Crate, types: &Types, skipped: &[bool]) -> Strin
 }
 
 fn format_file(tokens: TokenStream) -> String {
+    join_chunks(&[format_tokens(tokens)])
+}
+
+fn format_tokens(tokens: TokenStream) -> String {
     let file: syn::File = syn::parse2(tokens).expect("the emitter builds valid Rust");
-    format!("// {HEADER}\n\n{}", separate_items(&prettyplease::unparse(&file)))
+    prettyplease::unparse(&file)
+}
+
+/// How many chunks a worker of [`format_chunks`] takes at a time.
+const BLOCK: usize = 8;
+
+/// Builds and formats `count` chunks of items on every core, and returns their text in index
+/// order, so the output does not depend on scheduling. `chunk(i)` builds the tokens of chunk `i`
+/// (whole items; the first chunk may start with inner attributes); each chunk is parsed and
+/// printed on the thread that built it, since token streams are not `Send`, and its tokens and
+/// syntax tree are dropped before the next one is built. prettyplease prints a file's items one
+/// after another from column 0, so the chunks' text joined is the text of the whole file.
+fn format_chunks(count: usize, chunk: impl Fn(usize) -> TokenStream + Sync) -> Vec<String> {
+    let format = |index| format_tokens(chunk(index));
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(count.div_ceil(BLOCK));
+    if threads <= 1 {
+        return (0..count).map(format).collect();
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let done: Vec<Vec<(usize, String)>> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut done = Vec::new();
+                    loop {
+                        let start = next.fetch_add(BLOCK, std::sync::atomic::Ordering::Relaxed);
+                        if start >= count {
+                            return done;
+                        }
+                        done.extend((start..(start + BLOCK).min(count)).map(|index| (index, format(index))));
+                    }
+                })
+            })
+            .collect();
+        workers.into_iter().map(|w| w.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))).collect()
+    });
+    let mut out = vec![String::new(); count];
+    for (index, text) in done.into_iter().flatten() {
+        out[index] = text;
+    }
+    out
+}
+
+/// A generated file from its formatted chunks: the header, then the chunks with a blank line
+/// between top-level items.
+fn join_chunks(chunks: &[String]) -> String {
+    let len: usize = chunks.iter().map(String::len).sum();
+    let mut out = String::with_capacity(HEADER.len() + 8 + len + len / 20);
+    out.push_str("// ");
+    out.push_str(HEADER);
+    out.push_str("\n\n");
+    separate_items(chunks.iter().flat_map(|chunk| chunk.lines()), &mut out);
+    out
 }
 
 /// Puts a blank line between top-level items, which prettyplease runs together.
-fn separate_items(code: &str) -> String {
-    let mut out = String::with_capacity(code.len() + code.len() / 20);
+fn separate_items<'a>(lines: impl Iterator<Item = &'a str>, out: &mut String) {
     let mut previous = "";
-    for line in code.lines() {
+    for line in lines {
         let item_ended = previous == "}" || (previous.ends_with(';') && !previous.starts_with(' '));
         let starts_item = !line.is_empty() && !line.starts_with([' ', '}', ')']);
         if item_ended && starts_item {
@@ -230,7 +306,6 @@ fn separate_items(code: &str) -> String {
         out.push('\n');
         previous = line;
     }
-    out
 }
 
 fn model(krate: &Cx<'_>, module: usize, id: ir::ModelId) -> TokenStream {
@@ -680,5 +755,45 @@ fn type_tokens(krate: &Cx<'_>, module: usize, ty: &Type) -> TokenStream {
             let inner = type_tokens(krate, module, inner);
             quote!(::std::option::Option<#inner>)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Items of several kinds, `index` picking one; chunk 0 is inner attributes only.
+    fn sample(index: usize) -> TokenStream {
+        let name = format_ident!("Item{}", index);
+        match index % 4 {
+            0 if index == 0 => quote! { //! A module.
+                #![allow(dead_code)] },
+            0 => quote! { pub const #name: &str = "a \" quote"; },
+            1 => quote! {
+                /// A struct.
+                #[derive(Debug)]
+                pub struct #name { pub a: ::std::option::Option<::std::vec::Vec<i64>>, pub b: bool }
+            },
+            2 => quote! {
+                impl #name {
+                    pub fn check(&self, p: &str) -> bool {
+                        let mut ok = true;
+                        if self.a.as_ref().is_some_and(|a| a.iter().any(|x| *x < 0 && p.len() > 3)) { ok = false; }
+                        ok
+                    }
+                }
+            },
+            _ => quote! { pub enum #name { A, B(String), C { x: u8 } } },
+        }
+    }
+
+    #[test]
+    fn formatting_chunk_by_chunk_in_parallel_gives_the_text_of_the_whole_file() {
+        let count = 203;
+        let whole = format_file((0..count).map(sample).collect());
+        let chunks = format_chunks(count, sample);
+        assert_eq!(chunks.len(), count);
+        assert_eq!(join_chunks(&chunks), whole);
+        assert!(whole.contains("}\n\npub enum Item3"), "items are separated by a blank line");
     }
 }

@@ -767,7 +767,7 @@ mod tests {
         let name = format_ident!("Item{}", index);
         match index % 4 {
             0 if index == 0 => quote! { //! A module.
-                #![allow(dead_code)] },
+            #![allow(dead_code)] },
             0 => quote! { pub const #name: &str = "a \" quote"; },
             1 => quote! {
                 /// A struct.

@@ -57,6 +57,10 @@ pub enum Code {
     E051,
     /// A Type cell of a markdown model doc is not a type expression schemagen knows.
     E052,
+    /// A JSON object has the same key twice; parsers silently keep only the last.
+    E060,
+    /// Required fields that cannot be `null` lead back to their own struct: no finite value.
+    E061,
     /// A keyword schemagen does not act on; it is ignored.
     W001,
     /// Two names became the same Rust identifier; one was renamed.
@@ -75,6 +79,8 @@ pub enum Code {
     W008,
     /// A markdown doc and a schema describe one model differently; the preferred one is kept.
     W009,
+    /// A name with no letters or digits (empty, or only symbols) got a made-up Rust name.
+    W010,
     /// A derive that `[types] derives` asks for cannot apply to a model (a field's type does not
     /// implement it); the model is generated without it.
     W020,
@@ -102,15 +108,25 @@ pub struct Location {
     /// Byte range in the file.
     #[serde(skip)]
     pub span: Option<std::ops::Range<usize>>,
+    /// Point at the key the pointer's last token names rather than at its value: an unknown
+    /// keyword is underlined as `"descripton"`, not as the text it holds.
+    #[serde(skip)]
+    pub key: bool,
 }
 
 impl Location {
     pub fn file(file: impl Into<String>) -> Self {
-        Self { file: file.into(), pointer: None, line: None, column: None, span: None }
+        Self { file: file.into(), pointer: None, line: None, column: None, span: None, key: false }
     }
 
     pub fn at(origin: &Origin) -> Self {
-        Self { file: origin.file.clone(), pointer: origin.pointer.clone(), line: origin.line, column: None, span: None }
+        Self { pointer: origin.pointer.clone(), line: origin.line, ..Self::file(origin.file.clone()) }
+    }
+
+    /// This location, pointing at the key of its pointer's last token.
+    pub fn key(mut self) -> Self {
+        self.key = true;
+        self
     }
 }
 
@@ -252,8 +268,9 @@ impl Diagnostics {
             };
             key(a).cmp(&key(b))
         });
-        // A schema reached along several paths reports its problem once.
-        self.items.dedup();
+        // A schema reached along several paths reports its problem once, whichever model
+        // reached it (models were skipped before this runs).
+        self.items.dedup_by(|a, b| Diagnostic { model: None, ..a.clone() } == Diagnostic { model: None, ..b.clone() });
     }
 }
 

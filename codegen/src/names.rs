@@ -22,10 +22,12 @@ pub fn is_keyword(ident: &str) -> bool {
 }
 
 /// Keeps ASCII letters and digits, turning everything else into word separators, so that
-/// `x-api-key`, `x.api.key` and `x api key` all convert alike.
+/// `x-api-key`, `x.api.key` and `x api key` all convert alike. Other letters are transliterated
+/// first (`größe` → `grosse`, `名前` → `ming qian`), so a name in any script keeps its meaning.
 fn words(raw: &str) -> String {
-    let mut out = String::with_capacity(raw.len());
-    for c in raw.chars() {
+    let ascii = if raw.is_ascii() { std::borrow::Cow::Borrowed(raw) } else { transliterate(raw).into() };
+    let mut out = String::with_capacity(ascii.len());
+    for c in ascii.chars() {
         if c.is_ascii_alphanumeric() {
             out.push(c);
         } else if !out.ends_with(' ') {
@@ -33,6 +35,29 @@ fn words(raw: &str) -> String {
         }
     }
     out
+}
+
+/// ASCII for every letter deunicode knows; symbols (`€`, `✓`, emoji) become separators, since
+/// their English names (`EUR`, `check mark`) would be made-up words in an identifier.
+fn transliterate(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    for c in raw.chars() {
+        if c.is_ascii() {
+            out.push(c);
+        } else if c.is_alphanumeric() {
+            // deunicode ends the syllables of scripts without spaces (`名` → `Ming `) with one.
+            out.push_str(deunicode::deunicode_char(c).unwrap_or(" "));
+        } else {
+            out.push(' ');
+        }
+    }
+    out
+}
+
+/// Whether a name has no letters or digits in any script, so its Rust name is made up
+/// (`field`, `Unnamed`) rather than derived from it.
+pub fn is_made_up(raw: &str) -> bool {
+    !words(raw).chars().any(|c| c.is_ascii_alphanumeric())
 }
 
 fn finish(mut ident: String, digit_prefix: &str, fallback: &str) -> String {
@@ -80,9 +105,13 @@ impl Namespace {
         if self.taken.insert(wanted.to_string()) {
             return (wanted.to_string(), false);
         }
-        let separator = if wanted.ends_with(|c: char| c.is_ascii_digit()) { "_" } else { "" };
+        // `v1` becomes `v1_2`, not `v12`; a type's keyword escape goes (`Self_` becomes `Self2`,
+        // since `Self_2` is not UpperCamelCase).
+        let is_type = wanted.starts_with(|c: char| c.is_ascii_uppercase());
+        let stem = if is_type { wanted.trim_end_matches('_') } else { wanted };
+        let separator = if stem.ends_with(|c: char| c.is_ascii_digit()) { "_" } else { "" };
         let name = (2..)
-            .map(|n| format!("{wanted}{separator}{n}"))
+            .map(|n| format!("{stem}{separator}{n}"))
             .find(|candidate| !self.taken.contains(candidate))
             .expect("an unbounded range always has a free name");
         self.taken.insert(name.clone());
@@ -107,8 +136,14 @@ mod tests {
         assert_eq!(field_name("2fa"), "_2fa");
         assert_eq!(field_name("x-api-key"), "x_api_key");
         assert_eq!(field_name("$ref"), "ref_");
-        assert_eq!(field_name("über"), "ber");
+        assert_eq!(field_name("über"), "uber");
+        assert_eq!(field_name("größe"), "grosse");
+        assert_eq!(field_name("名前"), "ming_qian");
+        assert_eq!(type_name("Ñandú"), "Nandu");
         assert_eq!(field_name("€"), "field");
+        assert_eq!(field_name("emoji 🐶"), "emoji");
+        assert!(is_made_up("") && is_made_up("$") && is_made_up("✓") && is_made_up("_"));
+        assert!(!is_made_up("2fa") && !is_made_up("名前"));
         assert_eq!(type_name("Connection Request Body"), "ConnectionRequestBody");
         assert_eq!(type_name("self"), "Self_");
         assert_eq!(type_name("3d"), "Type3d");
@@ -124,5 +159,9 @@ mod tests {
         assert_eq!(names.claim("api_key"), ("api_key2".to_string(), true));
         assert_eq!(names.claim("v1"), ("v1".to_string(), false));
         assert_eq!(names.claim("v1"), ("v1_2".to_string(), true));
+        assert_eq!(names.claim("Self_"), ("Self_".to_string(), false));
+        assert_eq!(names.claim("Self_"), ("Self2".to_string(), true));
+        assert_eq!(names.claim("self_"), ("self_".to_string(), false));
+        assert_eq!(names.claim("self_"), ("self_2".to_string(), true));
     }
 }

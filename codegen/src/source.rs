@@ -98,11 +98,11 @@ impl SourceDb {
                 wanted.entry(file.clone()).or_default().push(pointer.clone());
             }
         }
-        let mut spans: HashMap<(String, String), std::ops::Range<usize>> = HashMap::new();
+        let mut spans: HashMap<(String, String), Located> = HashMap::new();
         for (name, pointers) in wanted {
             let Some(file) = self.get(&name) else { continue };
             let refs: Vec<&str> = pointers.iter().map(String::as_str).collect();
-            for (pointer, span) in pointers.iter().zip(locate_many(file, &refs)) {
+            for (pointer, span) in pointers.iter().zip(locate_spans(file, &refs)) {
                 if let Some(span) = span {
                     spans.insert((name.clone(), pointer.clone()), span);
                 }
@@ -113,7 +113,12 @@ impl SourceDb {
             let Some(file) = self.get(&location.file) else { continue };
             if location.span.is_none() {
                 location.span = match (&location.pointer, location.line) {
-                    (Some(pointer), _) => spans.get(&(location.file.clone(), pointer.clone())).cloned(),
+                    (Some(pointer), _) => spans.get(&(location.file.clone(), pointer.clone())).map(|found| {
+                        match (&found.key, location.key) {
+                            (Some(key), true) => key.clone(),
+                            _ => found.value.clone(),
+                        }
+                    }),
                     (None, Some(line)) => line_span(&file.text, line),
                     (None, None) => None,
                 };
@@ -172,41 +177,309 @@ impl SourceDb {
     }
 }
 
-/// Parses a JSON or YAML document. Errors carry the file, line and column.
-pub fn parse_document(file: &SourceFile) -> Result<Value, Diagnostic> {
+/// Parses a JSON or YAML document. A syntax error is the `Err`; problems that still leave a
+/// document (keys repeated in one JSON object, E060) come with it. Errors carry the file, line
+/// and column.
+pub fn parse_document(file: &SourceFile) -> Result<(Value, Vec<Diagnostic>), Diagnostic> {
     match file.format {
-        Format::Yaml => parse_yaml(file),
-        _ => serde_json::from_str(&file.text).map_err(|err| {
-            let offset = offset_of(&file.text, err.line(), err.column().saturating_sub(1));
-            let message = err.to_string();
-            // serde_json appends " at line L column C"; the location is shown separately.
-            let message = message.split(" at line ").next().unwrap_or(&message).to_string();
-            Diagnostic::error(Code::E002, format!("invalid JSON in `{}`: {message}", file.name))
-                .at(Location { span: Some(offset..offset), ..Location::file(&file.name) })
-                .label(message)
-                .hint("fix the JSON syntax; a validator such as `python3 -m json.tool FILE` shows the same spot")
-        }),
+        Format::Yaml => parse_yaml(file).map(|value| (value, Vec::new())),
+        _ => {
+            let repeated = std::cell::Cell::new(false);
+            let mut deserializer = serde_json::Deserializer::from_str(&file.text);
+            let value = serde::de::DeserializeSeed::deserialize(NoticeRepeats(&repeated), &mut deserializer)
+                .and_then(|value| deserializer.end().map(|()| value))
+                .map_err(|err| json_error(file, &err))?;
+            // Finding where the repeats are takes a second, span-keeping parse: only for the
+            // rare file that has them.
+            let repeats = if repeated.get() { repeated_keys(file) } else { Vec::new() };
+            Ok((value, repeats))
+        }
     }
 }
 
+fn json_error(file: &SourceFile, err: &serde_json::Error) -> Diagnostic {
+    let text = &file.text;
+    let at = offset_of(text, err.line(), err.column().saturating_sub(1));
+    let full = err.to_string();
+    // serde_json appends " at line L column C"; the location is shown separately.
+    let raw = full.split(" at line ").next().unwrap_or(&full);
+    let open = Unclosed::scan(&text[..at.min(text.len())]);
+    let before = text[..at.min(text.len())].trim_end().len();
+    let (offset, message, label, hint): (usize, String, String, &str) = match raw {
+        _ if raw.starts_with("EOF") && text.trim().is_empty() => (
+            0,
+            "the file is empty".into(),
+            "no JSON document here".into(),
+            "a schema file holds one JSON document, such as `{ \"type\": \"object\" }`",
+        ),
+        _ if raw.starts_with("EOF") => match (open.string, open.brackets.last()) {
+            (Some(quote), _) => (
+                quote,
+                "the file ends inside a string".into(),
+                "this string is never closed".into(),
+                "close the string with `\"`, or restore the end of the file if it was cut short",
+            ),
+            (None, Some(&(bracket, start))) => (
+                start,
+                "the file ends before the document is complete".into(),
+                format!("this `{bracket}` is never closed"),
+                "add the missing closing bracket, or restore the end of the file if it was cut short",
+            ),
+            (None, None) => {
+                (at, "the file ends where a value was expected".into(), raw.into(), "complete the document")
+            }
+        },
+        _ if raw.starts_with("control character") => (
+            open.string.unwrap_or(at),
+            "a string is not closed before the end of its line".into(),
+            "this string has no closing `\"` on its line".into(),
+            "close the string with `\"`; a line break inside a string is written `\\n`",
+        ),
+        "trailing comma" => (
+            before.saturating_sub(1),
+            "a comma after the last member".into(),
+            "remove this comma".into(),
+            "JSON, unlike JavaScript, allows no comma after the last member of an object or array",
+        ),
+        "expected `,` or `}`" | "expected `,` or `]`" => (
+            at,
+            format!("{raw} after the value that ends on line {}", line_column(text, before).0),
+            "a `,` is missing before this, or a closing bracket".into(),
+            "separate the members of objects and arrays with `,`",
+        ),
+        "key must be a string" => (
+            at,
+            "an object key that is not a string in double quotes".into(),
+            "expected a key in double quotes".into(),
+            "JSON keys and strings use double quotes: `\"type\"`, not `'type'` or `type`",
+        ),
+        "expected value" | "expected ident" => (
+            at,
+            "a JSON value was expected here".into(),
+            "not a JSON value".into(),
+            "JSON values are objects, arrays, strings in double quotes, numbers, `true`, `false` and `null`; comments are not allowed",
+        ),
+        "trailing characters" => (
+            at,
+            "more text after the end of the JSON document".into(),
+            "the document ended before this".into(),
+            "a file holds one JSON document: remove what follows it, or check for a `}` closed too early",
+        ),
+        _ => (at, raw.to_string(), raw.to_string(), "fix the JSON syntax at this spot"),
+    };
+    Diagnostic::error(Code::E002, format!("invalid JSON: {message}"))
+        .at(Location { span: Some(offset..offset + char_len(text, offset)), ..Location::file(&file.name) })
+        .label(label)
+        .hint(hint)
+}
+
+/// The length in bytes of the character at `offset`, 0 at the end.
+fn char_len(text: &str, offset: usize) -> usize {
+    text.get(offset..).and_then(|rest| rest.chars().next()).map_or(0, char::len_utf8)
+}
+
+/// What is open at the end of a JSON prefix: brackets, innermost last, and a string.
+struct Unclosed {
+    brackets: Vec<(char, usize)>,
+    string: Option<usize>,
+}
+
+impl Unclosed {
+    fn scan(prefix: &str) -> Unclosed {
+        let mut brackets = Vec::new();
+        let mut string = None;
+        let mut escaped = false;
+        for (i, c) in prefix.char_indices() {
+            match (string, c) {
+                (Some(_), _) if escaped => escaped = false,
+                (Some(_), '\\') => escaped = true,
+                (Some(_), '"') => string = None,
+                (Some(_), _) => {}
+                (None, '"') => string = Some(i),
+                (None, '{' | '[') => brackets.push((c, i)),
+                (None, '}' | ']') => {
+                    brackets.pop();
+                }
+                (None, _) => {}
+            }
+        }
+        Unclosed { brackets, string }
+    }
+}
+
+/// Builds a `serde_json::Value` like serde_json's own visitor (last of repeated keys wins),
+/// noting whether any object repeated a key, which serde_json would drop without a word.
+struct NoticeRepeats<'a>(&'a std::cell::Cell<bool>);
+
+impl<'de> serde::de::DeserializeSeed<'de> for NoticeRepeats<'_> {
+    type Value = Value;
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for NoticeRepeats<'_> {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        Ok(serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_owned()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        while let Some(item) = seq.next_element_seed(NoticeRepeats(self.0))? {
+            items.push(item);
+        }
+        Ok(Value::Array(items))
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut object = serde_json::Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let value = map.next_value_seed(NoticeRepeats(self.0))?;
+            if object.insert(key, value).is_some() {
+                self.0.set(true);
+            }
+        }
+        Ok(Value::Object(object))
+    }
+}
+
+/// E060 for every key that an object of a JSON file repeats, at the repeat.
+fn repeated_keys(file: &SourceFile) -> Vec<Diagnostic> {
+    use jsonc_parser::ast::Value as Node;
+    use jsonc_parser::common::Ranged;
+    let Ok(parsed) = jsonc_parser::parse_to_ast(&file.text, &Default::default(), &Default::default()) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let mut work: Vec<(&Node, String)> = parsed.value.iter().map(|v| (v, String::new())).collect();
+    while let Some((node, pointer)) = work.pop() {
+        match node {
+            Node::Object(object) => {
+                let mut first: HashMap<&str, usize> = HashMap::new();
+                for property in &object.properties {
+                    let name = property.name.as_str();
+                    let range = property.name.range();
+                    match first.get(name) {
+                        Some(&start) => {
+                            let (line, _) = line_column(&file.text, start);
+                            out.push(
+                                Diagnostic::error(Code::E060, format!("the key `{name}` appears twice in one object"))
+                                    .at(Location {
+                                        pointer: Some(pointer.clone()),
+                                        span: Some(range.start..range.end),
+                                        ..Location::file(&file.name)
+                                    })
+                                    .label(format!("`{name}` again; the first is on line {line}"))
+                                    .hint("JSON parsers keep only the last of repeated keys, so the first is silently lost; remove or rename one of them"),
+                            );
+                        }
+                        None => {
+                            first.insert(name, range.start);
+                        }
+                    }
+                    work.push((&property.value, format!("{pointer}/{}", escape_token(name))));
+                }
+            }
+            Node::Array(array) => {
+                for (i, element) in array.elements.iter().enumerate() {
+                    work.push((element, format!("{pointer}/{i}")));
+                }
+            }
+            _ => {}
+        }
+    }
+    out.sort_by_key(|d| d.location.as_ref().and_then(|l| l.span.as_ref()).map(|s| s.start));
+    out
+}
+
 fn parse_yaml(file: &SourceFile) -> Result<Value, Diagnostic> {
-    let yaml_error = |message: String, span: Option<std::ops::Range<usize>>| {
-        Diagnostic::error(Code::E003, format!("invalid YAML in `{}`: {message}", file.name))
-            .at(Location { span, ..Location::file(&file.name) })
-            .label(message)
+    let yaml_error = |message: String, offset: usize| {
+        let (what, label, hint) = explain_yaml(&message, &file.text, offset);
+        Diagnostic::error(Code::E003, format!("invalid YAML: {what}"))
+            .at(Location { span: Some(offset..offset + char_len(&file.text, offset)), ..Location::file(&file.name) })
+            .label(label)
+            .hint(hint)
     };
     let documents = MarkedYaml::load_from_str(&file.text).map_err(|err| {
         let marker = err.marker();
-        let offset = offset_of(&file.text, marker.line(), marker.col());
-        yaml_error(err.info().to_string(), Some(offset..offset))
+        yaml_error(err.info().to_string(), offset_of(&file.text, marker.line(), marker.col()))
     })?;
     let Some(document) = documents.into_iter().next() else {
         return Ok(Value::Null);
     };
-    yaml_to_json(&document).map_err(|(message, marker)| {
-        let start = offset_of(&file.text, marker.line(), marker.col());
-        yaml_error(message, Some(start..start))
-    })
+    yaml_to_json(&document)
+        .map_err(|(message, marker)| yaml_error(message, offset_of(&file.text, marker.line(), marker.col())))
+}
+
+/// A YAML parser message in words a user can act on: what is wrong, a label, a hint.
+fn explain_yaml(message: &str, text: &str, offset: usize) -> (String, String, String) {
+    let key = text.get(offset..).and_then(|rest| rest.split([':', '\n']).next()).map(str::trim).unwrap_or("");
+    let (what, label, hint): (String, String, &str) = if message.contains("duplicated key") {
+        (
+            format!("the key `{key}` appears twice in one mapping"),
+            format!("`{key}` again"),
+            "a mapping cannot repeat a key, and parsers that allow it keep only the last; remove or rename one of them",
+        )
+    } else if message.contains("tabs disallowed") {
+        ("a tab in the indentation".into(), "indented with a tab".into(), "indent YAML with spaces only")
+    } else if message.contains("did not find expected key") || message.contains("mapping values are not allowed") {
+        (
+            message.into(),
+            "this line does not line up with the keys above it".into(),
+            "indent every key of one mapping by the same number of spaces, and quote values that contain `: `",
+        )
+    } else if message.contains("illegal placement of ':'")
+        || message.contains("did not find expected ',' or ']'")
+        || message.contains("did not find expected ',' or '}'")
+    {
+        (
+            message.into(),
+            "the parser stopped here".into(),
+            "a `[` or `{` on a line above is probably never closed: close it with `]` or `}` on the same line",
+        )
+    } else if message.contains("mapping key") {
+        (
+            "a mapping key that is a list or a mapping has no JSON equivalent".into(),
+            "not a plain key".into(),
+            "JSON object keys are strings: write the key as a plain scalar such as `name:`",
+        )
+    } else if message.contains("NaN") {
+        (
+            "infinite and NaN numbers have no JSON equivalent".into(),
+            "not a finite number".into(),
+            "write a finite number, or leave the keyword out",
+        )
+    } else if message.contains("no JSON equivalent") {
+        (
+            message.into(),
+            "has no JSON equivalent".into(),
+            "use only YAML that maps onto JSON: string keys and finite numbers",
+        )
+    } else {
+        (message.into(), message.into(), "fix the YAML syntax at this spot or just before it")
+    };
+    (what, label, hint.to_string())
 }
 
 type YamlError = (String, saphyr::Marker);
@@ -271,13 +544,25 @@ pub fn locate(file: &SourceFile, pointer: &str) -> Option<std::ops::Range<usize>
 
 /// [`locate`] for many pointers into one file, parsing the file once.
 pub fn locate_many(file: &SourceFile, pointers: &[&str]) -> Vec<Option<std::ops::Range<usize>>> {
+    locate_spans(file, pointers).into_iter().map(|found| found.map(|f| f.value)).collect()
+}
+
+/// Where a pointer leads: the value (or its deepest existing ancestor) and, when the pointer
+/// resolved to an object member, that member's key.
+#[derive(Clone, Debug)]
+struct Located {
+    value: std::ops::Range<usize>,
+    key: Option<std::ops::Range<usize>>,
+}
+
+fn locate_spans(file: &SourceFile, pointers: &[&str]) -> Vec<Option<Located>> {
     match file.format {
         Format::Yaml => locate_yaml(&file.text, pointers),
         _ => locate_json(&file.text, pointers),
     }
 }
 
-fn locate_json(text: &str, pointers: &[&str]) -> Vec<Option<std::ops::Range<usize>>> {
+fn locate_json(text: &str, pointers: &[&str]) -> Vec<Option<Located>> {
     use jsonc_parser::ast::Value as Node;
     let Ok(parsed) = jsonc_parser::parse_to_ast(text, &Default::default(), &Default::default()) else {
         return vec![None; pointers.len()];
@@ -286,33 +571,46 @@ fn locate_json(text: &str, pointers: &[&str]) -> Vec<Option<std::ops::Range<usiz
     pointers
         .iter()
         .map(|pointer| {
+            use jsonc_parser::common::Ranged;
             let mut node = root;
+            let mut key = None;
             for token in pointer_tokens(pointer) {
                 let next = match node {
-                    Node::Object(object) => {
-                        object.properties.iter().find(|p| p.name.as_str() == token).map(|p| &p.value)
+                    Node::Object(object) => object.properties.iter().find(|p| p.name.as_str() == token).map(|p| {
+                        let range = p.name.range();
+                        (&p.value, Some(range.start..range.end))
+                    }),
+                    Node::Array(array) => {
+                        token.parse::<usize>().ok().and_then(|i| array.elements.get(i)).map(|element| (element, None))
                     }
-                    Node::Array(array) => token.parse::<usize>().ok().and_then(|i| array.elements.get(i)),
                     _ => None,
                 };
                 match next {
-                    Some(next) => node = next,
-                    None => break,
+                    Some((next, next_key)) => (node, key) = (next, next_key),
+                    None => {
+                        key = None;
+                        break;
+                    }
                 }
             }
-            let range = jsonc_parser::common::Ranged::range(node);
-            Some(range.start..range.end)
+            let range = node.range();
+            Some(Located { value: range.start..range.end, key })
         })
         .collect()
 }
 
-fn locate_yaml(text: &str, pointers: &[&str]) -> Vec<Option<std::ops::Range<usize>>> {
+fn locate_yaml(text: &str, pointers: &[&str]) -> Vec<Option<Located>> {
     let Ok(documents) = MarkedYaml::load_from_str(text) else { return vec![None; pointers.len()] };
     let Some(root) = documents.first() else { return vec![None; pointers.len()] };
     pointers
         .iter()
         .map(|pointer| {
+            let span = |node: &MarkedYaml<'_>| {
+                let start = offset_of(text, node.span.start.line(), node.span.start.col());
+                start..offset_of(text, node.span.end.line(), node.span.end.col()).max(start)
+            };
             let mut node = root;
+            let mut key = None;
             for token in pointer_tokens(pointer) {
                 let next = match &node.data {
                     YamlData::Mapping(entries) => entries.iter().find_map(|(key, value)| {
@@ -321,19 +619,22 @@ fn locate_yaml(text: &str, pointers: &[&str]) -> Vec<Option<std::ops::Range<usiz
                             YamlData::Value(Scalar::Integer(i)) => i.to_string() == token,
                             _ => false,
                         };
-                        matches.then_some(value)
+                        matches.then(|| (value, Some(span(key))))
                     }),
-                    YamlData::Sequence(items) => token.parse::<usize>().ok().and_then(|i| items.get(i)),
+                    YamlData::Sequence(items) => {
+                        token.parse::<usize>().ok().and_then(|i| items.get(i)).map(|i| (i, None))
+                    }
                     _ => None,
                 };
                 match next {
-                    Some(next) => node = next,
-                    None => break,
+                    Some((next, next_key)) => (node, key) = (next, next_key),
+                    None => {
+                        key = None;
+                        break;
+                    }
                 }
             }
-            let start = offset_of(text, node.span.start.line(), node.span.start.col());
-            let end = offset_of(text, node.span.end.line(), node.span.end.col()).max(start);
-            Some(start..end)
+            Some(Located { value: span(node), key })
         })
         .collect()
 }
@@ -430,7 +731,7 @@ mod tests {
     #[test]
     fn yaml_keys_that_are_numbers_become_strings() {
         let yaml = file("a.yaml", "responses:\n  200:\n    description: ok\n");
-        let value = parse_document(&yaml).unwrap();
+        let (value, _) = parse_document(&yaml).unwrap();
         assert_eq!(value["responses"]["200"]["description"], "ok");
     }
 }

@@ -8,7 +8,7 @@
 use serde_json::Value;
 
 use super::{Loc, Reader};
-use crate::diag::{Code, Diagnostic};
+use crate::diag::{Code, Diagnostic, Location};
 use crate::ir::{self, CheckId, JsonType, ModelId, ModelKind, Rule, Type};
 
 /// The dialects whose differences matter to validation.
@@ -132,7 +132,7 @@ impl Reader<'_> {
             rules.push(Rule::MaxLength { limit });
         }
         if let Some(pattern) = object.get("pattern").and_then(Value::as_str) {
-            if self.valid_pattern(&loc.child(&["pattern"]), pattern) {
+            if self.valid_pattern(&loc.child(&["pattern"]).location(), pattern) {
                 rules.push(Rule::Pattern { pattern: pattern.to_string() });
             }
         }
@@ -229,7 +229,7 @@ impl Reader<'_> {
         if let Some(Value::Object(pattern_properties)) = object.get("patternProperties") {
             let mut checks = Vec::new();
             for pattern in pattern_properties.keys() {
-                if self.valid_pattern(&loc.child(&["patternProperties"]), pattern) {
+                if self.valid_pattern(&loc.child(&["patternProperties", pattern]).location().key(), pattern) {
                     checks.push((pattern.clone(), self.check(&loc.child(&["patternProperties", pattern]))));
                 }
             }
@@ -297,7 +297,7 @@ impl Reader<'_> {
     }
 
     /// Whether `pattern` compiles as an ECMA-262 regular expression; an E022 where it does not.
-    fn valid_pattern(&mut self, at: &Loc, pattern: &str) -> bool {
+    fn valid_pattern(&mut self, at: &Location, pattern: &str) -> bool {
         match regress::Regex::new(pattern) {
             Ok(_) => true,
             Err(err) => {
@@ -306,8 +306,9 @@ impl Reader<'_> {
                         Code::E022,
                         format!("`{pattern}` is not a valid ECMA-262 regular expression: {err}"),
                     )
-                    .at(at.location())
-                    .hint("JSON Schema patterns use JavaScript regex syntax; fix the expression"),
+                    .at(at.clone())
+                    .label("not an ECMA-262 regular expression")
+                    .hint("JSON Schema patterns use JavaScript regex syntax (no `(?P<name>…)`, no possessive quantifiers); escape a literal `*`, `+`, `?`, `(` or `[` with `\\`"),
                 );
                 false
             }

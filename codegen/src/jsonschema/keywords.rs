@@ -78,8 +78,28 @@ pub fn is_annotation(keyword: &str) -> bool {
     ANNOTATIONS.contains(&keyword) || keyword.starts_with("x-")
 }
 
-/// Why a keyword does not reach the generated code, or `None` when it does.
-pub fn unhandled(keyword: &str) -> Option<String> {
+/// Keywords the validators check that the Rust types cannot express.
+const VALIDATION_ONLY: &[&str] = &[
+    "not",
+    "if",
+    "then",
+    "else",
+    "dependentRequired",
+    "dependentSchemas",
+    "dependencies",
+    "propertyNames",
+    "contains",
+    "minContains",
+    "maxContains",
+    "unevaluatedProperties",
+    "unevaluatedItems",
+    "$dynamicRef",
+    "$recursiveRef",
+    "$recursiveAnchor",
+];
+
+/// Why a keyword does not reach the generated code, with a hint, or `None` when it does.
+pub fn unhandled(keyword: &str) -> Option<(String, String)> {
     if SHAPING.contains(&keyword)
         || ANNOTATIONS.contains(&keyword)
         || CONSTRAINTS.contains(&keyword)
@@ -88,30 +108,86 @@ pub fn unhandled(keyword: &str) -> Option<String> {
     {
         return None;
     }
-    const VALIDATION_ONLY: &[&str] = &[
-        "not",
-        "if",
-        "then",
-        "else",
-        "dependentRequired",
-        "dependentSchemas",
-        "dependencies",
-        "propertyNames",
-        "contains",
-        "minContains",
-        "maxContains",
-        "unevaluatedProperties",
-        "unevaluatedItems",
-        "$dynamicRef",
-        "$recursiveRef",
-        "$recursiveAnchor",
-    ];
     Some(if VALIDATION_ONLY.contains(&keyword) {
-        format!(
-            "`{keyword}` is checked by the generated validators but not expressed in the generated types: documents it rejects still decode with serde alone"
+        (
+            format!(
+                "`{keyword}` is checked by the generated validators but not expressed in the generated types: documents it rejects still decode with serde alone"
+            ),
+            "decode with the generated `from_str` (or call `validate()`) to enforce it".to_string(),
         )
     } else {
-        format!("unknown keyword `{keyword}` is ignored")
+        let hint = match suggestion(keyword) {
+            Some(known) => format!("did you mean `{known}`? Prefix keywords meant for other tools with `x-`"),
+            None => "fix the spelling if it is a typo; prefix keywords meant for other tools with `x-`".to_string(),
+        };
+        (format!("unknown keyword `{keyword}` is ignored"), hint)
+    })
+}
+
+/// The known keyword an unknown one is most likely a typo of: equal but for case, or at most
+/// two edits away (one for short keywords).
+fn suggestion(keyword: &str) -> Option<&'static str> {
+    let known = SHAPING.iter().chain(ANNOTATIONS).chain(CONSTRAINTS).chain(VALIDATION_ONLY);
+    let limit = if keyword.chars().count() <= 4 { 1 } else { 2 };
+    known
+        .map(|k| (if k.eq_ignore_ascii_case(keyword) { 0 } else { edit_distance(k, keyword) }, *k))
+        .filter(|(distance, _)| *distance <= limit)
+        .min()
+        .map(|(_, k)| k)
+}
+
+/// Levenshtein distance, in characters, with adjacent transpositions counting as one edit.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let mut rows = vec![(0..=b.len()).collect::<Vec<_>>()];
+    for i in 1..=a.len() {
+        let mut row = vec![i; b.len() + 1];
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            row[j] = (rows[i - 1][j] + 1).min(row[j - 1] + 1).min(rows[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                row[j] = row[j].min(rows[i - 2][j - 2] + 1);
+            }
+        }
+        rows.push(row);
+    }
+    rows[a.len()][b.len()]
+}
+
+/// Whether a keyword's value has the kind the keyword needs.
+pub type KindCheck = fn(&Value) -> bool;
+
+/// The kind of value a keyword must have, as a check and a phrase for the diagnostic, for the
+/// keywords whose wrong value would otherwise be ignored without a word.
+pub fn expected_kind(keyword: &str) -> Option<(KindCheck, &'static str)> {
+    fn count(v: &Value) -> bool {
+        v.as_u64().is_some() || v.as_f64().is_some_and(|f| f >= 0.0 && f.fract() == 0.0)
+    }
+    fn string(v: &Value) -> bool {
+        v.is_string()
+    }
+    fn number(v: &Value) -> bool {
+        v.is_number()
+    }
+    fn positive(v: &Value) -> bool {
+        v.as_f64().is_some_and(|f| f > 0.0)
+    }
+    fn boolean(v: &Value) -> bool {
+        v.is_boolean()
+    }
+    fn number_or_boolean(v: &Value) -> bool {
+        v.is_number() || v.is_boolean()
+    }
+    Some(match keyword {
+        "minLength" | "maxLength" | "minItems" | "maxItems" | "minProperties" | "maxProperties" | "minContains"
+        | "maxContains" => (count, "a non-negative integer, such as `1`"),
+        "minimum" | "maximum" => (number, "a number, such as `0`"),
+        // Draft 4 spells exclusive limits as booleans beside `minimum` and `maximum`.
+        "exclusiveMinimum" | "exclusiveMaximum" => (number_or_boolean, "a number, such as `0`"),
+        "multipleOf" => (positive, "a number greater than 0, such as `0.01`"),
+        "pattern" | "format" | "$ref" | "$anchor" | "title" | "description" => (string, "a string"),
+        "uniqueItems" | "nullable" | "deprecated" | "readOnly" | "writeOnly" => (boolean, "`true` or `false`"),
+        _ => return None,
     })
 }
 

@@ -148,7 +148,63 @@ pub fn read_with_progress(
     }
     break_alias_cycles(&mut krate, diagnostics);
     box_recursive_fields(&mut krate);
+    required_cycles(&krate, diagnostics);
     krate
+}
+
+/// E061 for structs that require, through required fields that cannot be `null`, a value of
+/// their own type: no finite document has one, and no Rust value of the type can be built.
+fn required_cycles(krate: &ir::Crate, diagnostics: &mut Diagnostics) {
+    // The struct a type must contain by value, looking through aliases and newtypes.
+    let must_contain = |ty: &Type| {
+        let mut ty = ty;
+        let mut seen = 0;
+        while let Type::Model(id) = ty {
+            match &krate.models[id.0].kind {
+                ModelKind::Struct(_) => return Some(id.0),
+                ModelKind::Alias { target } | ModelKind::Newtype { target, .. } if seen < krate.models.len() => {
+                    ty = target;
+                    seen += 1;
+                }
+                _ => return None,
+            }
+        }
+        None
+    };
+    let required_fields = |model: usize| -> Vec<(usize, usize)> {
+        let ModelKind::Struct(s) = &krate.models[model].kind else { return Vec::new() };
+        let required = s.fields.iter().enumerate().filter(|(_, f)| f.required);
+        required.filter_map(|(i, f)| must_contain(&f.ty).map(|to| (to, i))).collect()
+    };
+    let edges: Vec<Vec<usize>> =
+        (0..krate.models.len()).map(|model| required_fields(model).into_iter().map(|(to, _)| to).collect()).collect();
+    let component = strongly_connected(&edges);
+    for (index, model) in krate.models.iter().enumerate() {
+        let ModelKind::Struct(s) = &model.kind else { continue };
+        for (to, field) in required_fields(index) {
+            let field = &s.fields[field];
+            if component[to] != component[index] {
+                continue;
+            }
+            let message = if to == index {
+                format!(
+                    "every `{}` must contain another `{}` in `{}`, so no finite document matches it",
+                    model.name, model.name, field.wire_name
+                )
+            } else {
+                format!(
+                    "every `{}` must contain a `{}` in `{}`, which leads back to `{}`, so no finite document matches it",
+                    model.name, krate.models[to].name, field.wire_name, model.name
+                )
+            };
+            let mut diagnostic = Diagnostic::error(Code::E061, message)
+                .at(Location::at(&field.origin).key())
+                .label(format!("`{}` is required and cannot be `null`", field.wire_name))
+                .hint("let the chain end: make this field optional (leave it out of `required`) or allow `null`");
+            diagnostic.model = Some(index);
+            diagnostics.push(diagnostic);
+        }
+    }
 }
 
 /// Type aliases cannot refer to themselves. A cycle of aliases that only name each other
@@ -302,7 +358,10 @@ impl Reader<'_> {
         }
         let parsed = self.db.read(path, name.to_string()).and_then(source::parse_document);
         let doc = match parsed {
-            Ok(doc) => Rc::new(doc),
+            Ok((doc, problems)) => {
+                problems.into_iter().for_each(|problem| self.push(problem));
+                Rc::new(doc)
+            }
             Err(diagnostic) => {
                 self.push(diagnostic);
                 self.docs.insert(name, None);
@@ -376,14 +435,18 @@ impl Reader<'_> {
                 continue;
             }
             let (name, renamed) = self.type_names[self.module].claim(wanted);
-            if renamed {
+            let key = source::pointer_tokens(&loc.pointer).last().unwrap_or_default();
+            if names::is_made_up(&key) {
+                self.push(made_up_name("definition", &key, &name).at(loc.location().key()));
+            } else if renamed {
                 self.push(
                     Diagnostic::warning(
                         Code::W002,
-                        format!("two definitions are named `{wanted}` in Rust; this one is `{name}`"),
+                        format!("definition `{key}` becomes the Rust type `{wanted}`, which another definition already has; it is named `{name}`"),
                     )
-                    .at(loc.location())
-                    .hint("rename one of the schemas, or put them in different modules"),
+                    .at(loc.location().key())
+                    .label(format!("`{key}` is `{name}` in Rust"))
+                    .hint("rename one of the definitions if the Rust name matters to you, or put them in different modules"),
                 );
             }
             self.reserved.insert(loc.clone(), name);
@@ -476,7 +539,8 @@ impl Reader<'_> {
                 self.push(
                     Diagnostic::error(Code::E020, "a schema must be an object or a boolean")
                         .at(loc.location())
-                        .label("expected `{ … }`, `true` or `false`"),
+                        .label("expected `{ … }`, `true` or `false`")
+                        .hint("write a schema such as `{ \"type\": \"string\" }`, or `true` to accept any value"),
                 );
                 return Type::Any;
             }
@@ -640,13 +704,31 @@ impl Reader<'_> {
                     self.collect_conjuncts(&loc.child(&["allOf", &i.to_string()]), out, seen);
                 }
             }
-            Some(_) => self.wrong_kind(&loc.child(&["allOf"]), "`allOf` must be an array of schemas"),
+            Some(_) => self.wrong_kind(
+                &loc.child(&["allOf"]),
+                "`allOf` must be an array of schemas",
+                "`\"allOf\": [{ \"$ref\": \"#/$defs/Base\" }, { \"required\": [\"id\"] }]`",
+            ),
             None => {}
         }
     }
 
-    fn wrong_kind(&mut self, loc: &Loc, message: &str) {
-        self.push(Diagnostic::error(Code::E020, message).at(loc.location()));
+    /// E020: a keyword whose value has the wrong kind; `example` shows the right one.
+    fn wrong_kind(&mut self, loc: &Loc, message: &str, example: &str) {
+        let found = match self.value(loc) {
+            Value::Null => "`null`",
+            Value::Bool(_) => "a boolean",
+            Value::Number(_) => "a number",
+            Value::String(_) => "a string",
+            Value::Array(_) => "an array",
+            Value::Object(_) => "an object",
+        };
+        self.push(
+            Diagnostic::error(Code::E020, message)
+                .at(loc.location())
+                .label(format!("this is {found}"))
+                .hint(format!("write it like {example}")),
+        );
     }
 
     /// The first value of `keyword` among `parts`, with the part it came from.
@@ -674,18 +756,34 @@ impl Reader<'_> {
                     ts.iter().filter_map(Value::as_str).map(String::from).collect()
                 }
                 Some(_) => {
-                    self.wrong_kind(&part.child(&["type"]), "`type` must be a type name or an array of them");
+                    self.wrong_kind(
+                        &part.child(&["type"]),
+                        "`type` must be a type name or an array of them",
+                        "`\"type\": \"string\"` or `\"type\": [\"string\", \"null\"]`",
+                    );
                     continue;
                 }
             };
             types = Some(match types {
                 None => declared,
                 Some(previous) => {
-                    let common: Vec<String> = previous
-                        .iter()
-                        .filter(|t| declared.contains(t) || (*t == "integer" && declared.iter().any(|d| d == "number")))
-                        .cloned()
-                        .collect();
+                    // Integers are numbers: `number` and `integer` together allow integers.
+                    let has = |types: &[String], t: &str| types.iter().any(|d| d == t);
+                    let mut common: Vec<String> = Vec::new();
+                    for t in &previous {
+                        let kept = if has(&declared, t) {
+                            Some(t.as_str())
+                        } else if (t == "integer" && has(&declared, "number"))
+                            || (t == "number" && has(&declared, "integer"))
+                        {
+                            Some("integer")
+                        } else {
+                            None
+                        };
+                        if let Some(kept) = kept.filter(|k| !has(&common, k)) {
+                            common.push(kept.to_string());
+                        }
+                    }
                     if common.is_empty() && !previous.is_empty() {
                         self.push(
                             Diagnostic::error(
@@ -789,17 +887,50 @@ impl Reader<'_> {
     }
 
     fn classify_enum(&mut self, parts: &[Loc]) -> Option<Class> {
-        let (loc, values) = match self.first(parts, "enum") {
-            Some((loc, Value::Array(values))) => (loc.child(&["enum"]), values),
-            Some((loc, _)) => {
-                self.wrong_kind(&loc.child(&["enum"]), "`enum` must be an array of values");
-                return Some(Class::Plain(Type::Any));
+        // Every part that lists allowed values, with those values: `enum`, or `const` as one.
+        let mut lists: Vec<(Loc, Vec<Value>)> = Vec::new();
+        for part in parts {
+            let value = self.value(part);
+            match value.get("enum") {
+                Some(Value::Array(values)) => lists.push((part.child(&["enum"]), values.clone())),
+                Some(_) => {
+                    self.wrong_kind(
+                        &part.child(&["enum"]),
+                        "`enum` must be an array of values",
+                        "`\"enum\": [\"cat\", \"dog\"]`, or `\"const\": \"cat\"` for one value",
+                    );
+                    return Some(Class::Plain(Type::Any));
+                }
+                None => {}
             }
-            None => {
-                let (loc, value) = self.first(parts, "const")?;
-                (loc.child(&["const"]), vec![value])
+            if let Some(value) = value.get("const") {
+                lists.push((part.child(&["const"]), vec![value.clone()]));
             }
-        };
+        }
+        let mut lists = lists.into_iter();
+        let (loc, mut values) = lists.next()?;
+        // `allOf` members each listing values allow only the values they all list.
+        for (other, allowed) in lists {
+            let common: Vec<Value> = values.iter().filter(|v| allowed.contains(v)).cloned().collect();
+            if common.is_empty() {
+                let show = |values: &[Value]| values.iter().map(Value::to_string).collect::<Vec<_>>().join(", ");
+                self.push(
+                    Diagnostic::error(
+                        Code::E021,
+                        format!(
+                            "`allOf` members allow no common value: one allows {}, another {}",
+                            show(&values),
+                            show(&allowed)
+                        ),
+                    )
+                    .at(other.location())
+                    .label("no value is allowed by both")
+                    .hint("make the `enum` and `const` values of the `allOf` members overlap"),
+                );
+            } else {
+                values = common;
+            }
+        }
         let non_null: Vec<&Value> = values.iter().filter(|v| !v.is_null()).collect();
         if non_null.is_empty() {
             return Some(Class::Plain(Type::Null));
@@ -840,7 +971,11 @@ impl Reader<'_> {
             Some((loc, *keyword, value))
         })?;
         let Value::Array(members) = members else {
-            self.wrong_kind(&loc.child(&[keyword]), "`oneOf` and `anyOf` must be arrays of schemas");
+            self.wrong_kind(
+                &loc.child(&[keyword]),
+                "`oneOf` and `anyOf` must be arrays of schemas",
+                "`\"oneOf\": [{ \"$ref\": \"#/$defs/Cat\" }, { \"$ref\": \"#/$defs/Dog\" }]`",
+            );
             return Some(Class::Plain(Type::Any));
         };
         if parts.iter().any(|p| self.value(p).get("properties").is_some()) {
@@ -900,7 +1035,11 @@ impl Reader<'_> {
                 Type::Array(Box::new(self.lower_all(&schemas, &hint)))
             }
             Some((loc, _)) => {
-                self.wrong_kind(&loc.child(&["items"]), "`items` must be a schema");
+                self.wrong_kind(
+                    &loc.child(&["items"]),
+                    "`items` must be a schema",
+                    "`\"items\": { \"type\": \"string\" }`",
+                );
                 Type::Array(Box::new(Type::Any))
             }
             None => Type::Array(Box::new(Type::Any)),
@@ -924,7 +1063,11 @@ impl Reader<'_> {
                 return Additional::Keep(self.lower_all(&schemas, &format!("{hint}Value")));
             }
             Some((loc, _)) => {
-                self.wrong_kind(&loc.child(&["additionalProperties"]), "`additionalProperties` must be a schema");
+                self.wrong_kind(
+                    &loc.child(&["additionalProperties"]),
+                    "`additionalProperties` must be a schema",
+                    "`\"additionalProperties\": { \"type\": \"string\" }`, `true` or `false`",
+                );
             }
             None => {}
         }
@@ -954,7 +1097,11 @@ impl Reader<'_> {
                         properties.entry(key.clone()).or_default().push(part.child(&["properties", key]));
                     }
                 }
-                Some(_) => self.wrong_kind(&part.child(&["properties"]), "`properties` must be an object of schemas"),
+                Some(_) => self.wrong_kind(
+                    &part.child(&["properties"]),
+                    "`properties` must be an object of schemas",
+                    "`\"properties\": { \"name\": { \"type\": \"string\" } }`",
+                ),
                 None => {}
             }
             match value.get("required") {
@@ -964,7 +1111,11 @@ impl Reader<'_> {
                 // OpenAPI 3.0 and draft 3 allowed `required: true` on a property; it is not a
                 // list of names, so it is not an error here but it is not a requirement either.
                 Some(Value::Bool(_)) => {}
-                Some(_) => self.wrong_kind(&part.child(&["required"]), "`required` must be an array of property names"),
+                Some(_) => self.wrong_kind(
+                    &part.child(&["required"]),
+                    "`required` must be an array of property names",
+                    "`\"required\": [\"id\", \"name\"]`",
+                ),
                 None => {}
             }
         }
@@ -989,14 +1140,19 @@ impl Reader<'_> {
             let (rust_name, renamed) = field_names.claim(&wanted);
             let site = declared.first().or_else(|| undeclared.get(&wire_name)).expect("declared or required").clone();
             let origin = site.origin();
-            if renamed {
+            // A declared property is pointed at by its name.
+            let name_site = if declared.is_empty() { site.location() } else { site.location().key() };
+            if names::is_made_up(&wire_name) {
+                self.push(made_up_name("property", &wire_name, &rust_name).at(name_site));
+            } else if renamed {
                 self.push(
                     Diagnostic::warning(
                         Code::W002,
                         format!("property `{wire_name}` becomes the Rust field `{wanted}`, which another property already has; it is named `{rust_name}`"),
                     )
-                    .at(site.location())
-                    .hint("the wire name is unchanged; rename the property if the Rust name matters to you"),
+                    .at(name_site)
+                    .label(format!("`{wire_name}` is `{rust_name}` in Rust"))
+                    .hint("the wire name is unchanged; nothing needs fixing unless the field's Rust name matters to you"),
                 );
             }
             let mut docs = Docs::default();
@@ -1037,15 +1193,28 @@ impl Reader<'_> {
             if !seen.insert(value.clone()) {
                 continue;
             }
-            let wanted = names::variant_name(value, "Empty");
+            let wanted = names::variant_name(value, if value.is_empty() { "Empty" } else { "Value" });
             let (rust_name, renamed) = variant_names.claim(&wanted);
-            if renamed {
+            // The value itself in the `enum` array, when it is one.
+            let enum_loc = loc.child(&["enum"]);
+            let site = match self.value(&enum_loc) {
+                Value::Array(items) => items
+                    .iter()
+                    .position(|item| item.as_str() == Some(value))
+                    .map_or_else(|| loc.clone(), |i| enum_loc.child(&[&i.to_string()])),
+                _ => loc.clone(),
+            };
+            if !value.is_empty() && names::is_made_up(value) {
+                self.push(made_up_name("enum value", value, &rust_name).at(site.location()));
+            } else if renamed {
                 self.push(
                     Diagnostic::warning(
                         Code::W002,
                         format!("enum value `{value}` becomes the variant `{wanted}`, which another value already has; it is named `{rust_name}`"),
                     )
-                    .at(loc.location()),
+                    .at(site.location())
+                    .label(format!("`{value}` is `{rust_name}` in Rust"))
+                    .hint("the wire value is unchanged; nothing needs fixing unless the variant's Rust name matters to you"),
                 );
             }
             variants.push(ir::EnumVariant { rust_name, wire_value: value.clone(), docs: Docs::default() });
@@ -1080,7 +1249,11 @@ impl Reader<'_> {
         if let Some((loc, discriminator)) = self.first(parts, "discriminator") {
             let site = loc.child(&["discriminator"]);
             let Some(property) = discriminator.get("propertyName").and_then(Value::as_str) else {
-                self.wrong_kind(&site, "`discriminator` must name a `propertyName`");
+                self.wrong_kind(
+                    &site,
+                    "`discriminator` must name a `propertyName`",
+                    "`\"discriminator\": { \"propertyName\": \"kind\" }`",
+                );
                 return untagged;
             };
             // `mapping` values are refs; each variant takes the key whose ref reaches it.
@@ -1230,13 +1403,24 @@ impl Reader<'_> {
         }
         let value = self.value(loc);
         let Some(object) = value.as_object() else { return };
-        for key in object.keys() {
-            if let Some(message) = keywords::unhandled(key) {
+        for (key, value) in object {
+            if let Some((message, hint)) = keywords::unhandled(key) {
                 self.push(
                     Diagnostic::warning(Code::W001, message)
-                        .at(loc.child(&[key]).location())
-                        .label(format!("`{key}` is ignored")),
+                        .at(loc.child(&[key]).location().key())
+                        .label(format!("`{key}` is ignored"))
+                        .hint(hint),
                 );
+            }
+            if let Some((fits, expected)) = keywords::expected_kind(key) {
+                if !fits(value) {
+                    self.push(
+                        Diagnostic::error(Code::E020, format!("`{key}` must be {expected}"))
+                            .at(loc.child(&[key]).location())
+                            .label(format!("this is `{value}`"))
+                            .hint(format!("write `\"{key}\": ` followed by {expected}, or remove the keyword")),
+                    );
+                }
             }
         }
     }
@@ -1264,6 +1448,17 @@ impl Reader<'_> {
         }
         crate::secrets::credential_name(wire_name)
     }
+}
+
+/// W010: a field or definition whose name has nothing to build a Rust name from.
+pub(crate) fn made_up_name(what: &str, name: &str, rust_name: &str) -> Diagnostic {
+    let shown =
+        if name.is_empty() { format!("the {what} with the empty name") } else { format!("the {what} `{name}`") };
+    Diagnostic::warning(Code::W010, format!("{shown} has no letters or digits; its Rust name `{rust_name}` is made up"))
+        .label(format!("`{rust_name}` in Rust"))
+        .hint(format!(
+            "the name on the wire is unchanged; give the {what} a name with letters if `{rust_name}` says too little"
+        ))
 }
 
 /// The type with its strings made secret: a credential string, a map or list of them.

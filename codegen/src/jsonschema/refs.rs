@@ -109,6 +109,7 @@ impl Reader<'_> {
                 return self.load(candidate).ok_or_else(|| {
                     Diagnostic::error(Code::E011, format!("`$ref` names `{resource}`, which could not be loaded"))
                         .label("see the error for that file")
+                        .hint("fix the error reported for that file; this `$ref` then resolves")
                 });
             }
         }

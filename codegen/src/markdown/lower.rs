@@ -53,11 +53,13 @@ impl Reader<'_> {
         self.memo.insert(key, id);
         self.stack.push(id);
         for error in errors {
-            self.push(
-                Diagnostic::error(Code::E050, format!("`{name}` does not fit the model-doc format: {}", error.message))
-                    .at(at(error.line))
-                    .hint("Speakeasy model docs have a `## Fields` table with Field, Type and Required columns"),
-            );
+            let location = match error.span {
+                Some(span) => Location { span: Some(span), ..Location::file(&*name) },
+                None => at(error.line),
+            };
+            let mut diagnostic = Diagnostic::error(Code::E050, error.message).at(location).hint(error.hint);
+            diagnostic.label = error.label;
+            self.push(diagnostic);
         }
         let kind = self.markdown_kind(path, &name, &doc, &model_name);
         let docs = Docs { description: doc.description.clone(), deprecated: doc.deprecated, ..Docs::default() };
@@ -80,9 +82,12 @@ impl Reader<'_> {
                 let mut field_names = Namespace::default();
                 let (additional_field, _) = field_names.claim("additional_properties");
                 let mut out = Vec::with_capacity(fields.len());
-                for row in fields {
+                for (index, row) in fields.iter().enumerate() {
+                    // A row listed twice is already an E050; its renaming needs no warning of its own.
+                    let repeated = fields[..index].iter().any(|earlier| earlier.name == row.name);
                     let wire_name = self.wire_naming.apply(&row.name);
-                    let ty = self.markdown_type(path, name, row.line, &row.ty, &row.type_text);
+                    let cell = Location { span: Some(row.type_span.clone()), ..Location::file(&**name) };
+                    let ty = self.markdown_type(path, &cell, &row.ty, &row.type_text);
                     let origin = Origin { file: name.to_string(), pointer: None, line: Some(row.line) };
                     let (ty, secret) = match self.secret_reason(model_name, &wire_name, &[]) {
                         Some(reason) => {
@@ -92,16 +97,24 @@ impl Reader<'_> {
                         None => (ty, None),
                     };
                     let (rust_name, renamed) = field_names.claim(&names::field_name(&row.name));
-                    if renamed {
+                    if names::is_made_up(&row.name) {
+                        self.push(
+                            crate::jsonschema::made_up_name("field", &row.name, &rust_name)
+                                .at(Location { span: Some(row.name_span.clone()), ..Location::file(&**name) }),
+                        );
+                    } else if renamed && !repeated {
                         self.push(
                             Diagnostic::warning(
                                 Code::W002,
                                 format!(
-                                    "field `{}` collides with another field in Rust; it is named `{rust_name}`",
-                                    row.name
+                                    "field `{}` becomes the Rust field `{}`, which another field already has; it is named `{rust_name}`",
+                                    row.name,
+                                    names::field_name(&row.name)
                                 ),
                             )
-                            .at(Location::at(&origin)),
+                            .at(Location { span: Some(row.name_span.clone()), ..Location::file(&**name) })
+                            .label(format!("`{}` is `{rust_name}` in Rust", row.name))
+                            .hint("the wire name is unchanged; nothing needs fixing unless the field's Rust name matters to you"),
                         );
                     }
                     let docs = Docs {
@@ -140,8 +153,27 @@ impl Reader<'_> {
                     if variants.iter().any(|v: &ir::EnumVariant| v.wire_value == value.value) {
                         continue;
                     }
-                    let wanted = names::variant_name(value.name.as_deref().unwrap_or(&value.value), "Empty");
-                    let (rust_name, _) = variant_names.claim(&wanted);
+                    let raw = value.name.as_deref().unwrap_or(&value.value);
+                    let wanted = names::variant_name(raw, if raw.is_empty() { "Empty" } else { "Value" });
+                    let (rust_name, renamed) = variant_names.claim(&wanted);
+                    if renamed {
+                        let location = match &value.span {
+                            Some(span) => Location { span: Some(span.clone()), ..Location::file(&**name) },
+                            None => Location { line: Some(value.line), ..Location::file(&**name) },
+                        };
+                        self.push(
+                            Diagnostic::warning(
+                                Code::W002,
+                                format!(
+                                    "enum value `{}` becomes the variant `{wanted}`, which another value already has; it is named `{rust_name}`",
+                                    value.value
+                                ),
+                            )
+                            .at(location)
+                            .label(format!("`{}` is `{rust_name}` in Rust", value.value))
+                            .hint("the wire value is unchanged; nothing needs fixing unless the variant's Rust name matters to you"),
+                        );
+                    }
                     variants.push(ir::EnumVariant {
                         rust_name,
                         wire_value: value.value.clone(),
@@ -154,7 +186,8 @@ impl Reader<'_> {
                 let mut variant_names = Namespace::default();
                 let mut out = Vec::new();
                 for (i, variant) in variants.iter().enumerate() {
-                    let ty = self.markdown_type(path, name, variant.line, &variant.ty, &variant.heading);
+                    let heading = Location { line: Some(variant.line), ..Location::file(&**name) };
+                    let ty = self.markdown_type(path, &heading, &variant.ty, &variant.heading);
                     let wanted = match &ty {
                         Type::Model(id) => self.krate.models[id.0].name.clone(),
                         _ if !variant.heading.is_empty() => names::type_name(&variant.heading),
@@ -171,20 +204,21 @@ impl Reader<'_> {
 
     /// The IR type of a Type cell. Presence comes from the Required column, so `Optional[…]`
     /// only unwraps; `Nullable[…]` makes `null` a value.
-    fn markdown_type(
-        &mut self,
-        path: &Path,
-        name: &Rc<str>,
-        line: u32,
-        ty: &Result<TypeExpr, String>,
-        text: &str,
-    ) -> Type {
+    fn markdown_type(&mut self, path: &Path, cell: &Location, ty: &Result<TypeExpr, String>, text: &str) -> Type {
         match ty {
-            Ok(expr) => self.type_expr(path, name, line, expr),
+            Ok(expr) => self.type_expr(path, cell, expr),
             Err(message) => {
                 self.push(
-                    Diagnostic::error(Code::E052, format!("unknown type expression `{}`: {message}", text.trim()))
-                        .at(Location { line: Some(line), ..Location::file(&**name) })
+                    Diagnostic::error(
+                        Code::E052,
+                        if text.trim().is_empty() {
+                            format!("no type: {message}")
+                        } else {
+                            format!("unknown type expression `{}`: {message}", text.trim())
+                        },
+                    )
+                        .at(cell.clone())
+                        .label("not a type schemagen can read")
                         .hint("type cells are SDK types such as *string*, *number*[], Record<string, *any*> or a link to a model doc"),
                 );
                 Type::Any
@@ -192,7 +226,7 @@ impl Reader<'_> {
         }
     }
 
-    fn type_expr(&mut self, path: &Path, name: &Rc<str>, line: u32, expr: &TypeExpr) -> Type {
+    fn type_expr(&mut self, path: &Path, cell: &Location, expr: &TypeExpr) -> Type {
         match expr {
             TypeExpr::Primitive(p) => match p {
                 Primitive::String => Type::String,
@@ -203,10 +237,10 @@ impl Reader<'_> {
                 Primitive::Date => Type::Date,
                 Primitive::DateTime => Type::DateTime,
             },
-            TypeExpr::Array(inner) => Type::Array(Box::new(self.type_expr(path, name, line, inner))),
-            TypeExpr::Map(inner) => Type::Map(Box::new(self.type_expr(path, name, line, inner))),
-            TypeExpr::Optional(inner) => self.type_expr(path, name, line, inner),
-            TypeExpr::Nullable(inner) => match self.type_expr(path, name, line, inner) {
+            TypeExpr::Array(inner) => Type::Array(Box::new(self.type_expr(path, cell, inner))),
+            TypeExpr::Map(inner) => Type::Map(Box::new(self.type_expr(path, cell, inner))),
+            TypeExpr::Optional(inner) => self.type_expr(path, cell, inner),
+            TypeExpr::Nullable(inner) => match self.type_expr(path, cell, inner) {
                 Type::Any => Type::Any,
                 Type::Nullable(t) => Type::Nullable(t),
                 other => Type::Nullable(Box::new(other)),
@@ -217,7 +251,7 @@ impl Reader<'_> {
                 let resolved = base.join(percent_encoding::percent_decode_str(file).decode_utf8_lossy().as_ref());
                 match find_case_insensitive(&resolved) {
                     Some(found) => self.read_markdown(&found).map_or(Type::Any, Type::Model),
-                    None => self.unresolved(name, line, target, &resolved),
+                    None => self.unresolved(cell, target, &resolved),
                 }
             }
             TypeExpr::Named(qualified) => {
@@ -230,14 +264,14 @@ impl Reader<'_> {
                 let candidates = [base.join(&file), base.join("..").join(&qualifier).join(&file)];
                 match candidates.iter().find_map(|c| find_case_insensitive(c)) {
                     Some(found) => self.read_markdown(&found).map_or(Type::Any, Type::Model),
-                    None => self.unresolved(name, line, qualified, &candidates[0]),
+                    None => self.unresolved(cell, qualified, &candidates[0]),
                 }
             }
         }
     }
 
-    fn unresolved(&mut self, name: &Rc<str>, line: u32, target: &str, looked: &Path) -> Type {
-        let location = Location { line: Some(line), ..Location::file(&**name) };
+    fn unresolved(&mut self, location: &Location, target: &str, looked: &Path) -> Type {
+        let location = location.clone();
         let looked = self.config.display(looked);
         match self.link_policy {
             LinkPolicy::Error => self.push(
@@ -249,7 +283,8 @@ impl Reader<'_> {
             LinkPolicy::Any => self.push(
                 Diagnostic::warning(Code::W008, format!("the link to `{target}` names no model doc; the field accepts any JSON value"))
                     .at(location)
-                    .label(format!("looked for {looked}")),
+                    .label(format!("looked for {looked}"))
+                    .hint("add the linked doc where the link points to get a typed field"),
             ),
         }
         Type::Any
@@ -274,7 +309,8 @@ impl Reader<'_> {
             Err(message) => {
                 self.push(
                     Diagnostic::warning(Code::W007, format!("the example usage could not be read: {message}"))
-                        .at(Location { line: Some(block.line), ..Location::file(&**name) }),
+                        .at(Location { line: Some(block.line), ..Location::file(&**name) })
+                        .hint("correct the example so that it is a document the API could send; the model is generated without it"),
                 );
                 None
             }

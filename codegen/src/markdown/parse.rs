@@ -50,6 +50,8 @@ pub struct CodeBlock {
     pub code: String,
     /// The line of the opening fence.
     pub line: u32,
+    /// The byte offset of the code's first character in the doc, when it is known.
+    pub start: Option<usize>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -57,6 +59,9 @@ pub struct FieldRow {
     /// The Field cell's text without markup: the wire name as the SDK spells it.
     pub name: String,
     pub line: u32,
+    /// Byte spans of the Field and Type cells in the doc, for diagnostics.
+    pub name_span: Range<usize>,
+    pub type_span: Range<usize>,
     /// The Type cell's raw markdown.
     pub type_text: String,
     pub ty: Result<TypeExpr, String>,
@@ -76,6 +81,8 @@ pub struct EnumValue {
     /// The value as text, quotes removed: `"apiKey"` and `apiKey` both give `apiKey`, `55` gives `55`.
     pub value: String,
     pub line: u32,
+    /// The byte span of the value in the doc, when it is known.
+    pub span: Option<Range<usize>>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -92,7 +99,13 @@ pub struct UnionVariant {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DocError {
     pub line: u32,
+    /// The byte span of the offending cell or text, when narrower than the line.
+    pub span: Option<Range<usize>>,
     pub message: String,
+    /// A short text shown under the span.
+    pub label: Option<String>,
+    /// How to fix it.
+    pub hint: &'static str,
 }
 
 /// Parses a doc, failing if anything in it does not fit the format.
@@ -134,6 +147,8 @@ impl LineIndex {
 struct Cell {
     /// The cell's source, trimmed.
     raw: String,
+    /// Where the trimmed source is in the doc.
+    span: Range<usize>,
     /// The cell's text without markup.
     text: String,
     struck: bool,
@@ -175,6 +190,15 @@ enum Block {
 /// Flattens the events into top-level blocks; nested content only feeds its block's text.
 fn blocks(text: &str, lines: &LineIndex) -> Vec<Block> {
     let source = |range: &Range<usize>| text.get(range.clone()).unwrap_or("").trim().to_owned();
+    // A range without its surrounding whitespace (and a cell's `|`, which pulldown-cmark may
+    // include), so a label underlines exactly the cell's content.
+    let trimmed = |range: &Range<usize>| {
+        let raw = text.get(range.clone()).unwrap_or("");
+        let inner = raw.trim_start_matches(|c: char| c.is_whitespace() || c == '|');
+        let start = range.start + (raw.len() - inner.len());
+        let inner = inner.trim_end_matches(|c: char| c.is_whitespace() || c == '|');
+        start..start + inner.len()
+    };
     let options = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH;
     let mut blocks = Vec::new();
     let mut current: Option<Block> = None;
@@ -204,7 +228,12 @@ fn blocks(text: &str, lines: &LineIndex) -> Vec<Block> {
                                 }
                                 CodeBlockKind::Indented => None,
                             };
-                            Block::Code(CodeBlock { lang, code: String::new(), line: lines.line(range.start) })
+                            Block::Code(CodeBlock {
+                                lang,
+                                code: String::new(),
+                                line: lines.line(range.start),
+                                start: None,
+                            })
                         }
                         Tag::Table(_) => {
                             Block::Table { head: Vec::new(), rows: Vec::new(), line: lines.line(range.start) }
@@ -216,7 +245,9 @@ fn blocks(text: &str, lines: &LineIndex) -> Vec<Block> {
                     match (&tag, current.as_mut()) {
                         (Tag::TableHead, _) => in_head = true,
                         (Tag::TableRow, _) => row = Some(Row { line: lines.line(range.start), cells: Vec::new() }),
-                        (Tag::TableCell, _) => cell = Some(Cell { raw: source(&range), ..Cell::default() }),
+                        (Tag::TableCell, _) => {
+                            cell = Some(Cell { raw: source(&range), span: trimmed(&range), ..Cell::default() })
+                        }
                         (Tag::Strikethrough, Some(Block::Heading { struck, .. })) => *struck = true,
                         (Tag::Strikethrough, _) => {
                             if let Some(cell) = cell.as_mut() {
@@ -269,7 +300,16 @@ fn blocks(text: &str, lines: &LineIndex) -> Vec<Block> {
                 } else {
                     match current.as_mut() {
                         Some(Block::Heading { text, .. }) => text.push_str(&s),
-                        Some(Block::Code(code)) => code.code.push_str(&s),
+                        Some(Block::Code(code)) => {
+                            // Positions inside the code are known while its text is the doc's
+                            // text, one piece after another (not in an indented list item).
+                            if code.code.is_empty() {
+                                code.start = Some(range.start);
+                            } else if code.start.map(|start| start + code.code.len()) != Some(range.start) {
+                                code.start = None;
+                            }
+                            code.code.push_str(&s)
+                        }
                         _ => {}
                     }
                 }
@@ -325,8 +365,9 @@ struct Reader {
 }
 
 impl Reader {
-    fn error(&mut self, line: u32, message: String) {
-        self.errors.push(DocError { line, message });
+    fn error(&mut self, line: u32, message: String, hint: &'static str) -> &mut DocError {
+        self.errors.push(DocError { line, span: None, message, label: None, hint });
+        self.errors.last_mut().expect("an error was just pushed")
     }
 
     fn read(mut self, blocks: &[Block]) -> (Doc, Vec<DocError>) {
@@ -356,7 +397,11 @@ impl Reader {
         for block in blocks {
             if let Block::Heading { level: 1, text, struck, line } = block {
                 if title_seen {
-                    self.error(*line, format!("a second `# {}` title; a doc describes one model", text.trim()));
+                    self.error(
+                        *line,
+                        format!("a second `# {}` title; a doc describes one model", text.trim()),
+                        "move the second model into a doc of its own, or make this a `##` heading",
+                    );
                 } else {
                     title_seen = true;
                     doc.title = text.trim().to_owned();
@@ -380,6 +425,7 @@ impl Reader {
                                     text.trim(),
                                     heading_name(first)
                                 ),
+                                "describe each model in a doc of its own",
                             );
                             section = Section::Unknown;
                         }
@@ -413,6 +459,7 @@ impl Reader {
                             name: None,
                             value: unquote(text.trim()),
                             line: *line,
+                            span: None,
                         }));
                     }
                     Block::Paragraph { raw, .. } | Block::Quote { raw, .. } => open |= says_open(raw),
@@ -452,7 +499,11 @@ impl Reader {
         }
 
         if !title_seen {
-            self.error(1, "the doc has no `# Title` heading".to_owned());
+            self.error(
+                1,
+                "the doc has no `# Title` heading".to_owned(),
+                "start the doc with a `# Name` heading: the model is named after it",
+            );
         }
         let description = description.join("\n\n");
         if !description.trim().is_empty() {
@@ -463,21 +514,36 @@ impl Reader {
             None => DocKind::Other,
             Some((Section::Fields, line)) => {
                 if field_tables == 0 {
-                    self.error(line, "`## Fields` has no table of fields".to_owned());
+                    self.error(
+                        line,
+                        "`## Fields` has no table of fields".to_owned(),
+                        "list the fields in a table with Field, Type, Required and Description columns",
+                    );
                 }
-                self.check_duplicates(fields.iter().map(|f| (f.name.as_str(), f.line)), "field");
+                self.check_duplicates(
+                    fields.iter().map(|f| (f.name.as_str(), f.line, Some(f.name_span.clone()))),
+                    "field",
+                );
                 DocKind::Object { fields }
             }
             Some((Section::Values, line)) => {
                 if values.is_empty() {
-                    self.error(line, "`## Values` lists no values".to_owned());
+                    self.error(
+                        line,
+                        "`## Values` lists no values".to_owned(),
+                        "list the values in a `| Name | Value |` table, or as literals such as `\"a\" | \"b\"` in a code block",
+                    );
                 }
-                self.check_duplicates(values.iter().map(|v| (v.value.as_str(), v.line)), "value");
+                self.check_duplicates(values.iter().map(|v| (v.value.as_str(), v.line, v.span.clone())), "value");
                 DocKind::Enum { values, open }
             }
             Some((_, line)) => {
                 if variants.is_empty() {
-                    self.error(line, "`## Supported Types` has no `###` variant headings".to_owned());
+                    self.error(
+                        line,
+                        "`## Supported Types` has no `###` variant headings".to_owned(),
+                        "give each variant a `### Type` heading, such as `### `components.Cat``",
+                    );
                 }
                 DocKind::Union { variants }
             }
@@ -485,11 +551,21 @@ impl Reader {
         (doc, self.errors)
     }
 
-    fn check_duplicates<'a>(&mut self, names: impl Iterator<Item = (&'a str, u32)>, what: &str) {
+    fn check_duplicates<'a>(&mut self, names: impl Iterator<Item = (&'a str, u32, Option<Range<usize>>)>, what: &str) {
         let mut seen: HashMap<&str, u32> = HashMap::new();
-        for (name, line) in names {
+        for (name, line, span) in names {
             if let Some(first) = seen.get(name) {
-                self.error(line, format!("duplicate {what} `{name}` on lines {first} and {line}"));
+                let error = self.error(
+                    line,
+                    format!("the {what} `{name}` is listed twice"),
+                    "remove one of the two, or rename it if they are different",
+                );
+                error.span = span;
+                error.label = Some(if *first == line {
+                    format!("`{name}` again, on the same line")
+                } else {
+                    format!("`{name}` again; the first is on line {first}")
+                });
             } else {
                 seen.insert(name, line);
             }
@@ -515,14 +591,12 @@ impl Reader {
             Some(found)
         } else {
             let headers: Vec<&str> = head.iter().map(|c| c.text.trim()).collect();
-            self.error(
+            let error = self.error(
                 line,
-                format!(
-                    "table has no {} column (its headers are `{}`); its rows are ignored",
-                    missing.join(" or "),
-                    headers.join(" | ")
-                ),
+                format!("the table has no {} column; its rows are ignored", missing.join(" or ")),
+                "add the missing column to the table's header row and to every row",
             );
+            error.label = Some(format!("the columns are `{}`", headers.join(" | ")));
             None
         }
     }
@@ -545,29 +619,39 @@ impl Reader {
             let name_cell = cell(field);
             let name = name_cell.text.trim().to_owned();
             if name.is_empty() {
-                self.error(row.line, "a field row with an empty Field cell".to_owned());
+                let error = self.error(
+                    row.line,
+                    "a field row with an empty Field cell".to_owned(),
+                    "write the field's name in the Field cell, or remove the row",
+                );
+                error.span = Some(name_cell.span.clone()).filter(|s| !s.is_empty());
                 continue;
             }
             let required = match required.map(|_| cell(required).text.trim()) {
                 None | Some(":heavy_minus_sign:") => false,
                 Some(":heavy_check_mark:") => true,
                 Some(other) => {
-                    self.error(
+                    let span = cell(required).span.clone();
+                    let error = self.error(
                         row.line,
-                        format!(
-                            "field `{name}`: Required cell `{other}` is neither `:heavy_check_mark:` nor \
-                             `:heavy_minus_sign:`"
-                        ),
+                        format!("the Required cell of field `{name}` says `{other}`"),
+                        "write :heavy_check_mark: for a required field and :heavy_minus_sign: for an optional one, as Speakeasy does",
                     );
+                    error.span = Some(span);
+                    error.label = Some("neither `:heavy_check_mark:` nor `:heavy_minus_sign:`".into());
                     false
                 }
             };
             let type_text = cell(ty).raw.clone();
             let description = cell_markdown(&cell(description).raw).filter(|d| d != "N/A");
             let deprecated = name_cell.struck || description.as_deref().is_some_and(is_deprecation);
+            let type_cell = cell(ty);
+            let type_span = type_cell.span.clone();
             fields.push(FieldRow {
                 name,
                 line: row.line,
+                name_span: name_cell.span.clone(),
+                type_span,
                 ty: parse_type(&type_text),
                 type_text,
                 required,
@@ -585,10 +669,17 @@ impl Reader {
         };
         for row in rows {
             let cell = |index: Option<usize>| index.and_then(|i| row.cells.get(i)).map(|c| c.text.trim().to_owned());
+            let span = value.and_then(|i| row.cells.get(i)).map(|c| c.span.clone());
             let name = cell(name).filter(|n| !n.is_empty());
             match cell(value) {
-                Some(value) if !value.is_empty() => values.push(EnumValue { name, value, line: row.line }),
-                _ => self.error(row.line, "an enum row with an empty Value cell".to_owned()),
+                Some(value) if !value.is_empty() => values.push(EnumValue { name, value, line: row.line, span }),
+                _ => {
+                    self.error(
+                        row.line,
+                        "an enum row with an empty Value cell".to_owned(),
+                        "write the value in the Value cell, or remove the row",
+                    );
+                }
             }
         }
     }
@@ -601,16 +692,25 @@ impl Reader {
             // The content starts on the line after the fence.
             let newlines = code.code.get(..offset).unwrap_or("").matches('\n').count();
             let line = code.line.saturating_add(1).saturating_add(u32::try_from(newlines).unwrap_or(u32::MAX));
+            let leading = part.len() - part.trim_start().len();
             let part = part.trim();
             if part.is_empty() {
                 continue;
             }
+            // The part's place in the doc, if the code block's text is the doc's text there.
+            let span = code.start.map(|start| start + offset + leading).map(|at| at..at + part.len());
             if part.starts_with("Unrecognized<") {
                 open = true;
             } else if is_literal(part) {
-                values.push(EnumValue { name: None, value: unquote(part), line });
+                values.push(EnumValue { name: None, value: unquote(part), line, span });
             } else {
-                self.error(line, format!("`{part}` in `## Values` is not a literal value"));
+                let error = self.error(
+                    line,
+                    format!("`{part}` in `## Values` is not a literal value"),
+                    "write each value as a literal: a string in quotes such as `\"bird\"`, a number, `true`, `false` or `null`",
+                );
+                error.span = span;
+                error.label = Some("not a literal".into());
             }
         }
         open
@@ -839,11 +939,10 @@ mod tests {
 
     #[test]
     fn problems_are_reported_with_lines() {
-        let (doc, errors) = parse_doc_lenient(
-            "# M\n\n## Fields\n\n| Field | Type | Required |\n| --- | --- | --- |\n\
+        let text = "# M\n\n## Fields\n\n| Field | Type | Required |\n| --- | --- | --- |\n\
              | `a` | *string* | yes |\n| `a` | *widget* | :heavy_check_mark: |\n\n\
-             | Name | Description |\n| --- | --- |\n| `b` | x |\n",
-        );
+             | Name | Description |\n| --- | --- |\n| `b` | x |\n";
+        let (doc, errors) = parse_doc_lenient(text);
         let messages: Vec<_> = errors.iter().map(|e| (e.line, e.message.as_str())).collect();
         assert_eq!(messages.len(), 3, "{messages:#?}");
         assert_eq!(messages[0].0, 7);
@@ -851,10 +950,16 @@ mod tests {
         assert_eq!(messages[1].0, 10);
         assert!(messages[1].1.contains("no `Type` column"));
         assert_eq!(messages[2].0, 8);
-        assert!(messages[2].1.contains("duplicate field `a` on lines 7 and 8"));
+        assert!(messages[2].1.contains("the field `a` is listed twice"));
+        // Problems in a cell point at the cell, not at the row.
+        let cell = |e: &DocError| e.span.clone().map(|span| &text[span]);
+        assert_eq!(cell(&errors[0]), Some("yes"));
+        assert_eq!(cell(&errors[2]), Some("`a`"));
+        assert_eq!(errors[2].label.as_deref(), Some("`a` again; the first is on line 7"));
         let rows = fields(&doc);
         assert_eq!(rows.len(), 2);
         assert!(rows[1].ty.is_err());
+        assert_eq!(&text[rows[1].type_span.clone()], "*widget*");
     }
 
     #[test]
@@ -864,7 +969,7 @@ mod tests {
                 .expect("table");
         let DocKind::Enum { values, open } = doc.kind else { panic!("enum") };
         assert!(!open);
-        assert_eq!(values[0], EnumValue { name: Some("FiftyFive".into()), value: "55".into(), line: 7 });
+        assert_eq!((values[0].name.as_deref(), values[0].value.as_str(), values[0].line), (Some("FiftyFive"), "55", 7));
         assert_eq!(values[1].value, "two");
 
         let doc = parse_doc("# E\n\n## Values\n\n```typescript\n\"none\" | \"api|Key\"\n| 3\n```\n").expect("union");
@@ -925,7 +1030,8 @@ mod tests {
         assert_eq!(doc.kind, DocKind::Other);
         assert_eq!(doc.description.as_deref(), Some("Some text."));
         let (_, errors) = parse_doc_lenient("");
-        assert_eq!(errors, [DocError { line: 1, message: "the doc has no `# Title` heading".into() }]);
+        let messages: Vec<_> = errors.iter().map(|e| (e.line, e.message.as_str())).collect();
+        assert_eq!(messages, [(1, "the doc has no `# Title` heading")]);
         let (_, errors) = parse_doc_lenient("# A\n## Fields\n## Values\n- x\n");
         assert_eq!(errors.len(), 2, "{errors:?}");
         // Every truncation of a doc with every kind of block must read without panicking.

@@ -75,7 +75,7 @@ impl fmt::Display for TypeExpr {
 pub fn parse_type(cell: &str) -> Result<TypeExpr, String> {
     let text = cell.trim();
     if text.is_empty() {
-        return Err("empty type".to_owned());
+        return Err("the cell is empty".to_owned());
     }
     let tokens = tokenize(text)?;
     let mut parser = Parser { tokens, pos: 0, src: text, link_target: None };
@@ -485,7 +485,10 @@ fn parse_link(text: &str, target: &str) -> Result<TypeExpr, String> {
 fn string_key(key: &TypeExpr) -> Result<(), String> {
     match key {
         TypeExpr::Primitive(Primitive::String) => Ok(()),
-        other => Err(format!("map keys must be strings, found `{other}`")),
+        TypeExpr::Primitive(p) => {
+            Err(format!("map keys must be strings, not {}", format!("{p:?}").to_ascii_lowercase()))
+        }
+        other => Err(format!("map keys must be strings, not `{other}`")),
     }
 }
 

@@ -1,0 +1,204 @@
+//! Diagnostic fixtures: broken, hostile and awkward inputs, and what schemagen says about them.
+//!
+//! Every entry of `tests/fixtures/diagnostics/` is one fixture: a schema or markdown doc, or a
+//! directory (its files are the inputs; a `schemagen.toml` in it is loaded as the config
+//! instead). For each, the rendered diagnostics are snapshotted in
+//! `tests/snapshots/diagnostics/`, which is what a user would see on the terminal. Fixtures
+//! named `bad-*` must fail; every other fixture must generate (warnings allowed), and
+//! `good_fixtures_compile` builds all of those as one crate, warning-free.
+//!
+//! Every diagnostic must name a file, line and column and carry a hint, and no fixture may
+//! panic the generator.
+
+use std::panic::AssertUnwindSafe;
+use std::path::{Path, PathBuf};
+
+use schemagen::Options;
+use schemagen::config::Config;
+use schemagen::diag::{Diagnostic, Diagnostics, Severity};
+use schemagen::source::SourceDb;
+
+fn fixtures() -> Vec<PathBuf> {
+    let dir = schemagen_tests::root().join("tests/fixtures/diagnostics");
+    let mut out: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("tests/fixtures/diagnostics exists")
+        .map(|e| e.expect("a readable entry").path())
+        .filter(|p| !p.file_name().unwrap().to_string_lossy().starts_with('.'))
+        .collect();
+    out.sort();
+    out
+}
+
+fn name_of(path: &Path) -> String {
+    path.file_name().unwrap().to_string_lossy().into_owned()
+}
+
+/// What one fixture produced: the diagnostics as rendered and whether the run succeeded.
+struct Outcome {
+    diagnostics: Vec<Diagnostic>,
+    rendered: String,
+    /// The generated module's model code, when generation succeeded.
+    generated: Option<String>,
+}
+
+fn run(path: &Path) -> Outcome {
+    let config_file = path.join("schemagen.toml");
+    if config_file.is_file() {
+        let mut db = SourceDb::default();
+        return match Config::load(&config_file, &mut db) {
+            Err(errors) => {
+                // As the CLI does: positions are filled in before rendering.
+                let mut diagnostics = Diagnostics::default();
+                errors.into_iter().for_each(|d| diagnostics.push(d));
+                db.resolve(&mut diagnostics);
+                Outcome {
+                    rendered: diagnostics.iter().map(|d| db.render(d)).collect(),
+                    diagnostics: diagnostics.into_vec(),
+                    generated: None,
+                }
+            }
+            Ok(config) => outcome(schemagen::generate(&config, Options::default())),
+        };
+    }
+    let out = tempfile::tempdir().unwrap();
+    let config = schemagen_tests::config(&[path.to_path_buf()], None, out.path());
+    outcome(schemagen::generate(&config, Options::default()))
+}
+
+fn outcome(generation: schemagen::Generation) -> Outcome {
+    let module = generation.files.iter().find(|f| f.path.starts_with("src/") && f.path != "src/lib.rs");
+    Outcome {
+        rendered: generation.diagnostics.iter().map(|d| generation.db.render(d)).collect(),
+        generated: module.filter(|_| generation.succeeded()).map(|m| models_only(&m.contents)),
+        diagnostics: generation.diagnostics.into_vec(),
+    }
+}
+
+/// A generated module without its validators, which say nothing about names or shapes.
+fn models_only(module: &str) -> String {
+    let mut out = String::new();
+    let mut skipping = false;
+    for line in module.lines() {
+        if line.starts_with("impl ::schemagen_runtime::Validate for") {
+            skipping = true;
+        }
+        if !skipping {
+            out.push_str(line);
+            out.push('\n');
+        }
+        if skipping && line == "}" {
+            skipping = false;
+        }
+    }
+    out
+}
+
+fn summary(outcome: &Outcome) -> String {
+    let count = |severity| outcome.diagnostics.iter().filter(|d| d.severity == severity).count();
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    format!(
+        "{}, {}; {}",
+        plural(count(Severity::Error), "error"),
+        plural(count(Severity::Warning), "warning"),
+        if outcome.generated.is_some() { "the crate was generated" } else { "nothing was generated" }
+    )
+}
+
+/// What a fixture is about, from its first comment: a `"$comment"` in JSON, a `#` line in YAML
+/// or TOML, an `<!-- … -->` line in markdown, or the first line of a directory's `README`.
+fn description(path: &Path) -> String {
+    let read = |p: PathBuf| std::fs::read_to_string(p).unwrap_or_default();
+    if path.is_dir() {
+        let readme = read(path.join("README"));
+        if !readme.is_empty() {
+            return readme.lines().next().unwrap_or_default().to_string();
+        }
+    }
+    let text = read(if path.is_dir() { path.join("schemagen.toml") } else { path.to_path_buf() });
+    for line in text.lines().take(5) {
+        let line = line.trim();
+        if let Some(comment) = line.strip_prefix("<!--").and_then(|l| l.strip_suffix("-->")) {
+            return comment.trim().to_string();
+        }
+        if let Some(rest) = line.split_once("\"$comment\":").map(|(_, r)| r) {
+            return rest.trim().trim_end_matches(',').trim_matches('"').to_string();
+        }
+        if let Some(comment) = line.strip_prefix("# ").filter(|_| path.extension().is_none_or(|e| e != "md")) {
+            return comment.to_string();
+        }
+    }
+    String::new()
+}
+
+/// Problems with the diagnostics themselves: each must be placed and say how to fix it.
+fn shortcomings(outcome: &Outcome) -> Vec<String> {
+    let mut out = Vec::new();
+    for d in &outcome.diagnostics {
+        let kind = format!("{}[{}]", if d.is_error() { "error" } else { "warning" }, d.code);
+        if !d.location.as_ref().is_some_and(|l| l.line.is_some() && l.column.is_some()) {
+            out.push(format!("{kind} has no line and column: {}", d.message));
+        }
+        if d.hint.as_deref().is_none_or(str::is_empty) {
+            out.push(format!("{kind} has no hint: {}", d.message));
+        }
+    }
+    out
+}
+
+#[test]
+fn diagnostics() {
+    let fixtures = fixtures();
+    let mut failures = Vec::new();
+    if fixtures.len() < 40 {
+        failures.push(format!("the issue asks for at least 40 fixtures, there are {}", fixtures.len()));
+    }
+    for path in &fixtures {
+        let name = name_of(path);
+        // One panicking fixture must not hide the others' results.
+        let outcome = match std::panic::catch_unwind(AssertUnwindSafe(|| run(path))) {
+            Ok(outcome) => outcome,
+            Err(_) => {
+                failures.push(format!("{name}: the generator panicked"));
+                continue;
+            }
+        };
+        let failed = outcome.diagnostics.iter().any(Diagnostic::is_error);
+        if failed != name.starts_with("bad-") {
+            failures.push(format!(
+                "{name}: fixtures named bad-* must fail and only they, but this one {}",
+                if failed { "failed" } else { "succeeded" }
+            ));
+        }
+        failures.extend(shortcomings(&outcome).into_iter().map(|s| format!("{name}: {s}")));
+        let mut snapshot = format!("{}\n\n{}", summary(&outcome), outcome.rendered.trim_end());
+        if let Some(module) = &outcome.generated {
+            snapshot.push_str("\n\n==== generated models (validators left out) ====\n");
+            snapshot.push_str(module);
+        }
+        let mut settings = insta::Settings::clone_current();
+        settings.set_snapshot_path("snapshots/diagnostics");
+        settings.set_prepend_module_to_snapshot(false);
+        settings.set_description(description(path));
+        settings.set_omit_expression(true);
+        settings.set_input_file(path);
+        settings.bind(|| insta::assert_snapshot!(name.clone(), snapshot));
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// The fixtures that generate (with warnings) also compile: all of them in one crate, one module
+/// each, under `clippy -D warnings`.
+#[test]
+fn good_fixtures_compile() {
+    let good: Vec<PathBuf> = fixtures()
+        .into_iter()
+        .filter(|p| !name_of(p).starts_with("bad-") && !p.join("schemagen.toml").exists())
+        .collect();
+    let out = tempfile::tempdir().unwrap();
+    let config = schemagen_tests::config(&good, None, out.path());
+    let generation = schemagen::generate(&config, Options::default());
+    let errors: Vec<String> = generation.diagnostics.iter().filter(|d| d.is_error()).map(|d| d.to_string()).collect();
+    assert!(errors.is_empty(), "{}", errors.join("\n"));
+    schemagen::write::write(out.path(), &generation.files).expect("write the crate");
+    schemagen_tests::assert_compiles(out.path());
+}

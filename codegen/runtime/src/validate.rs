@@ -392,15 +392,18 @@ pub mod rules {
             "time" => time(text),
             "email" | "idn-email" => email(text),
             "uuid" => uuid::Uuid::try_parse(text).is_ok() && text.len() == 36,
-            "uri" | "iri" => url::Url::parse(text).is_ok() && !text.contains(['\\', ' ']),
-            "uri-reference" | "iri-reference" => {
-                !text.contains(['\\', ' '])
-                    && (url::Url::parse(text).is_ok()
-                        || url::Url::parse("http://example.com/").and_then(|b| b.join(text)).is_ok())
-            }
+            "uri" => crate::formats::uri(text),
+            "iri" => crate::formats::iri(text),
+            "uri-reference" => crate::formats::uri_reference(text),
+            "iri-reference" => crate::formats::iri_reference(text),
+            "uri-template" => crate::formats::uri_template(text),
+            "json-pointer" => crate::formats::json_pointer(text),
+            "relative-json-pointer" => crate::formats::relative_json_pointer(text),
+            "duration" => crate::formats::duration(text),
             "ipv4" => ipv4(text),
             "ipv6" => text.parse::<std::net::Ipv6Addr>().is_ok() && !text.contains('%'),
-            "hostname" | "idn-hostname" => hostname(text),
+            "hostname" => crate::formats::hostname(text, false),
+            "idn-hostname" => crate::formats::hostname(text, true),
             "regex" => regress::Regex::new(text).is_ok(),
             _ => true,
         }
@@ -411,7 +414,8 @@ pub mod rules {
     }
 
     fn date(s: &str) -> bool {
-        s.len() == 10
+        s.is_ascii()
+            && s.len() == 10
             && digits(&s[..4])
             && &s[4..5] == "-"
             && digits(&s[5..7])
@@ -423,7 +427,10 @@ pub mod rules {
     fn time(s: &str) -> bool {
         // full-time = hh:mm:ss[.frac](Z|±hh:mm), RFC 3339 section 5.6.
         let b = s.as_bytes();
-        if b.len() < 9
+        // Only ASCII digits count (a Bengali digit is a digit to `char::is_numeric`), and slicing
+        // below assumes one byte per character.
+        if !s.is_ascii()
+            || b.len() < 9
             || !s.is_char_boundary(8)
             || !digits(&s[..2])
             || b[2] != b':'
@@ -472,6 +479,9 @@ pub mod rules {
     }
 
     fn date_time(s: &str) -> bool {
+        if !s.is_ascii() {
+            return false;
+        }
         match s.find(['T', 't']) {
             Some(10) => date(&s[..10]) && time(&s[11..]),
             _ => false,
@@ -480,11 +490,14 @@ pub mod rules {
 
     fn email(s: &str) -> bool {
         let Some((local, domain)) = s.rsplit_once('@') else { return false };
-        let local_ok = !local.is_empty()
-            && !local.starts_with('.')
-            && !local.ends_with('.')
-            && !local.contains("..")
-            && (local.starts_with('"') && local.ends_with('"') || !local.contains(['@', ' ', '"']));
+        // A quoted local part may hold dots anywhere, spaces and `@` (RFC 5321 section 4.1.2).
+        let quoted = local.len() >= 2 && local.starts_with('"') && local.ends_with('"');
+        let local_ok = quoted
+            || !local.is_empty()
+                && !local.starts_with('.')
+                && !local.ends_with('.')
+                && !local.contains("..")
+                && !local.contains(['@', ' ', '"']);
         let domain_ok = if let Some(ip) = domain.strip_prefix('[').and_then(|d| d.strip_suffix(']')) {
             match ip.strip_prefix("IPv6:") {
                 Some(v6) => v6.parse::<std::net::Ipv6Addr>().is_ok(),

@@ -65,7 +65,7 @@ fn template_literal(c: char) -> bool {
 fn ucschar(c: char) -> bool {
     let c = c as u32;
     matches!(c, 0xA0..=0xD7FF | 0xF900..=0xFDCF | 0xFDF0..=0xFFEF)
-        || (c >= 0x10000 && c <= 0xEFFFD && (c & 0xFFFF) <= 0xFFFD)
+        || ((0x10000..=0xEFFFD).contains(&c) && (c & 0xFFFF) <= 0xFFFD)
 }
 
 fn iprivate(c: char) -> bool {

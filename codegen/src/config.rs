@@ -314,14 +314,19 @@ impl Config {
         let name = display_name(&display_root, path);
         let file = db.read(path, name.clone()).map_err(|d| vec![d])?;
         let base = path.parent().unwrap_or(Path::new(".")).to_path_buf();
-        let raw: RawConfig = toml::from_str(&file.text).map_err(|err| {
-            let span = err.span();
-            vec![
-                Diagnostic::error(Code::E004, format!("invalid config `{name}`: {}", err.message()))
-                    .at(Location { span, ..Location::file(&name) })
-                    .label(err.message().to_string())
-                    .hint("see the `schemas/schemagen.toml` of the schemagen repository for every option"),
-            ]
+        let raw: RawConfig = read_raw(&file.text).map_err(|mut errors| {
+            errors.sort_by_key(|err| err.span().map(|span| span.start));
+            errors
+                .iter()
+                .map(|err| {
+                    // A user writes options; serde calls them fields.
+                    let message = err.message().replacen("unknown field", "unknown option", 1);
+                    Diagnostic::error(Code::E004, format!("invalid config: {message}"))
+                        .at(Location { span: err.span(), ..Location::file(&name) })
+                        .label(message.split(", expected").next().unwrap_or_default().to_string())
+                        .hint(config_hint(err.message()))
+                })
+                .collect::<Vec<_>>()
         })?;
 
         let mut errors = Vec::new();
@@ -331,7 +336,7 @@ impl Config {
                 errors.push(
                     Diagnostic::error(Code::E004, format!("{what} `{}` does not exist", spanned.get_ref().display()))
                         .at(Location { span: Some(spanned.span()), ..Location::file(&name) })
-                        .label(format!("looked for {}", resolved.display()))
+                        .label(format!("looked for {}", display_name(&display_root, &resolved)))
                         .hint("paths in the config are relative to the config file"),
                 );
             }
@@ -383,6 +388,62 @@ impl Config {
     /// The name a path is shown under: relative to [`Config::display_root`] when inside it.
     pub fn display(&self, path: &Path) -> String {
         display_name(&self.display_root, path)
+    }
+}
+
+/// Reads the config's TOML into [`RawConfig`], with every unknown option at once: each one is
+/// taken out of the parsed table and the table read again, so the reader's own list of options
+/// decides what is unknown.
+fn read_raw(text: &str) -> Result<RawConfig, Vec<toml::de::Error>> {
+    let mut table = toml::de::DeTable::parse(text).map_err(|err| vec![err])?;
+    let mut errors = Vec::new();
+    loop {
+        match RawConfig::deserialize(toml::de::Deserializer::from(table.clone())) {
+            Ok(raw) if errors.is_empty() => return Ok(raw),
+            Ok(_) => return Err(errors),
+            Err(err) => {
+                let unknown = err.message().starts_with("unknown field");
+                let removed = unknown && err.span().is_some_and(|span| remove_key(table.get_mut(), &span));
+                errors.push(err);
+                if !removed {
+                    return Err(errors);
+                }
+            }
+        }
+    }
+}
+
+/// Removes the key written at `span`, wherever it is in the table.
+fn remove_key(table: &mut toml::de::DeTable<'_>, span: &std::ops::Range<usize>) -> bool {
+    if let Some(key) = table.keys().find(|key| key.span() == *span).cloned() {
+        return table.remove(&key).is_some();
+    }
+    table.iter_mut().any(|(_, value)| match value.get_mut() {
+        toml::de::DeValue::Table(inner) => remove_key(inner, span),
+        toml::de::DeValue::Array(items) => items.iter_mut().any(|item| match item.get_mut() {
+            toml::de::DeValue::Table(inner) => remove_key(inner, span),
+            _ => false,
+        }),
+        _ => false,
+    })
+}
+
+/// How to fix a config the TOML reader rejected: the option or value meant, when the message
+/// names an unknown one close to a known one.
+fn config_hint(message: &str) -> String {
+    let quoted: Vec<&str> = message.split('`').skip(1).step_by(2).collect();
+    let unknown = message.starts_with("unknown field") || message.starts_with("unknown variant");
+    match quoted.split_first() {
+        Some((wanted, known)) if unknown => match crate::names::closest(wanted, known.iter().copied()) {
+            Some(meant) => format!("did you mean `{meant}`?"),
+            None => format!("write one of {}", known.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")),
+        },
+        Some((missing, _)) if message.starts_with("missing field") => {
+            format!(
+                "add `{missing} = …` to this table; `schemas/schemagen.toml` of the schemagen repository uses every option"
+            )
+        }
+        _ => "fix the TOML at this spot; `schemas/schemagen.toml` of the schemagen repository uses every option".into(),
     }
 }
 

@@ -92,6 +92,39 @@ pub fn module_name(raw: &str) -> String {
     finish(words(raw).to_snake_case(), "m", "module")
 }
 
+/// Levenshtein distance, in characters, with adjacent transpositions counting as one edit: how
+/// far a misspelt keyword or option is from a known one.
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let mut rows = vec![(0..=b.len()).collect::<Vec<_>>()];
+    for i in 1..=a.len() {
+        let mut row = vec![i; b.len() + 1];
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            row[j] = (rows[i - 1][j] + 1).min(row[j - 1] + 1).min(rows[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                row[j] = row[j].min(rows[i - 2][j - 2] + 1);
+            }
+        }
+        rows.push(row);
+    }
+    rows[a.len()][b.len()]
+}
+
+/// The candidate closest to `wanted` (ignoring case, `-` and `_`), if it is close enough to be
+/// a misspelling of it.
+pub fn closest<'a>(wanted: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let fold = |s: &str| s.chars().filter(|c| *c != '-' && *c != '_').collect::<String>().to_ascii_lowercase();
+    let wanted_folded = fold(wanted);
+    let limit = if wanted.chars().count() <= 4 { 1 } else { 2 };
+    candidates
+        .into_iter()
+        .map(|c| (edit_distance(&fold(c), &wanted_folded), c))
+        .filter(|(distance, _)| *distance <= limit)
+        .min()
+        .map(|(_, c)| c)
+}
+
 /// A set of names in one scope (a module's types, a struct's fields, an enum's variants).
 #[derive(Debug, Default)]
 pub struct Namespace {
@@ -150,6 +183,14 @@ mod tests {
         assert_eq!(variant_name("a-b", "Empty"), "AB");
         assert_eq!(variant_name("", "Empty"), "Empty");
         assert_eq!(variant_name("2024", "Empty"), "V2024");
+    }
+
+    #[test]
+    fn finds_what_a_misspelling_meant() {
+        assert_eq!(edit_distance("minLenght", "minLength"), 1);
+        assert_eq!(closest("wire_naming", ["name", "wire-naming", "prefer"]), Some("wire-naming"));
+        assert_eq!(closest("runtime-paht", ["runtime-path", "dir"]), Some("runtime-path"));
+        assert_eq!(closest("frobnicate", ["runtime-path", "dir"]), None);
     }
 
     #[test]

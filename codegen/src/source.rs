@@ -423,13 +423,55 @@ fn parse_yaml(file: &SourceFile) -> Result<Value, Diagnostic> {
     };
     let documents = MarkedYaml::load_from_str(&file.text).map_err(|err| {
         let marker = err.marker();
-        yaml_error(err.info().to_string(), offset_of(&file.text, marker.line(), marker.col()))
+        let at = offset_of(&file.text, marker.line(), marker.col());
+        // The parser notices an unclosed `[` or `{` only lines later: point at the bracket.
+        match unclosed_flow(&file.text[..at.min(file.text.len())]) {
+            Some((bracket, start))
+                if ["illegal placement", "expected ','", "flow", "end of stream"]
+                    .iter()
+                    .any(|m| err.info().contains(m)) =>
+            {
+                Diagnostic::error(Code::E003, format!("invalid YAML: this `{bracket}` is never closed"))
+                    .at(Location { span: Some(start..start + 1), ..Location::file(&file.name) })
+                    .label(format!("`{bracket}` opened here; the parser stopped on line {}", marker.line()))
+                    .hint(format!(
+                        "close it with `{}` on the same line, or write the items as a block list",
+                        if bracket == '[' { ']' } else { '}' }
+                    ))
+            }
+            _ => yaml_error(err.info().to_string(), at),
+        }
     })?;
     let Some(document) = documents.into_iter().next() else {
         return Ok(Value::Null);
     };
     yaml_to_json(&document)
         .map_err(|(message, marker)| yaml_error(message, offset_of(&file.text, marker.line(), marker.col())))
+}
+
+/// The innermost flow collection (`[` or `{`) still open at the end of a YAML prefix, with its
+/// offset; quoted strings and comments are skipped.
+fn unclosed_flow(prefix: &str) -> Option<(char, usize)> {
+    let mut open: Vec<(char, usize)> = Vec::new();
+    let mut quote: Option<char> = None;
+    let mut comment = false;
+    let mut previous = '\n';
+    for (i, c) in prefix.char_indices() {
+        match (quote, c) {
+            _ if comment => comment = c != '\n',
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '#') if previous.is_whitespace() => comment = true,
+            (None, '"' | '\'') if !previous.is_alphanumeric() => quote = Some(c),
+            (None, '[' | '{') => open.push((c, i)),
+            (None, ']' | '}') => {
+                open.pop();
+            }
+            _ => {}
+        }
+        previous = c;
+    }
+    open.pop()
 }
 
 /// A YAML parser message in words a user can act on: what is wrong, a label, a hint.

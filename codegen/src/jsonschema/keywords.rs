@@ -130,28 +130,10 @@ fn suggestion(keyword: &str) -> Option<&'static str> {
     let known = SHAPING.iter().chain(ANNOTATIONS).chain(CONSTRAINTS).chain(VALIDATION_ONLY);
     let limit = if keyword.chars().count() <= 4 { 1 } else { 2 };
     known
-        .map(|k| (if k.eq_ignore_ascii_case(keyword) { 0 } else { edit_distance(k, keyword) }, *k))
+        .map(|k| (if k.eq_ignore_ascii_case(keyword) { 0 } else { crate::names::edit_distance(k, keyword) }, *k))
         .filter(|(distance, _)| *distance <= limit)
         .min()
         .map(|(_, k)| k)
-}
-
-/// Levenshtein distance, in characters, with adjacent transpositions counting as one edit.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
-    let mut rows = vec![(0..=b.len()).collect::<Vec<_>>()];
-    for i in 1..=a.len() {
-        let mut row = vec![i; b.len() + 1];
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            row[j] = (rows[i - 1][j] + 1).min(row[j - 1] + 1).min(rows[i - 1][j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                row[j] = row[j].min(rows[i - 2][j - 2] + 1);
-            }
-        }
-        rows.push(row);
-    }
-    rows[a.len()][b.len()]
 }
 
 /// Whether a keyword's value has the kind the keyword needs.

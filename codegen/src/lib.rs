@@ -23,6 +23,7 @@ pub mod build;
 pub mod cli;
 pub mod codegen;
 pub mod config;
+pub mod dedupe;
 pub mod diag;
 pub mod emit;
 pub mod explain;
@@ -110,6 +111,7 @@ pub fn generate_with_progress(config: &Config, options: Options, progress: &mut 
     let mut krate = jsonschema::read_with_progress(config, &mut db, &mut diagnostics, progress);
     dates_as_strings(&mut krate, &config.types);
     let skipped = skipped_models(&krate, &mut diagnostics);
+    dedupe::dedupe(&mut krate, &skipped);
     emit::derives::plan(&krate, &config.types, &skipped).1.into_iter().for_each(|d| diagnostics.push(d));
     db.resolve(&mut diagnostics);
     diagnostics.sort();

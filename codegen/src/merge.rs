@@ -23,18 +23,33 @@ pub fn merge_module(
     diagnostics: &mut Diagnostics,
 ) {
     let ids = krate.modules[module].models.clone();
-    let mut pairs = Vec::new();
-    for (i, &a) in ids.iter().enumerate() {
-        for &b in &ids[i + 1..] {
-            let (ma, mb) = (&krate.models[a.0], &krate.models[b.0]);
-            if wanted.get(a.0) == wanted.get(b.0) && is_markdown(&ma.origin) != is_markdown(&mb.origin) {
-                let (schema, markdown) = if is_markdown(&ma.origin) { (b, a) } else { (a, b) };
-                pairs.push(match prefer {
-                    Prefer::Schema => (schema, markdown),
-                    Prefer::Markdown => (markdown, schema),
-                });
+    // The models that wanted each name, in module order: only these can pair up, so a module of
+    // thousands of models is not compared pair by pair.
+    let mut by_name: HashMap<Option<&String>, Vec<ModelId>> = HashMap::new();
+    for &id in &ids {
+        by_name.entry(wanted.get(id.0)).or_default().push(id);
+    }
+    // Pairs in the order of a pass over every pair of the module, which decides who merges first.
+    let mut candidates: Vec<(usize, usize)> = Vec::new();
+    let position: HashMap<ModelId, usize> = ids.iter().enumerate().map(|(i, &id)| (id, i)).collect();
+    for same in by_name.values() {
+        for (i, &a) in same.iter().enumerate() {
+            for &b in &same[i + 1..] {
+                if is_markdown(&krate.models[a.0].origin) != is_markdown(&krate.models[b.0].origin) {
+                    candidates.push((position[&a], position[&b]));
+                }
             }
         }
+    }
+    candidates.sort_unstable();
+    let mut pairs = Vec::new();
+    for (a, b) in candidates {
+        let (a, b) = (ids[a], ids[b]);
+        let (schema, markdown) = if is_markdown(&krate.models[a.0].origin) { (b, a) } else { (a, b) };
+        pairs.push(match prefer {
+            Prefer::Schema => (schema, markdown),
+            Prefer::Markdown => (markdown, schema),
+        });
     }
     // Merged-away models, each with the model it was merged into.
     let mut merged: HashMap<ModelId, ModelId> = HashMap::new();

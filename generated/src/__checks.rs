@@ -60,7 +60,7 @@ pub(super) fn c1(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool 
             ev.prop("source");
         }
         if let Some(item) = object.get("displayName") {
-            ok &= c3(item, &Path::Key(p, "displayName"), s, &mut Ev::default());
+            ok &= c2(item, &Path::Key(p, "displayName"), s, &mut Ev::default());
             ev.prop("displayName");
         }
     }
@@ -86,21 +86,6 @@ pub(super) fn c2(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool 
 pub(super) fn c3(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
     let mut ok = true;
     let ev = outer;
-    if !(v.is_string()) {
-        ok = s
-            .fail(
-                p,
-                "type",
-                || format!("must be {}, not {}", "a string", rules::kind(v)),
-            );
-    }
-    ok
-}
-
-#[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c4(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
-    let mut ok = true;
-    let ev = outer;
     if !(v.is_object()) {
         ok = s
             .fail(
@@ -113,7 +98,7 @@ pub(super) fn c4(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool 
         for (key, item) in object {
             let known = false;
             if !known {
-                ok &= c5(item, &Path::Key(p, key), s, &mut Ev::default());
+                ok &= c4(item, &Path::Key(p, key), s, &mut Ev::default());
                 ev.prop(key);
             }
         }
@@ -122,7 +107,7 @@ pub(super) fn c4(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool 
 }
 
 #[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c5(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
+pub(super) fn c4(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
     let mut ok = true;
     let ev = outer;
     ok &= c1(v, p, s, ev);
@@ -130,7 +115,7 @@ pub(super) fn c5(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool 
 }
 
 #[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c6(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
+pub(super) fn c5(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
     let mut ok = true;
     let ev = outer;
     if !(v.is_object()) {
@@ -150,11 +135,11 @@ pub(super) fn c6(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool 
     }
     if let Some(object) = v.as_object() {
         if let Some(item) = object.get("username") {
-            ok &= c7(item, &Path::Key(p, "username"), s, &mut Ev::default());
+            ok &= c2(item, &Path::Key(p, "username"), s, &mut Ev::default());
             ev.prop("username");
         }
         if let Some(item) = object.get("password") {
-            ok &= c8(item, &Path::Key(p, "password"), s, &mut Ev::default());
+            ok &= c2(item, &Path::Key(p, "password"), s, &mut Ev::default());
             ev.prop("password");
         }
     }
@@ -162,37 +147,7 @@ pub(super) fn c6(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool 
 }
 
 #[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c7(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
-    let mut ok = true;
-    let ev = outer;
-    if !(v.is_string()) {
-        ok = s
-            .fail(
-                p,
-                "type",
-                || format!("must be {}, not {}", "a string", rules::kind(v)),
-            );
-    }
-    ok
-}
-
-#[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c8(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
-    let mut ok = true;
-    let ev = outer;
-    if !(v.is_string()) {
-        ok = s
-            .fail(
-                p,
-                "type",
-                || format!("must be {}, not {}", "a string", rules::kind(v)),
-            );
-    }
-    ok
-}
-
-#[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c9(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
+pub(super) fn c6(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
     let mut ok = true;
     let ev = outer;
     if !(v.is_object()) {
@@ -212,15 +167,15 @@ pub(super) fn c9(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool 
     }
     if let Some(object) = v.as_object() {
         if let Some(item) = object.get("clientId") {
-            ok &= c10(item, &Path::Key(p, "clientId"), s, &mut Ev::default());
+            ok &= c2(item, &Path::Key(p, "clientId"), s, &mut Ev::default());
             ev.prop("clientId");
         }
         if let Some(item) = object.get("clientSecret") {
-            ok &= c11(item, &Path::Key(p, "clientSecret"), s, &mut Ev::default());
+            ok &= c2(item, &Path::Key(p, "clientSecret"), s, &mut Ev::default());
             ev.prop("clientSecret");
         }
         if let Some(item) = object.get("scopes") {
-            ok &= c12(item, &Path::Key(p, "scopes"), s, &mut Ev::default());
+            ok &= c7(item, &Path::Key(p, "scopes"), s, &mut Ev::default());
             ev.prop("scopes");
         }
     }
@@ -228,37 +183,7 @@ pub(super) fn c9(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool 
 }
 
 #[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c10(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
-    let mut ok = true;
-    let ev = outer;
-    if !(v.is_string()) {
-        ok = s
-            .fail(
-                p,
-                "type",
-                || format!("must be {}, not {}", "a string", rules::kind(v)),
-            );
-    }
-    ok
-}
-
-#[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c11(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
-    let mut ok = true;
-    let ev = outer;
-    if !(v.is_string()) {
-        ok = s
-            .fail(
-                p,
-                "type",
-                || format!("must be {}, not {}", "a string", rules::kind(v)),
-            );
-    }
-    ok
-}
-
-#[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c12(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
+pub(super) fn c7(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
     let mut ok = true;
     let ev = outer;
     if !(v.is_array()) {
@@ -271,7 +196,7 @@ pub(super) fn c12(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool
     }
     if let Some(items) = v.as_array() {
         for (index, item) in items.iter().enumerate().skip(0usize) {
-            ok &= c13(item, &Path::Index(p, index), s, &mut Ev::default());
+            ok &= c2(item, &Path::Index(p, index), s, &mut Ev::default());
         }
         ev.all_items();
     }
@@ -279,22 +204,7 @@ pub(super) fn c12(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool
 }
 
 #[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c13(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
-    let mut ok = true;
-    let ev = outer;
-    if !(v.is_string()) {
-        ok = s
-            .fail(
-                p,
-                "type",
-                || format!("must be {}, not {}", "a string", rules::kind(v)),
-            );
-    }
-    ok
-}
-
-#[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c14(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
+pub(super) fn c8(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
     let mut ok = true;
     let ev = outer;
     if !(v.is_object()) {
@@ -314,23 +224,23 @@ pub(super) fn c14(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool
     }
     if let Some(object) = v.as_object() {
         if let Some(item) = object.get("username") {
-            ok &= c15(item, &Path::Key(p, "username"), s, &mut Ev::default());
+            ok &= c2(item, &Path::Key(p, "username"), s, &mut Ev::default());
             ev.prop("username");
         }
         if let Some(item) = object.get("password") {
-            ok &= c16(item, &Path::Key(p, "password"), s, &mut Ev::default());
+            ok &= c2(item, &Path::Key(p, "password"), s, &mut Ev::default());
             ev.prop("password");
         }
         if let Some(item) = object.get("clientId") {
-            ok &= c17(item, &Path::Key(p, "clientId"), s, &mut Ev::default());
+            ok &= c2(item, &Path::Key(p, "clientId"), s, &mut Ev::default());
             ev.prop("clientId");
         }
         if let Some(item) = object.get("clientSecret") {
-            ok &= c18(item, &Path::Key(p, "clientSecret"), s, &mut Ev::default());
+            ok &= c2(item, &Path::Key(p, "clientSecret"), s, &mut Ev::default());
             ev.prop("clientSecret");
         }
         if let Some(item) = object.get("scopes") {
-            ok &= c19(item, &Path::Key(p, "scopes"), s, &mut Ev::default());
+            ok &= c7(item, &Path::Key(p, "scopes"), s, &mut Ev::default());
             ev.prop("scopes");
         }
     }
@@ -338,103 +248,7 @@ pub(super) fn c14(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool
 }
 
 #[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c15(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
-    let mut ok = true;
-    let ev = outer;
-    if !(v.is_string()) {
-        ok = s
-            .fail(
-                p,
-                "type",
-                || format!("must be {}, not {}", "a string", rules::kind(v)),
-            );
-    }
-    ok
-}
-
-#[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c16(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
-    let mut ok = true;
-    let ev = outer;
-    if !(v.is_string()) {
-        ok = s
-            .fail(
-                p,
-                "type",
-                || format!("must be {}, not {}", "a string", rules::kind(v)),
-            );
-    }
-    ok
-}
-
-#[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c17(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
-    let mut ok = true;
-    let ev = outer;
-    if !(v.is_string()) {
-        ok = s
-            .fail(
-                p,
-                "type",
-                || format!("must be {}, not {}", "a string", rules::kind(v)),
-            );
-    }
-    ok
-}
-
-#[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c18(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
-    let mut ok = true;
-    let ev = outer;
-    if !(v.is_string()) {
-        ok = s
-            .fail(
-                p,
-                "type",
-                || format!("must be {}, not {}", "a string", rules::kind(v)),
-            );
-    }
-    ok
-}
-
-#[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c19(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
-    let mut ok = true;
-    let ev = outer;
-    if !(v.is_array()) {
-        ok = s
-            .fail(
-                p,
-                "type",
-                || format!("must be {}, not {}", "an array", rules::kind(v)),
-            );
-    }
-    if let Some(items) = v.as_array() {
-        for (index, item) in items.iter().enumerate().skip(0usize) {
-            ok &= c20(item, &Path::Index(p, index), s, &mut Ev::default());
-        }
-        ev.all_items();
-    }
-    ok
-}
-
-#[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c20(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
-    let mut ok = true;
-    let ev = outer;
-    if !(v.is_string()) {
-        ok = s
-            .fail(
-                p,
-                "type",
-                || format!("must be {}, not {}", "a string", rules::kind(v)),
-            );
-    }
-    ok
-}
-
-#[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c21(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
+pub(super) fn c9(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
     let mut ok = true;
     let ev = outer;
     if !(v.is_object()) {
@@ -454,15 +268,15 @@ pub(super) fn c21(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool
     }
     if let Some(object) = v.as_object() {
         if let Some(item) = object.get("token") {
-            ok &= c22(item, &Path::Key(p, "token"), s, &mut Ev::default());
+            ok &= c2(item, &Path::Key(p, "token"), s, &mut Ev::default());
             ev.prop("token");
         }
         if let Some(item) = object.get("expiresAt") {
-            ok &= c23(item, &Path::Key(p, "expiresAt"), s, &mut Ev::default());
+            ok &= c10(item, &Path::Key(p, "expiresAt"), s, &mut Ev::default());
             ev.prop("expiresAt");
         }
         if let Some(item) = object.get("issuedAt") {
-            ok &= c24(item, &Path::Key(p, "issuedAt"), s, &mut Ev::default());
+            ok &= c10(item, &Path::Key(p, "issuedAt"), s, &mut Ev::default());
             ev.prop("issuedAt");
         }
     }
@@ -470,22 +284,7 @@ pub(super) fn c21(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool
 }
 
 #[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c22(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
-    let mut ok = true;
-    let ev = outer;
-    if !(v.is_string()) {
-        ok = s
-            .fail(
-                p,
-                "type",
-                || format!("must be {}, not {}", "a string", rules::kind(v)),
-            );
-    }
-    ok
-}
-
-#[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c23(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
+pub(super) fn c10(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
     let mut ok = true;
     let ev = outer;
     if !(v.is_string()) {
@@ -505,118 +304,7 @@ pub(super) fn c23(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool
 }
 
 #[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c24(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
-    let mut ok = true;
-    let ev = outer;
-    if !(v.is_string()) {
-        ok = s
-            .fail(
-                p,
-                "type",
-                || format!("must be {}, not {}", "a string", rules::kind(v)),
-            );
-    }
-    if let Some(text) = v.as_str() {
-        if !::schemagen_runtime::validate::rules::format("date-time", text) {
-            ok = s.fail(p, "format", || "must be a valid `date-time`".to_string());
-        }
-    }
-    ok
-}
-
-#[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c25(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
-    let mut ok = true;
-    let ev = outer;
-    if !(v.is_object()) {
-        ok = s
-            .fail(
-                p,
-                "type",
-                || format!("must be {}, not {}", "an object", rules::kind(v)),
-            );
-    }
-    if let Some(object) = v.as_object() {
-        for name in ["token"] {
-            if !object.contains_key(name) {
-                ok = s.fail(p, "required", || format!("`{name}` is required"));
-            }
-        }
-    }
-    if let Some(object) = v.as_object() {
-        if let Some(item) = object.get("token") {
-            ok &= c26(item, &Path::Key(p, "token"), s, &mut Ev::default());
-            ev.prop("token");
-        }
-        if let Some(item) = object.get("expiresAt") {
-            ok &= c27(item, &Path::Key(p, "expiresAt"), s, &mut Ev::default());
-            ev.prop("expiresAt");
-        }
-        if let Some(item) = object.get("issuedAt") {
-            ok &= c28(item, &Path::Key(p, "issuedAt"), s, &mut Ev::default());
-            ev.prop("issuedAt");
-        }
-    }
-    ok
-}
-
-#[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c26(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
-    let mut ok = true;
-    let ev = outer;
-    if !(v.is_string()) {
-        ok = s
-            .fail(
-                p,
-                "type",
-                || format!("must be {}, not {}", "a string", rules::kind(v)),
-            );
-    }
-    ok
-}
-
-#[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c27(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
-    let mut ok = true;
-    let ev = outer;
-    if !(v.is_string()) {
-        ok = s
-            .fail(
-                p,
-                "type",
-                || format!("must be {}, not {}", "a string", rules::kind(v)),
-            );
-    }
-    if let Some(text) = v.as_str() {
-        if !::schemagen_runtime::validate::rules::format("date-time", text) {
-            ok = s.fail(p, "format", || "must be a valid `date-time`".to_string());
-        }
-    }
-    ok
-}
-
-#[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c28(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
-    let mut ok = true;
-    let ev = outer;
-    if !(v.is_string()) {
-        ok = s
-            .fail(
-                p,
-                "type",
-                || format!("must be {}, not {}", "a string", rules::kind(v)),
-            );
-    }
-    if let Some(text) = v.as_str() {
-        if !::schemagen_runtime::validate::rules::format("date-time", text) {
-            ok = s.fail(p, "format", || "must be a valid `date-time`".to_string());
-        }
-    }
-    ok
-}
-
-#[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c29(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
+pub(super) fn c11(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
     let mut ok = true;
     let ev = outer;
     if !(v.is_object()) {
@@ -629,15 +317,15 @@ pub(super) fn c29(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool
     }
     if let Some(object) = v.as_object() {
         if let Some(item) = object.get("accessToken") {
-            ok &= c21(item, &Path::Key(p, "accessToken"), s, &mut Ev::default());
+            ok &= c9(item, &Path::Key(p, "accessToken"), s, &mut Ev::default());
             ev.prop("accessToken");
         }
         if let Some(item) = object.get("refreshToken") {
-            ok &= c25(item, &Path::Key(p, "refreshToken"), s, &mut Ev::default());
+            ok &= c9(item, &Path::Key(p, "refreshToken"), s, &mut Ev::default());
             ev.prop("refreshToken");
         }
         if let Some(item) = object.get("scopes") {
-            ok &= c30(item, &Path::Key(p, "scopes"), s, &mut Ev::default());
+            ok &= c7(item, &Path::Key(p, "scopes"), s, &mut Ev::default());
             ev.prop("scopes");
         }
     }
@@ -645,43 +333,7 @@ pub(super) fn c29(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool
 }
 
 #[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c30(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
-    let mut ok = true;
-    let ev = outer;
-    if !(v.is_array()) {
-        ok = s
-            .fail(
-                p,
-                "type",
-                || format!("must be {}, not {}", "an array", rules::kind(v)),
-            );
-    }
-    if let Some(items) = v.as_array() {
-        for (index, item) in items.iter().enumerate().skip(0usize) {
-            ok &= c31(item, &Path::Index(p, index), s, &mut Ev::default());
-        }
-        ev.all_items();
-    }
-    ok
-}
-
-#[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c31(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
-    let mut ok = true;
-    let ev = outer;
-    if !(v.is_string()) {
-        ok = s
-            .fail(
-                p,
-                "type",
-                || format!("must be {}, not {}", "a string", rules::kind(v)),
-            );
-    }
-    ok
-}
-
-#[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c32(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
+pub(super) fn c12(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
     let mut ok = true;
     let ev = outer;
     if !(v.is_object()) {
@@ -694,54 +346,48 @@ pub(super) fn c32(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool
     }
     if let Some(object) = v.as_object() {
         if let Some(item) = object.get("providerWorkspaceRef") {
-            ok
-                &= c33(
-                    item,
-                    &Path::Key(p, "providerWorkspaceRef"),
-                    s,
-                    &mut Ev::default(),
-                );
+            ok &= c2(item, &Path::Key(p, "providerWorkspaceRef"), s, &mut Ev::default());
             ev.prop("providerWorkspaceRef");
         }
         if let Some(item) = object.get("providerMetadata") {
-            ok &= c34(item, &Path::Key(p, "providerMetadata"), s, &mut Ev::default());
+            ok &= c13(item, &Path::Key(p, "providerMetadata"), s, &mut Ev::default());
             ev.prop("providerMetadata");
         }
         if let Some(item) = object.get("groupName") {
-            ok &= c35(item, &Path::Key(p, "groupName"), s, &mut Ev::default());
+            ok &= c2(item, &Path::Key(p, "groupName"), s, &mut Ev::default());
             ev.prop("groupName");
         }
         if let Some(item) = object.get("groupRef") {
-            ok &= c36(item, &Path::Key(p, "groupRef"), s, &mut Ev::default());
+            ok &= c2(item, &Path::Key(p, "groupRef"), s, &mut Ev::default());
             ev.prop("groupRef");
         }
         if let Some(item) = object.get("consumerName") {
-            ok &= c37(item, &Path::Key(p, "consumerName"), s, &mut Ev::default());
+            ok &= c2(item, &Path::Key(p, "consumerName"), s, &mut Ev::default());
             ev.prop("consumerName");
         }
         if let Some(item) = object.get("consumerRef") {
-            ok &= c38(item, &Path::Key(p, "consumerRef"), s, &mut Ev::default());
+            ok &= c2(item, &Path::Key(p, "consumerRef"), s, &mut Ev::default());
             ev.prop("consumerRef");
         }
         if let Some(item) = object.get("provider") {
-            ok &= c39(item, &Path::Key(p, "provider"), s, &mut Ev::default());
+            ok &= c2(item, &Path::Key(p, "provider"), s, &mut Ev::default());
             ev.prop("provider");
         }
         if let Some(item) = object.get("apiKey") {
-            ok &= c40(item, &Path::Key(p, "apiKey"), s, &mut Ev::default());
+            ok &= c2(item, &Path::Key(p, "apiKey"), s, &mut Ev::default());
             ev.prop("apiKey");
         }
         if let Some(item) = object.get("customAuth") {
-            ok &= c41(item, &Path::Key(p, "customAuth"), s, &mut Ev::default());
+            ok &= c14(item, &Path::Key(p, "customAuth"), s, &mut Ev::default());
             ev.prop("customAuth");
         }
         if let Some(item) = object.get("basicAuth") {
-            ok &= c6(item, &Path::Key(p, "basicAuth"), s, &mut Ev::default());
+            ok &= c5(item, &Path::Key(p, "basicAuth"), s, &mut Ev::default());
             ev.prop("basicAuth");
         }
         if let Some(item) = object.get("oauth2ClientCredentials") {
             ok
-                &= c9(
+                &= c6(
                     item,
                     &Path::Key(p, "oauth2ClientCredentials"),
                     s,
@@ -751,7 +397,7 @@ pub(super) fn c32(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool
         }
         if let Some(item) = object.get("oauth2PasswordCredentials") {
             ok
-                &= c14(
+                &= c8(
                     item,
                     &Path::Key(p, "oauth2PasswordCredentials"),
                     s,
@@ -761,7 +407,7 @@ pub(super) fn c32(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool
         }
         if let Some(item) = object.get("oauth2AuthorizationCode") {
             ok
-                &= c43(
+                &= c15(
                     item,
                     &Path::Key(p, "oauth2AuthorizationCode"),
                     s,
@@ -774,120 +420,15 @@ pub(super) fn c32(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool
 }
 
 #[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c33(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
+pub(super) fn c13(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
     let mut ok = true;
     let ev = outer;
-    if !(v.is_string()) {
-        ok = s
-            .fail(
-                p,
-                "type",
-                || format!("must be {}, not {}", "a string", rules::kind(v)),
-            );
-    }
+    ok &= c3(v, p, s, ev);
     ok
 }
 
 #[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c34(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
-    let mut ok = true;
-    let ev = outer;
-    ok &= c4(v, p, s, ev);
-    ok
-}
-
-#[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c35(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
-    let mut ok = true;
-    let ev = outer;
-    if !(v.is_string()) {
-        ok = s
-            .fail(
-                p,
-                "type",
-                || format!("must be {}, not {}", "a string", rules::kind(v)),
-            );
-    }
-    ok
-}
-
-#[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c36(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
-    let mut ok = true;
-    let ev = outer;
-    if !(v.is_string()) {
-        ok = s
-            .fail(
-                p,
-                "type",
-                || format!("must be {}, not {}", "a string", rules::kind(v)),
-            );
-    }
-    ok
-}
-
-#[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c37(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
-    let mut ok = true;
-    let ev = outer;
-    if !(v.is_string()) {
-        ok = s
-            .fail(
-                p,
-                "type",
-                || format!("must be {}, not {}", "a string", rules::kind(v)),
-            );
-    }
-    ok
-}
-
-#[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c38(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
-    let mut ok = true;
-    let ev = outer;
-    if !(v.is_string()) {
-        ok = s
-            .fail(
-                p,
-                "type",
-                || format!("must be {}, not {}", "a string", rules::kind(v)),
-            );
-    }
-    ok
-}
-
-#[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c39(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
-    let mut ok = true;
-    let ev = outer;
-    if !(v.is_string()) {
-        ok = s
-            .fail(
-                p,
-                "type",
-                || format!("must be {}, not {}", "a string", rules::kind(v)),
-            );
-    }
-    ok
-}
-
-#[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c40(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
-    let mut ok = true;
-    let ev = outer;
-    if !(v.is_string()) {
-        ok = s
-            .fail(
-                p,
-                "type",
-                || format!("must be {}, not {}", "a string", rules::kind(v)),
-            );
-    }
-    ok
-}
-
-#[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c41(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
+pub(super) fn c14(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
     let mut ok = true;
     let ev = outer;
     if !(v.is_object()) {
@@ -902,7 +443,7 @@ pub(super) fn c41(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool
         for (key, item) in object {
             let known = false;
             if !known {
-                ok &= c42(item, &Path::Key(p, key), s, &mut Ev::default());
+                ok &= c2(item, &Path::Key(p, key), s, &mut Ev::default());
                 ev.prop(key);
             }
         }
@@ -911,30 +452,15 @@ pub(super) fn c41(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool
 }
 
 #[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c42(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
+pub(super) fn c15(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
     let mut ok = true;
     let ev = outer;
-    if !(v.is_string()) {
-        ok = s
-            .fail(
-                p,
-                "type",
-                || format!("must be {}, not {}", "a string", rules::kind(v)),
-            );
-    }
+    ok &= c11(v, p, s, ev);
     ok
 }
 
 #[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c43(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
-    let mut ok = true;
-    let ev = outer;
-    ok &= c29(v, p, s, ev);
-    ok
-}
-
-#[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c44(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
+pub(super) fn c16(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
     let mut ok = true;
     let ev = outer;
     if !(v.is_object()) {
@@ -963,62 +489,56 @@ pub(super) fn c44(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool
     }
     if let Some(object) = v.as_object() {
         if let Some(item) = object.get("id") {
-            ok &= c45(item, &Path::Key(p, "id"), s, &mut Ev::default());
+            ok &= c2(item, &Path::Key(p, "id"), s, &mut Ev::default());
             ev.prop("id");
         }
         if let Some(item) = object.get("projectId") {
-            ok &= c46(item, &Path::Key(p, "projectId"), s, &mut Ev::default());
+            ok &= c2(item, &Path::Key(p, "projectId"), s, &mut Ev::default());
             ev.prop("projectId");
         }
         if let Some(item) = object.get("provider") {
-            ok &= c47(item, &Path::Key(p, "provider"), s, &mut Ev::default());
+            ok &= c2(item, &Path::Key(p, "provider"), s, &mut Ev::default());
             ev.prop("provider");
         }
         if let Some(item) = object.get("providerApp") {
-            ok &= c48(item, &Path::Key(p, "providerApp"), s, &mut Ev::default());
+            ok &= c17(item, &Path::Key(p, "providerApp"), s, &mut Ev::default());
             ev.prop("providerApp");
         }
         if let Some(item) = object.get("group") {
-            ok &= c58(item, &Path::Key(p, "group"), s, &mut Ev::default());
+            ok &= c18(item, &Path::Key(p, "group"), s, &mut Ev::default());
             ev.prop("group");
         }
         if let Some(item) = object.get("consumer") {
-            ok &= c64(item, &Path::Key(p, "consumer"), s, &mut Ev::default());
+            ok &= c19(item, &Path::Key(p, "consumer"), s, &mut Ev::default());
             ev.prop("consumer");
         }
         if let Some(item) = object.get("providerWorkspaceRef") {
-            ok
-                &= c70(
-                    item,
-                    &Path::Key(p, "providerWorkspaceRef"),
-                    s,
-                    &mut Ev::default(),
-                );
+            ok &= c2(item, &Path::Key(p, "providerWorkspaceRef"), s, &mut Ev::default());
             ev.prop("providerWorkspaceRef");
         }
         if let Some(item) = object.get("providerConsumerRef") {
-            ok &= c71(item, &Path::Key(p, "providerConsumerRef"), s, &mut Ev::default());
+            ok &= c2(item, &Path::Key(p, "providerConsumerRef"), s, &mut Ev::default());
             ev.prop("providerConsumerRef");
         }
         if let Some(item) = object.get("createTime") {
-            ok &= c72(item, &Path::Key(p, "createTime"), s, &mut Ev::default());
+            ok &= c10(item, &Path::Key(p, "createTime"), s, &mut Ev::default());
             ev.prop("createTime");
         }
         if let Some(item) = object.get("updateTime") {
-            ok &= c73(item, &Path::Key(p, "updateTime"), s, &mut Ev::default());
+            ok &= c10(item, &Path::Key(p, "updateTime"), s, &mut Ev::default());
             ev.prop("updateTime");
         }
         if let Some(item) = object.get("authScheme") {
-            ok &= c74(item, &Path::Key(p, "authScheme"), s, &mut Ev::default());
+            ok &= c20(item, &Path::Key(p, "authScheme"), s, &mut Ev::default());
             ev.prop("authScheme");
         }
         if let Some(item) = object.get("status") {
-            ok &= c75(item, &Path::Key(p, "status"), s, &mut Ev::default());
+            ok &= c21(item, &Path::Key(p, "status"), s, &mut Ev::default());
             ev.prop("status");
         }
         if let Some(item) = object.get("oauth2AuthorizationCode") {
             ok
-                &= c76(
+                &= c22(
                     item,
                     &Path::Key(p, "oauth2AuthorizationCode"),
                     s,
@@ -1027,7 +547,7 @@ pub(super) fn c44(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool
             ev.prop("oauth2AuthorizationCode");
         }
         if let Some(item) = object.get("apiKey") {
-            ok &= c87(item, &Path::Key(p, "apiKey"), s, &mut Ev::default());
+            ok &= c2(item, &Path::Key(p, "apiKey"), s, &mut Ev::default());
             ev.prop("apiKey");
         }
     }
@@ -1035,52 +555,7 @@ pub(super) fn c44(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool
 }
 
 #[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c45(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
-    let mut ok = true;
-    let ev = outer;
-    if !(v.is_string()) {
-        ok = s
-            .fail(
-                p,
-                "type",
-                || format!("must be {}, not {}", "a string", rules::kind(v)),
-            );
-    }
-    ok
-}
-
-#[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c46(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
-    let mut ok = true;
-    let ev = outer;
-    if !(v.is_string()) {
-        ok = s
-            .fail(
-                p,
-                "type",
-                || format!("must be {}, not {}", "a string", rules::kind(v)),
-            );
-    }
-    ok
-}
-
-#[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c47(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
-    let mut ok = true;
-    let ev = outer;
-    if !(v.is_string()) {
-        ok = s
-            .fail(
-                p,
-                "type",
-                || format!("must be {}, not {}", "a string", rules::kind(v)),
-            );
-    }
-    ok
-}
-
-#[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c48(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
+pub(super) fn c17(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
     let mut ok = true;
     let ev = outer;
     if !(v.is_object()) {
@@ -1100,35 +575,35 @@ pub(super) fn c48(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool
     }
     if let Some(object) = v.as_object() {
         if let Some(item) = object.get("id") {
-            ok &= c49(item, &Path::Key(p, "id"), s, &mut Ev::default());
+            ok &= c2(item, &Path::Key(p, "id"), s, &mut Ev::default());
             ev.prop("id");
         }
         if let Some(item) = object.get("projectId") {
-            ok &= c50(item, &Path::Key(p, "projectId"), s, &mut Ev::default());
+            ok &= c2(item, &Path::Key(p, "projectId"), s, &mut Ev::default());
             ev.prop("projectId");
         }
         if let Some(item) = object.get("externalRef") {
-            ok &= c51(item, &Path::Key(p, "externalRef"), s, &mut Ev::default());
+            ok &= c2(item, &Path::Key(p, "externalRef"), s, &mut Ev::default());
             ev.prop("externalRef");
         }
         if let Some(item) = object.get("provider") {
-            ok &= c52(item, &Path::Key(p, "provider"), s, &mut Ev::default());
+            ok &= c2(item, &Path::Key(p, "provider"), s, &mut Ev::default());
             ev.prop("provider");
         }
         if let Some(item) = object.get("clientId") {
-            ok &= c53(item, &Path::Key(p, "clientId"), s, &mut Ev::default());
+            ok &= c2(item, &Path::Key(p, "clientId"), s, &mut Ev::default());
             ev.prop("clientId");
         }
         if let Some(item) = object.get("scopes") {
-            ok &= c55(item, &Path::Key(p, "scopes"), s, &mut Ev::default());
+            ok &= c7(item, &Path::Key(p, "scopes"), s, &mut Ev::default());
             ev.prop("scopes");
         }
         if let Some(item) = object.get("createTime") {
-            ok &= c56(item, &Path::Key(p, "createTime"), s, &mut Ev::default());
+            ok &= c10(item, &Path::Key(p, "createTime"), s, &mut Ev::default());
             ev.prop("createTime");
         }
         if let Some(item) = object.get("updateTime") {
-            ok &= c57(item, &Path::Key(p, "updateTime"), s, &mut Ev::default());
+            ok &= c10(item, &Path::Key(p, "updateTime"), s, &mut Ev::default());
             ev.prop("updateTime");
         }
     }
@@ -1136,158 +611,7 @@ pub(super) fn c48(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool
 }
 
 #[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c49(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
-    let mut ok = true;
-    let ev = outer;
-    if !(v.is_string()) {
-        ok = s
-            .fail(
-                p,
-                "type",
-                || format!("must be {}, not {}", "a string", rules::kind(v)),
-            );
-    }
-    ok
-}
-
-#[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c50(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
-    let mut ok = true;
-    let ev = outer;
-    if !(v.is_string()) {
-        ok = s
-            .fail(
-                p,
-                "type",
-                || format!("must be {}, not {}", "a string", rules::kind(v)),
-            );
-    }
-    ok
-}
-
-#[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c51(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
-    let mut ok = true;
-    let ev = outer;
-    if !(v.is_string()) {
-        ok = s
-            .fail(
-                p,
-                "type",
-                || format!("must be {}, not {}", "a string", rules::kind(v)),
-            );
-    }
-    ok
-}
-
-#[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c52(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
-    let mut ok = true;
-    let ev = outer;
-    if !(v.is_string()) {
-        ok = s
-            .fail(
-                p,
-                "type",
-                || format!("must be {}, not {}", "a string", rules::kind(v)),
-            );
-    }
-    ok
-}
-
-#[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c53(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
-    let mut ok = true;
-    let ev = outer;
-    if !(v.is_string()) {
-        ok = s
-            .fail(
-                p,
-                "type",
-                || format!("must be {}, not {}", "a string", rules::kind(v)),
-            );
-    }
-    ok
-}
-
-#[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c54(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
-    let mut ok = true;
-    let ev = outer;
-    if !(v.is_string()) {
-        ok = s
-            .fail(
-                p,
-                "type",
-                || format!("must be {}, not {}", "a string", rules::kind(v)),
-            );
-    }
-    ok
-}
-
-#[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c55(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
-    let mut ok = true;
-    let ev = outer;
-    if !(v.is_array()) {
-        ok = s
-            .fail(
-                p,
-                "type",
-                || format!("must be {}, not {}", "an array", rules::kind(v)),
-            );
-    }
-    if let Some(items) = v.as_array() {
-        for (index, item) in items.iter().enumerate().skip(0usize) {
-            ok &= c54(item, &Path::Index(p, index), s, &mut Ev::default());
-        }
-        ev.all_items();
-    }
-    ok
-}
-
-#[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c56(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
-    let mut ok = true;
-    let ev = outer;
-    if !(v.is_string()) {
-        ok = s
-            .fail(
-                p,
-                "type",
-                || format!("must be {}, not {}", "a string", rules::kind(v)),
-            );
-    }
-    if let Some(text) = v.as_str() {
-        if !::schemagen_runtime::validate::rules::format("date-time", text) {
-            ok = s.fail(p, "format", || "must be a valid `date-time`".to_string());
-        }
-    }
-    ok
-}
-
-#[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c57(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
-    let mut ok = true;
-    let ev = outer;
-    if !(v.is_string()) {
-        ok = s
-            .fail(
-                p,
-                "type",
-                || format!("must be {}, not {}", "a string", rules::kind(v)),
-            );
-    }
-    if let Some(text) = v.as_str() {
-        if !::schemagen_runtime::validate::rules::format("date-time", text) {
-            ok = s.fail(p, "format", || "must be a valid `date-time`".to_string());
-        }
-    }
-    ok
-}
-
-#[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c58(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
+pub(super) fn c18(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
     let mut ok = true;
     let ev = outer;
     if !(v.is_object()) {
@@ -1307,23 +631,23 @@ pub(super) fn c58(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool
     }
     if let Some(object) = v.as_object() {
         if let Some(item) = object.get("groupRef") {
-            ok &= c59(item, &Path::Key(p, "groupRef"), s, &mut Ev::default());
+            ok &= c2(item, &Path::Key(p, "groupRef"), s, &mut Ev::default());
             ev.prop("groupRef");
         }
         if let Some(item) = object.get("groupName") {
-            ok &= c60(item, &Path::Key(p, "groupName"), s, &mut Ev::default());
+            ok &= c2(item, &Path::Key(p, "groupName"), s, &mut Ev::default());
             ev.prop("groupName");
         }
         if let Some(item) = object.get("projectId") {
-            ok &= c61(item, &Path::Key(p, "projectId"), s, &mut Ev::default());
+            ok &= c2(item, &Path::Key(p, "projectId"), s, &mut Ev::default());
             ev.prop("projectId");
         }
         if let Some(item) = object.get("createTime") {
-            ok &= c62(item, &Path::Key(p, "createTime"), s, &mut Ev::default());
+            ok &= c10(item, &Path::Key(p, "createTime"), s, &mut Ev::default());
             ev.prop("createTime");
         }
         if let Some(item) = object.get("updateTime") {
-            ok &= c63(item, &Path::Key(p, "updateTime"), s, &mut Ev::default());
+            ok &= c10(item, &Path::Key(p, "updateTime"), s, &mut Ev::default());
             ev.prop("updateTime");
         }
     }
@@ -1331,92 +655,7 @@ pub(super) fn c58(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool
 }
 
 #[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c59(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
-    let mut ok = true;
-    let ev = outer;
-    if !(v.is_string()) {
-        ok = s
-            .fail(
-                p,
-                "type",
-                || format!("must be {}, not {}", "a string", rules::kind(v)),
-            );
-    }
-    ok
-}
-
-#[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c60(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
-    let mut ok = true;
-    let ev = outer;
-    if !(v.is_string()) {
-        ok = s
-            .fail(
-                p,
-                "type",
-                || format!("must be {}, not {}", "a string", rules::kind(v)),
-            );
-    }
-    ok
-}
-
-#[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c61(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
-    let mut ok = true;
-    let ev = outer;
-    if !(v.is_string()) {
-        ok = s
-            .fail(
-                p,
-                "type",
-                || format!("must be {}, not {}", "a string", rules::kind(v)),
-            );
-    }
-    ok
-}
-
-#[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c62(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
-    let mut ok = true;
-    let ev = outer;
-    if !(v.is_string()) {
-        ok = s
-            .fail(
-                p,
-                "type",
-                || format!("must be {}, not {}", "a string", rules::kind(v)),
-            );
-    }
-    if let Some(text) = v.as_str() {
-        if !::schemagen_runtime::validate::rules::format("date-time", text) {
-            ok = s.fail(p, "format", || "must be a valid `date-time`".to_string());
-        }
-    }
-    ok
-}
-
-#[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c63(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
-    let mut ok = true;
-    let ev = outer;
-    if !(v.is_string()) {
-        ok = s
-            .fail(
-                p,
-                "type",
-                || format!("must be {}, not {}", "a string", rules::kind(v)),
-            );
-    }
-    if let Some(text) = v.as_str() {
-        if !::schemagen_runtime::validate::rules::format("date-time", text) {
-            ok = s.fail(p, "format", || "must be a valid `date-time`".to_string());
-        }
-    }
-    ok
-}
-
-#[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c64(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
+pub(super) fn c19(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
     let mut ok = true;
     let ev = outer;
     if !(v.is_object()) {
@@ -1436,23 +675,23 @@ pub(super) fn c64(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool
     }
     if let Some(object) = v.as_object() {
         if let Some(item) = object.get("consumerRef") {
-            ok &= c65(item, &Path::Key(p, "consumerRef"), s, &mut Ev::default());
+            ok &= c2(item, &Path::Key(p, "consumerRef"), s, &mut Ev::default());
             ev.prop("consumerRef");
         }
         if let Some(item) = object.get("consumerName") {
-            ok &= c66(item, &Path::Key(p, "consumerName"), s, &mut Ev::default());
+            ok &= c2(item, &Path::Key(p, "consumerName"), s, &mut Ev::default());
             ev.prop("consumerName");
         }
         if let Some(item) = object.get("projectId") {
-            ok &= c67(item, &Path::Key(p, "projectId"), s, &mut Ev::default());
+            ok &= c2(item, &Path::Key(p, "projectId"), s, &mut Ev::default());
             ev.prop("projectId");
         }
         if let Some(item) = object.get("createTime") {
-            ok &= c68(item, &Path::Key(p, "createTime"), s, &mut Ev::default());
+            ok &= c10(item, &Path::Key(p, "createTime"), s, &mut Ev::default());
             ev.prop("createTime");
         }
         if let Some(item) = object.get("updateTime") {
-            ok &= c69(item, &Path::Key(p, "updateTime"), s, &mut Ev::default());
+            ok &= c10(item, &Path::Key(p, "updateTime"), s, &mut Ev::default());
             ev.prop("updateTime");
         }
     }
@@ -1460,162 +699,7 @@ pub(super) fn c64(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool
 }
 
 #[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c65(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
-    let mut ok = true;
-    let ev = outer;
-    if !(v.is_string()) {
-        ok = s
-            .fail(
-                p,
-                "type",
-                || format!("must be {}, not {}", "a string", rules::kind(v)),
-            );
-    }
-    ok
-}
-
-#[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c66(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
-    let mut ok = true;
-    let ev = outer;
-    if !(v.is_string()) {
-        ok = s
-            .fail(
-                p,
-                "type",
-                || format!("must be {}, not {}", "a string", rules::kind(v)),
-            );
-    }
-    ok
-}
-
-#[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c67(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
-    let mut ok = true;
-    let ev = outer;
-    if !(v.is_string()) {
-        ok = s
-            .fail(
-                p,
-                "type",
-                || format!("must be {}, not {}", "a string", rules::kind(v)),
-            );
-    }
-    ok
-}
-
-#[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c68(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
-    let mut ok = true;
-    let ev = outer;
-    if !(v.is_string()) {
-        ok = s
-            .fail(
-                p,
-                "type",
-                || format!("must be {}, not {}", "a string", rules::kind(v)),
-            );
-    }
-    if let Some(text) = v.as_str() {
-        if !::schemagen_runtime::validate::rules::format("date-time", text) {
-            ok = s.fail(p, "format", || "must be a valid `date-time`".to_string());
-        }
-    }
-    ok
-}
-
-#[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c69(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
-    let mut ok = true;
-    let ev = outer;
-    if !(v.is_string()) {
-        ok = s
-            .fail(
-                p,
-                "type",
-                || format!("must be {}, not {}", "a string", rules::kind(v)),
-            );
-    }
-    if let Some(text) = v.as_str() {
-        if !::schemagen_runtime::validate::rules::format("date-time", text) {
-            ok = s.fail(p, "format", || "must be a valid `date-time`".to_string());
-        }
-    }
-    ok
-}
-
-#[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c70(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
-    let mut ok = true;
-    let ev = outer;
-    if !(v.is_string()) {
-        ok = s
-            .fail(
-                p,
-                "type",
-                || format!("must be {}, not {}", "a string", rules::kind(v)),
-            );
-    }
-    ok
-}
-
-#[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c71(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
-    let mut ok = true;
-    let ev = outer;
-    if !(v.is_string()) {
-        ok = s
-            .fail(
-                p,
-                "type",
-                || format!("must be {}, not {}", "a string", rules::kind(v)),
-            );
-    }
-    ok
-}
-
-#[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c72(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
-    let mut ok = true;
-    let ev = outer;
-    if !(v.is_string()) {
-        ok = s
-            .fail(
-                p,
-                "type",
-                || format!("must be {}, not {}", "a string", rules::kind(v)),
-            );
-    }
-    if let Some(text) = v.as_str() {
-        if !::schemagen_runtime::validate::rules::format("date-time", text) {
-            ok = s.fail(p, "format", || "must be a valid `date-time`".to_string());
-        }
-    }
-    ok
-}
-
-#[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c73(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
-    let mut ok = true;
-    let ev = outer;
-    if !(v.is_string()) {
-        ok = s
-            .fail(
-                p,
-                "type",
-                || format!("must be {}, not {}", "a string", rules::kind(v)),
-            );
-    }
-    if let Some(text) = v.as_str() {
-        if !::schemagen_runtime::validate::rules::format("date-time", text) {
-            ok = s.fail(p, "format", || "must be a valid `date-time`".to_string());
-        }
-    }
-    ok
-}
-
-#[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c74(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
+pub(super) fn c20(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
     let mut ok = true;
     let ev = outer;
     if !matches!(
@@ -1636,7 +720,7 @@ pub(super) fn c74(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool
 }
 
 #[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c75(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
+pub(super) fn c21(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
     let mut ok = true;
     let ev = outer;
     if !matches!(v.as_str(), Some("created" | "working" | "bad_credentials")) {
@@ -1654,7 +738,7 @@ pub(super) fn c75(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool
 }
 
 #[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c76(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
+pub(super) fn c22(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
     let mut ok = true;
     let ev = outer;
     if !(v.is_object()) {
@@ -1667,15 +751,15 @@ pub(super) fn c76(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool
     }
     if let Some(object) = v.as_object() {
         if let Some(item) = object.get("accessToken") {
-            ok &= c77(item, &Path::Key(p, "accessToken"), s, &mut Ev::default());
+            ok &= c23(item, &Path::Key(p, "accessToken"), s, &mut Ev::default());
             ev.prop("accessToken");
         }
         if let Some(item) = object.get("refreshToken") {
-            ok &= c81(item, &Path::Key(p, "refreshToken"), s, &mut Ev::default());
+            ok &= c23(item, &Path::Key(p, "refreshToken"), s, &mut Ev::default());
             ev.prop("refreshToken");
         }
         if let Some(item) = object.get("scopes") {
-            ok &= c86(item, &Path::Key(p, "scopes"), s, &mut Ev::default());
+            ok &= c7(item, &Path::Key(p, "scopes"), s, &mut Ev::default());
             ev.prop("scopes");
         }
     }
@@ -1683,7 +767,7 @@ pub(super) fn c76(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool
 }
 
 #[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c77(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
+pub(super) fn c23(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
     let mut ok = true;
     let ev = outer;
     if !(v.is_object()) {
@@ -1703,15 +787,15 @@ pub(super) fn c77(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool
     }
     if let Some(object) = v.as_object() {
         if let Some(item) = object.get("token") {
-            ok &= c78(item, &Path::Key(p, "token"), s, &mut Ev::default());
+            ok &= c2(item, &Path::Key(p, "token"), s, &mut Ev::default());
             ev.prop("token");
         }
         if let Some(item) = object.get("issuedAt") {
-            ok &= c79(item, &Path::Key(p, "issuedAt"), s, &mut Ev::default());
+            ok &= c10(item, &Path::Key(p, "issuedAt"), s, &mut Ev::default());
             ev.prop("issuedAt");
         }
         if let Some(item) = object.get("expiresAt") {
-            ok &= c80(item, &Path::Key(p, "expiresAt"), s, &mut Ev::default());
+            ok &= c10(item, &Path::Key(p, "expiresAt"), s, &mut Ev::default());
             ev.prop("expiresAt");
         }
     }
@@ -1719,204 +803,7 @@ pub(super) fn c77(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool
 }
 
 #[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c78(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
-    let mut ok = true;
-    let ev = outer;
-    if !(v.is_string()) {
-        ok = s
-            .fail(
-                p,
-                "type",
-                || format!("must be {}, not {}", "a string", rules::kind(v)),
-            );
-    }
-    ok
-}
-
-#[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c79(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
-    let mut ok = true;
-    let ev = outer;
-    if !(v.is_string()) {
-        ok = s
-            .fail(
-                p,
-                "type",
-                || format!("must be {}, not {}", "a string", rules::kind(v)),
-            );
-    }
-    if let Some(text) = v.as_str() {
-        if !::schemagen_runtime::validate::rules::format("date-time", text) {
-            ok = s.fail(p, "format", || "must be a valid `date-time`".to_string());
-        }
-    }
-    ok
-}
-
-#[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c80(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
-    let mut ok = true;
-    let ev = outer;
-    if !(v.is_string()) {
-        ok = s
-            .fail(
-                p,
-                "type",
-                || format!("must be {}, not {}", "a string", rules::kind(v)),
-            );
-    }
-    if let Some(text) = v.as_str() {
-        if !::schemagen_runtime::validate::rules::format("date-time", text) {
-            ok = s.fail(p, "format", || "must be a valid `date-time`".to_string());
-        }
-    }
-    ok
-}
-
-#[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c81(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
-    let mut ok = true;
-    let ev = outer;
-    if !(v.is_object()) {
-        ok = s
-            .fail(
-                p,
-                "type",
-                || format!("must be {}, not {}", "an object", rules::kind(v)),
-            );
-    }
-    if let Some(object) = v.as_object() {
-        for name in ["token"] {
-            if !object.contains_key(name) {
-                ok = s.fail(p, "required", || format!("`{name}` is required"));
-            }
-        }
-    }
-    if let Some(object) = v.as_object() {
-        if let Some(item) = object.get("token") {
-            ok &= c82(item, &Path::Key(p, "token"), s, &mut Ev::default());
-            ev.prop("token");
-        }
-        if let Some(item) = object.get("issuedAt") {
-            ok &= c83(item, &Path::Key(p, "issuedAt"), s, &mut Ev::default());
-            ev.prop("issuedAt");
-        }
-        if let Some(item) = object.get("expiresAt") {
-            ok &= c84(item, &Path::Key(p, "expiresAt"), s, &mut Ev::default());
-            ev.prop("expiresAt");
-        }
-    }
-    ok
-}
-
-#[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c82(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
-    let mut ok = true;
-    let ev = outer;
-    if !(v.is_string()) {
-        ok = s
-            .fail(
-                p,
-                "type",
-                || format!("must be {}, not {}", "a string", rules::kind(v)),
-            );
-    }
-    ok
-}
-
-#[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c83(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
-    let mut ok = true;
-    let ev = outer;
-    if !(v.is_string()) {
-        ok = s
-            .fail(
-                p,
-                "type",
-                || format!("must be {}, not {}", "a string", rules::kind(v)),
-            );
-    }
-    if let Some(text) = v.as_str() {
-        if !::schemagen_runtime::validate::rules::format("date-time", text) {
-            ok = s.fail(p, "format", || "must be a valid `date-time`".to_string());
-        }
-    }
-    ok
-}
-
-#[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c84(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
-    let mut ok = true;
-    let ev = outer;
-    if !(v.is_string()) {
-        ok = s
-            .fail(
-                p,
-                "type",
-                || format!("must be {}, not {}", "a string", rules::kind(v)),
-            );
-    }
-    if let Some(text) = v.as_str() {
-        if !::schemagen_runtime::validate::rules::format("date-time", text) {
-            ok = s.fail(p, "format", || "must be a valid `date-time`".to_string());
-        }
-    }
-    ok
-}
-
-#[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c85(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
-    let mut ok = true;
-    let ev = outer;
-    if !(v.is_string()) {
-        ok = s
-            .fail(
-                p,
-                "type",
-                || format!("must be {}, not {}", "a string", rules::kind(v)),
-            );
-    }
-    ok
-}
-
-#[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c86(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
-    let mut ok = true;
-    let ev = outer;
-    if !(v.is_array()) {
-        ok = s
-            .fail(
-                p,
-                "type",
-                || format!("must be {}, not {}", "an array", rules::kind(v)),
-            );
-    }
-    if let Some(items) = v.as_array() {
-        for (index, item) in items.iter().enumerate().skip(0usize) {
-            ok &= c85(item, &Path::Index(p, index), s, &mut Ev::default());
-        }
-        ev.all_items();
-    }
-    ok
-}
-
-#[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c87(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
-    let mut ok = true;
-    let ev = outer;
-    if !(v.is_string()) {
-        ok = s
-            .fail(
-                p,
-                "type",
-                || format!("must be {}, not {}", "a string", rules::kind(v)),
-            );
-    }
-    ok
-}
-
-#[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c88(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
+pub(super) fn c24(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
     let mut ok = true;
     let ev = outer;
     if !(v.is_object()) {
@@ -1950,40 +837,40 @@ pub(super) fn c88(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool
     }
     if let Some(object) = v.as_object() {
         if let Some(item) = object.get("id_connection") {
-            ok &= c89(item, &Path::Key(p, "id_connection"), s, &mut Ev::default());
+            ok &= c2(item, &Path::Key(p, "id_connection"), s, &mut Ev::default());
             ev.prop("id_connection");
         }
         if let Some(item) = object.get("status") {
-            ok &= c90(item, &Path::Key(p, "status"), s, &mut Ev::default());
+            ok &= c2(item, &Path::Key(p, "status"), s, &mut Ev::default());
             ev.prop("status");
         }
         if let Some(item) = object.get("provider_slug") {
-            ok &= c91(item, &Path::Key(p, "provider_slug"), s, &mut Ev::default());
+            ok &= c2(item, &Path::Key(p, "provider_slug"), s, &mut Ev::default());
             ev.prop("provider_slug");
         }
         if let Some(item) = object.get("vertical") {
-            ok &= c92(item, &Path::Key(p, "vertical"), s, &mut Ev::default());
+            ok &= c2(item, &Path::Key(p, "vertical"), s, &mut Ev::default());
             ev.prop("vertical");
         }
         if let Some(item) = object.get("account_url") {
-            ok &= c93(item, &Path::Key(p, "account_url"), s, &mut Ev::default());
+            ok &= c2(item, &Path::Key(p, "account_url"), s, &mut Ev::default());
             ev.prop("account_url");
         }
         if let Some(item) = object.get("token_type") {
-            ok &= c94(item, &Path::Key(p, "token_type"), s, &mut Ev::default());
+            ok &= c25(item, &Path::Key(p, "token_type"), s, &mut Ev::default());
             ev.prop("token_type");
         }
         if let Some(item) = object.get("access_token") {
-            ok &= c95(item, &Path::Key(p, "access_token"), s, &mut Ev::default());
+            ok &= c2(item, &Path::Key(p, "access_token"), s, &mut Ev::default());
             ev.prop("access_token");
         }
         if let Some(item) = object.get("refresh_token") {
-            ok &= c96(item, &Path::Key(p, "refresh_token"), s, &mut Ev::default());
+            ok &= c2(item, &Path::Key(p, "refresh_token"), s, &mut Ev::default());
             ev.prop("refresh_token");
         }
         if let Some(item) = object.get("expiration_timestamp") {
             ok
-                &= c97(
+                &= c10(
                     item,
                     &Path::Key(p, "expiration_timestamp"),
                     s,
@@ -1992,19 +879,19 @@ pub(super) fn c88(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool
             ev.prop("expiration_timestamp");
         }
         if let Some(item) = object.get("created_at") {
-            ok &= c98(item, &Path::Key(p, "created_at"), s, &mut Ev::default());
+            ok &= c10(item, &Path::Key(p, "created_at"), s, &mut Ev::default());
             ev.prop("created_at");
         }
         if let Some(item) = object.get("connection_token") {
-            ok &= c99(item, &Path::Key(p, "connection_token"), s, &mut Ev::default());
+            ok &= c2(item, &Path::Key(p, "connection_token"), s, &mut Ev::default());
             ev.prop("connection_token");
         }
         if let Some(item) = object.get("id_project") {
-            ok &= c100(item, &Path::Key(p, "id_project"), s, &mut Ev::default());
+            ok &= c2(item, &Path::Key(p, "id_project"), s, &mut Ev::default());
             ev.prop("id_project");
         }
         if let Some(item) = object.get("id_linked_user") {
-            ok &= c101(item, &Path::Key(p, "id_linked_user"), s, &mut Ev::default());
+            ok &= c2(item, &Path::Key(p, "id_linked_user"), s, &mut Ev::default());
             ev.prop("id_linked_user");
         }
     }
@@ -2012,82 +899,7 @@ pub(super) fn c88(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool
 }
 
 #[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c89(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
-    let mut ok = true;
-    let ev = outer;
-    if !(v.is_string()) {
-        ok = s
-            .fail(
-                p,
-                "type",
-                || format!("must be {}, not {}", "a string", rules::kind(v)),
-            );
-    }
-    ok
-}
-
-#[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c90(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
-    let mut ok = true;
-    let ev = outer;
-    if !(v.is_string()) {
-        ok = s
-            .fail(
-                p,
-                "type",
-                || format!("must be {}, not {}", "a string", rules::kind(v)),
-            );
-    }
-    ok
-}
-
-#[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c91(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
-    let mut ok = true;
-    let ev = outer;
-    if !(v.is_string()) {
-        ok = s
-            .fail(
-                p,
-                "type",
-                || format!("must be {}, not {}", "a string", rules::kind(v)),
-            );
-    }
-    ok
-}
-
-#[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c92(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
-    let mut ok = true;
-    let ev = outer;
-    if !(v.is_string()) {
-        ok = s
-            .fail(
-                p,
-                "type",
-                || format!("must be {}, not {}", "a string", rules::kind(v)),
-            );
-    }
-    ok
-}
-
-#[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c93(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
-    let mut ok = true;
-    let ev = outer;
-    if !(v.is_string()) {
-        ok = s
-            .fail(
-                p,
-                "type",
-                || format!("must be {}, not {}", "a string", rules::kind(v)),
-            );
-    }
-    ok
-}
-
-#[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c94(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
+pub(super) fn c25(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
     let mut ok = true;
     let ev = outer;
     if !matches!(v.as_str(), Some("oauth2" | "apikey" | "basic")) {
@@ -2096,121 +908,6 @@ pub(super) fn c94(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool
                 p,
                 "enum",
                 || "must be one of: \"oauth2\", \"apikey\", \"basic\"".to_string(),
-            );
-    }
-    ok
-}
-
-#[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c95(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
-    let mut ok = true;
-    let ev = outer;
-    if !(v.is_string()) {
-        ok = s
-            .fail(
-                p,
-                "type",
-                || format!("must be {}, not {}", "a string", rules::kind(v)),
-            );
-    }
-    ok
-}
-
-#[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c96(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
-    let mut ok = true;
-    let ev = outer;
-    if !(v.is_string()) {
-        ok = s
-            .fail(
-                p,
-                "type",
-                || format!("must be {}, not {}", "a string", rules::kind(v)),
-            );
-    }
-    ok
-}
-
-#[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c97(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
-    let mut ok = true;
-    let ev = outer;
-    if !(v.is_string()) {
-        ok = s
-            .fail(
-                p,
-                "type",
-                || format!("must be {}, not {}", "a string", rules::kind(v)),
-            );
-    }
-    if let Some(text) = v.as_str() {
-        if !::schemagen_runtime::validate::rules::format("date-time", text) {
-            ok = s.fail(p, "format", || "must be a valid `date-time`".to_string());
-        }
-    }
-    ok
-}
-
-#[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c98(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
-    let mut ok = true;
-    let ev = outer;
-    if !(v.is_string()) {
-        ok = s
-            .fail(
-                p,
-                "type",
-                || format!("must be {}, not {}", "a string", rules::kind(v)),
-            );
-    }
-    if let Some(text) = v.as_str() {
-        if !::schemagen_runtime::validate::rules::format("date-time", text) {
-            ok = s.fail(p, "format", || "must be a valid `date-time`".to_string());
-        }
-    }
-    ok
-}
-
-#[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c99(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
-    let mut ok = true;
-    let ev = outer;
-    if !(v.is_string()) {
-        ok = s
-            .fail(
-                p,
-                "type",
-                || format!("must be {}, not {}", "a string", rules::kind(v)),
-            );
-    }
-    ok
-}
-
-#[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c100(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
-    let mut ok = true;
-    let ev = outer;
-    if !(v.is_string()) {
-        ok = s
-            .fail(
-                p,
-                "type",
-                || format!("must be {}, not {}", "a string", rules::kind(v)),
-            );
-    }
-    ok
-}
-
-#[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c101(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
-    let mut ok = true;
-    let ev = outer;
-    if !(v.is_string()) {
-        ok = s
-            .fail(
-                p,
-                "type",
-                || format!("must be {}, not {}", "a string", rules::kind(v)),
             );
     }
     ok

@@ -149,7 +149,7 @@ impl ::schemagen_runtime::Validate for ConnectionRequest {
         value: &::schemagen_runtime::serde_json::Value,
     ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
         let mut sink = ::schemagen_runtime::validate::support::Sink::new();
-        super::__checks::c32(
+        super::__checks::c12(
             value,
             &::schemagen_runtime::validate::support::Path::Root,
             &mut sink,
@@ -459,7 +459,7 @@ impl ::schemagen_runtime::Validate for ConnectionRequestBasicAuth {
         value: &::schemagen_runtime::serde_json::Value,
     ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
         let mut sink = ::schemagen_runtime::validate::support::Sink::new();
-        super::__checks::c6(
+        super::__checks::c5(
             value,
             &::schemagen_runtime::validate::support::Path::Root,
             &mut sink,
@@ -528,7 +528,7 @@ impl ::schemagen_runtime::Validate for ConnectionRequestOauth2ClientCredentials 
         value: &::schemagen_runtime::serde_json::Value,
     ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
         let mut sink = ::schemagen_runtime::validate::support::Sink::new();
-        super::__checks::c9(
+        super::__checks::c6(
             value,
             &::schemagen_runtime::validate::support::Path::Root,
             &mut sink,
@@ -605,7 +605,7 @@ impl ::schemagen_runtime::Validate for ConnectionRequestOauth2PasswordCredential
         value: &::schemagen_runtime::serde_json::Value,
     ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
         let mut sink = ::schemagen_runtime::validate::support::Sink::new();
-        super::__checks::c14(
+        super::__checks::c8(
             value,
             &::schemagen_runtime::validate::support::Path::Root,
             &mut sink,
@@ -686,7 +686,7 @@ impl ::schemagen_runtime::Validate for Oauth2AuthorizationCode {
         value: &::schemagen_runtime::serde_json::Value,
     ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
         let mut sink = ::schemagen_runtime::validate::support::Sink::new();
-        super::__checks::c29(
+        super::__checks::c11(
             value,
             &::schemagen_runtime::validate::support::Path::Root,
             &mut sink,
@@ -782,7 +782,7 @@ impl ::schemagen_runtime::Validate for Oauth2AuthorizationCodeAccessToken {
         value: &::schemagen_runtime::serde_json::Value,
     ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
         let mut sink = ::schemagen_runtime::validate::support::Sink::new();
-        super::__checks::c21(
+        super::__checks::c9(
             value,
             &::schemagen_runtime::validate::support::Path::Root,
             &mut sink,
@@ -806,7 +806,7 @@ impl ::schemagen_runtime::Validate for Oauth2AuthorizationCodeAccessToken {
                 ok
                     &= match ::schemagen_runtime::serde_json::to_value(item) {
                         ::std::result::Result::Ok(value) => {
-                            super::__checks::c23(
+                            super::__checks::c10(
                                 &value,
                                 p,
                                 s,
@@ -826,7 +826,7 @@ impl ::schemagen_runtime::Validate for Oauth2AuthorizationCodeAccessToken {
                 ok
                     &= match ::schemagen_runtime::serde_json::to_value(item) {
                         ::std::result::Result::Ok(value) => {
-                            super::__checks::c24(
+                            super::__checks::c10(
                                 &value,
                                 p,
                                 s,
@@ -844,126 +844,7 @@ impl ::schemagen_runtime::Validate for Oauth2AuthorizationCodeAccessToken {
 }
 
 /// The refresh token to use for the connection.
-#[derive(
-    ::std::fmt::Debug,
-    ::std::clone::Clone,
-    ::std::cmp::PartialEq,
-    ::schemagen_runtime::serde::Serialize,
-    ::schemagen_runtime::serde::Deserialize
-)]
-#[cfg_attr(
-    feature = "schemars",
-    derive(::schemagen_runtime::schemars::JsonSchema),
-    schemars(crate = "::schemagen_runtime::schemars")
-)]
-#[serde(crate = "::schemagen_runtime::serde")]
-pub struct Oauth2AuthorizationCodeRefreshToken {
-    /// Wire name: `token`. A credential (the name `token` means a credential (token)): redacted in `Debug`.
-    pub token: ::schemagen_runtime::Secret,
-    /// Wire name: `expiresAt`.
-    #[serde(rename = "expiresAt")]
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    #[cfg_attr(
-        feature = "schemars",
-        schemars(
-            with = "::schemagen_runtime::chrono::DateTime<::schemagen_runtime::chrono::FixedOffset>"
-        )
-    )]
-    #[cfg_attr(feature = "schemars", schemars(extend("format" = "date-time")))]
-    pub expires_at: ::std::option::Option<
-        ::schemagen_runtime::chrono::DateTime<::schemagen_runtime::chrono::FixedOffset>,
-    >,
-    /// Wire name: `issuedAt`.
-    #[serde(rename = "issuedAt")]
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    #[cfg_attr(
-        feature = "schemars",
-        schemars(
-            with = "::schemagen_runtime::chrono::DateTime<::schemagen_runtime::chrono::FixedOffset>"
-        )
-    )]
-    #[cfg_attr(feature = "schemars", schemars(extend("format" = "date-time")))]
-    pub issued_at: ::std::option::Option<
-        ::schemagen_runtime::chrono::DateTime<::schemagen_runtime::chrono::FixedOffset>,
-    >,
-}
-
-impl ::schemagen_runtime::Validate for Oauth2AuthorizationCodeRefreshToken {
-    fn validate(
-        &self,
-    ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
-        let mut sink = ::schemagen_runtime::validate::support::Sink::new();
-        ::schemagen_runtime::Validate::validate_at(
-            self,
-            &::schemagen_runtime::validate::support::Path::Root,
-            &mut sink,
-        );
-        sink.finish()
-    }
-    fn validate_json(
-        value: &::schemagen_runtime::serde_json::Value,
-    ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
-        let mut sink = ::schemagen_runtime::validate::support::Sink::new();
-        super::__checks::c25(
-            value,
-            &::schemagen_runtime::validate::support::Path::Root,
-            &mut sink,
-            &mut ::std::default::Default::default(),
-        );
-        sink.finish()
-    }
-    #[allow(unused_mut, unused_variables, clippy::all, clippy::pedantic)]
-    fn validate_at(
-        &self,
-        p: &::schemagen_runtime::validate::support::Path<'_>,
-        s: &mut ::schemagen_runtime::validate::support::Sink,
-    ) -> bool {
-        {
-            let mut ok = true;
-            if let ::std::option::Option::Some(item) = &self.expires_at {
-                let p = &::schemagen_runtime::validate::support::Path::Key(
-                    p,
-                    "expiresAt",
-                );
-                ok
-                    &= match ::schemagen_runtime::serde_json::to_value(item) {
-                        ::std::result::Result::Ok(value) => {
-                            super::__checks::c27(
-                                &value,
-                                p,
-                                s,
-                                &mut ::std::default::Default::default(),
-                            )
-                        }
-                        ::std::result::Result::Err(_) => {
-                            s.fail(p, "type", || "cannot be encoded as JSON".to_string())
-                        }
-                    };
-            }
-            if let ::std::option::Option::Some(item) = &self.issued_at {
-                let p = &::schemagen_runtime::validate::support::Path::Key(
-                    p,
-                    "issuedAt",
-                );
-                ok
-                    &= match ::schemagen_runtime::serde_json::to_value(item) {
-                        ::std::result::Result::Ok(value) => {
-                            super::__checks::c28(
-                                &value,
-                                p,
-                                s,
-                                &mut ::std::default::Default::default(),
-                            )
-                        }
-                        ::std::result::Result::Err(_) => {
-                            s.fail(p, "type", || "cannot be encoded as JSON".to_string())
-                        }
-                    };
-            }
-            ok
-        }
-    }
-}
+pub type Oauth2AuthorizationCodeRefreshToken = Oauth2AuthorizationCodeAccessToken;
 
 /// # Example
 ///
@@ -1190,7 +1071,7 @@ impl ::schemagen_runtime::Validate for Connection {
         value: &::schemagen_runtime::serde_json::Value,
     ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
         let mut sink = ::schemagen_runtime::validate::support::Sink::new();
-        super::__checks::c44(
+        super::__checks::c16(
             value,
             &::schemagen_runtime::validate::support::Path::Root,
             &mut sink,
@@ -1235,7 +1116,7 @@ impl ::schemagen_runtime::Validate for Connection {
                 ok
                     &= match ::schemagen_runtime::serde_json::to_value(item) {
                         ::std::result::Result::Ok(value) => {
-                            super::__checks::c72(
+                            super::__checks::c10(
                                 &value,
                                 p,
                                 s,
@@ -1255,7 +1136,7 @@ impl ::schemagen_runtime::Validate for Connection {
                 ok
                     &= match ::schemagen_runtime::serde_json::to_value(item) {
                         ::std::result::Result::Ok(value) => {
-                            super::__checks::c73(
+                            super::__checks::c10(
                                 &value,
                                 p,
                                 s,
@@ -1418,7 +1299,7 @@ impl ::schemagen_runtime::Validate for ListConnectionsProviderApp {
         value: &::schemagen_runtime::serde_json::Value,
     ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
         let mut sink = ::schemagen_runtime::validate::support::Sink::new();
-        super::__checks::c48(
+        super::__checks::c17(
             value,
             &::schemagen_runtime::validate::support::Path::Root,
             &mut sink,
@@ -1443,7 +1324,7 @@ impl ::schemagen_runtime::Validate for ListConnectionsProviderApp {
                 ok
                     &= match ::schemagen_runtime::serde_json::to_value(item) {
                         ::std::result::Result::Ok(value) => {
-                            super::__checks::c56(
+                            super::__checks::c10(
                                 &value,
                                 p,
                                 s,
@@ -1463,7 +1344,7 @@ impl ::schemagen_runtime::Validate for ListConnectionsProviderApp {
                 ok
                     &= match ::schemagen_runtime::serde_json::to_value(item) {
                         ::std::result::Result::Ok(value) => {
-                            super::__checks::c57(
+                            super::__checks::c10(
                                 &value,
                                 p,
                                 s,
@@ -1581,7 +1462,7 @@ impl ::schemagen_runtime::Validate for ListConnectionsGroup {
         value: &::schemagen_runtime::serde_json::Value,
     ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
         let mut sink = ::schemagen_runtime::validate::support::Sink::new();
-        super::__checks::c58(
+        super::__checks::c18(
             value,
             &::schemagen_runtime::validate::support::Path::Root,
             &mut sink,
@@ -1606,7 +1487,7 @@ impl ::schemagen_runtime::Validate for ListConnectionsGroup {
                 ok
                     &= match ::schemagen_runtime::serde_json::to_value(item) {
                         ::std::result::Result::Ok(value) => {
-                            super::__checks::c62(
+                            super::__checks::c10(
                                 &value,
                                 p,
                                 s,
@@ -1626,7 +1507,7 @@ impl ::schemagen_runtime::Validate for ListConnectionsGroup {
                 ok
                     &= match ::schemagen_runtime::serde_json::to_value(item) {
                         ::std::result::Result::Ok(value) => {
-                            super::__checks::c63(
+                            super::__checks::c10(
                                 &value,
                                 p,
                                 s,
@@ -1744,7 +1625,7 @@ impl ::schemagen_runtime::Validate for Consumer {
         value: &::schemagen_runtime::serde_json::Value,
     ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
         let mut sink = ::schemagen_runtime::validate::support::Sink::new();
-        super::__checks::c64(
+        super::__checks::c19(
             value,
             &::schemagen_runtime::validate::support::Path::Root,
             &mut sink,
@@ -1769,7 +1650,7 @@ impl ::schemagen_runtime::Validate for Consumer {
                 ok
                     &= match ::schemagen_runtime::serde_json::to_value(item) {
                         ::std::result::Result::Ok(value) => {
-                            super::__checks::c68(
+                            super::__checks::c10(
                                 &value,
                                 p,
                                 s,
@@ -1789,7 +1670,7 @@ impl ::schemagen_runtime::Validate for Consumer {
                 ok
                     &= match ::schemagen_runtime::serde_json::to_value(item) {
                         ::std::result::Result::Ok(value) => {
-                            super::__checks::c69(
+                            super::__checks::c10(
                                 &value,
                                 p,
                                 s,
@@ -1886,7 +1767,7 @@ impl ::schemagen_runtime::Validate for AuthScheme {
         value: &::schemagen_runtime::serde_json::Value,
     ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
         let mut sink = ::schemagen_runtime::validate::support::Sink::new();
-        super::__checks::c74(
+        super::__checks::c20(
             value,
             &::schemagen_runtime::validate::support::Path::Root,
             &mut sink,
@@ -1986,7 +1867,7 @@ impl ::schemagen_runtime::Validate for Status {
         value: &::schemagen_runtime::serde_json::Value,
     ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
         let mut sink = ::schemagen_runtime::validate::support::Sink::new();
-        super::__checks::c75(
+        super::__checks::c21(
             value,
             &::schemagen_runtime::validate::support::Path::Root,
             &mut sink,
@@ -2075,7 +1956,7 @@ impl ::schemagen_runtime::Validate for OAuth2AuthorizationCodeToken {
         value: &::schemagen_runtime::serde_json::Value,
     ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
         let mut sink = ::schemagen_runtime::validate::support::Sink::new();
-        super::__checks::c76(
+        super::__checks::c22(
             value,
             &::schemagen_runtime::validate::support::Path::Root,
             &mut sink,
@@ -2189,7 +2070,7 @@ impl ::schemagen_runtime::Validate for ListConnectionsAccessToken {
         value: &::schemagen_runtime::serde_json::Value,
     ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
         let mut sink = ::schemagen_runtime::validate::support::Sink::new();
-        super::__checks::c77(
+        super::__checks::c23(
             value,
             &::schemagen_runtime::validate::support::Path::Root,
             &mut sink,
@@ -2213,7 +2094,7 @@ impl ::schemagen_runtime::Validate for ListConnectionsAccessToken {
                 ok
                     &= match ::schemagen_runtime::serde_json::to_value(item) {
                         ::std::result::Result::Ok(value) => {
-                            super::__checks::c79(
+                            super::__checks::c10(
                                 &value,
                                 p,
                                 s,
@@ -2233,7 +2114,7 @@ impl ::schemagen_runtime::Validate for ListConnectionsAccessToken {
                 ok
                     &= match ::schemagen_runtime::serde_json::to_value(item) {
                         ::std::result::Result::Ok(value) => {
-                            super::__checks::c80(
+                            super::__checks::c10(
                                 &value,
                                 p,
                                 s,
@@ -2329,7 +2210,7 @@ impl ::schemagen_runtime::Validate for ListConnectionsRefreshToken {
         value: &::schemagen_runtime::serde_json::Value,
     ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
         let mut sink = ::schemagen_runtime::validate::support::Sink::new();
-        super::__checks::c81(
+        super::__checks::c23(
             value,
             &::schemagen_runtime::validate::support::Path::Root,
             &mut sink,
@@ -2353,7 +2234,7 @@ impl ::schemagen_runtime::Validate for ListConnectionsRefreshToken {
                 ok
                     &= match ::schemagen_runtime::serde_json::to_value(item) {
                         ::std::result::Result::Ok(value) => {
-                            super::__checks::c83(
+                            super::__checks::c10(
                                 &value,
                                 p,
                                 s,
@@ -2373,7 +2254,7 @@ impl ::schemagen_runtime::Validate for ListConnectionsRefreshToken {
                 ok
                     &= match ::schemagen_runtime::serde_json::to_value(item) {
                         ::std::result::Result::Ok(value) => {
-                            super::__checks::c84(
+                            super::__checks::c10(
                                 &value,
                                 p,
                                 s,

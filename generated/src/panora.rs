@@ -168,7 +168,7 @@ impl ::schemagen_runtime::Validate for Connection {
         value: &::schemagen_runtime::serde_json::Value,
     ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
         let mut sink = ::schemagen_runtime::validate::support::Sink::new();
-        super::__checks::c88(
+        super::__checks::c24(
             value,
             &::schemagen_runtime::validate::support::Path::Root,
             &mut sink,
@@ -201,7 +201,7 @@ impl ::schemagen_runtime::Validate for Connection {
                 ok
                     &= match ::schemagen_runtime::serde_json::to_value(item) {
                         ::std::result::Result::Ok(value) => {
-                            super::__checks::c97(
+                            super::__checks::c10(
                                 &value,
                                 p,
                                 s,
@@ -222,7 +222,7 @@ impl ::schemagen_runtime::Validate for Connection {
                 ok
                     &= match ::schemagen_runtime::serde_json::to_value(item) {
                         ::std::result::Result::Ok(value) => {
-                            super::__checks::c98(
+                            super::__checks::c10(
                                 &value,
                                 p,
                                 s,
@@ -303,7 +303,7 @@ impl ::schemagen_runtime::Validate for TokenType {
         value: &::schemagen_runtime::serde_json::Value,
     ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
         let mut sink = ::schemagen_runtime::validate::support::Sink::new();
-        super::__checks::c94(
+        super::__checks::c25(
             value,
             &::schemagen_runtime::validate::support::Path::Root,
             &mut sink,

@@ -254,13 +254,17 @@ impl Diagnostics {
         self.items
     }
 
-    /// Sorts errors before warnings, then by file and position, so output is stable.
+    /// Sorts errors before warnings, E040 after the other errors, then by file and position, so
+    /// output is stable.
     pub fn sort(&mut self) {
         self.items.sort_by(|a, b| {
             let key = |d: &Diagnostic| {
                 let loc = d.location.as_ref();
                 (
                     d.severity,
+                    // Causes before consequences: a model skipped for another's errors (E040)
+                    // reads best after the errors that caused it.
+                    d.code == Code::E040,
                     loc.map(|l| l.file.clone()),
                     loc.and_then(|l| l.span.as_ref().map(|s| s.start)),
                     loc.and_then(|l| l.pointer.clone()),

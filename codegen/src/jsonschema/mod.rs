@@ -502,6 +502,17 @@ impl Reader<'_> {
         let parts = match parts {
             Some(parts) => parts,
             None => {
+                if self.value(loc) == Value::Bool(false) {
+                    self.push(
+                        Diagnostic::warning(
+                            Code::W004,
+                            format!("`{name}` is the schema `false`, which accepts no value"),
+                        )
+                        .at(loc.location())
+                        .label("no document can match this")
+                        .hint("give the definition a schema that accepts something, or remove it"),
+                    );
+                }
                 if let Some(reference) = self.pure_ref(loc) {
                     return ModelKind::Alias { target: self.lower_ref(loc, &reference) };
                 }
@@ -627,8 +638,13 @@ impl Reader<'_> {
                 }
             };
             if chain.contains(&target) {
+                let message = if chain.len() == 1 {
+                    format!("`{reference}` refers to the schema it stands in, which defines no shape")
+                } else {
+                    "these `$ref`s only point at each other and never define a shape".to_string()
+                };
                 self.push(
-                    Diagnostic::error(Code::E013, "these `$ref`s only point at each other and never define a shape")
+                    Diagnostic::error(Code::E013, message)
                         .at(from.child(&["$ref"]).location())
                         .label(format!("`{reference}` leads back here"))
                         .hint("one schema in the cycle must have a `type` or `properties` of its own"),

@@ -418,7 +418,10 @@ impl Reader<'_> {
             }
         }
         self.reserve(&definitions);
-        if keywords::has_shape(&doc) {
+        // A document that is only a container of definitions has no model of its own; any other
+        // document does, even one with only annotations (`{}`, `contentMediaType`), which then
+        // accepts every value rather than generating nothing.
+        if keywords::has_shape(&doc) || (definitions.is_empty() && doc.is_object()) {
             let title = doc.get("title").and_then(Value::as_str).filter(|t| t.chars().any(|c| c.is_ascii_alphabetic()));
             let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("Root");
             let model = self.define(&root, &names::type_name(title.unwrap_or(stem)));

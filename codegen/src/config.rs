@@ -320,7 +320,11 @@ impl Config {
                 .iter()
                 .map(|err| {
                     // A user writes options; serde calls them fields.
-                    let message = err.message().replacen("unknown field", "unknown option", 1);
+                    let message = err.message().replacen("unknown field", "unknown option", 1).replacen(
+                        "missing field",
+                        "missing option",
+                        1,
+                    );
                     Diagnostic::error(Code::E004, format!("invalid config: {message}"))
                         .at(Location { span: err.span(), ..Location::file(&name) })
                         .label(message.split(", expected").next().unwrap_or_default().to_string())

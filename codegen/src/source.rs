@@ -487,7 +487,7 @@ fn explain_yaml(message: &str, text: &str, offset: usize) -> (String, String, St
         ("a tab in the indentation".into(), "indented with a tab".into(), "indent YAML with spaces only")
     } else if message.contains("did not find expected key") || message.contains("mapping values are not allowed") {
         (
-            message.into(),
+            "a line that does not line up with the keys of its mapping".into(),
             "this line does not line up with the keys above it".into(),
             "indent every key of one mapping by the same number of spaces, and quote values that contain `: `",
         )
@@ -499,6 +499,12 @@ fn explain_yaml(message: &str, text: &str, offset: usize) -> (String, String, St
             message.into(),
             "the parser stopped here".into(),
             "a `[` or `{` on a line above is probably never closed: close it with `]` or `}` on the same line",
+        )
+    } else if message.contains("indentation in quoted scalar") {
+        (
+            "a quoted string continues on a line that is not indented more than its key".into(),
+            "the string starts here".into(),
+            "indent the string's continuation lines more than the key it belongs to, or use a block scalar (`|` or `>`)",
         )
     } else if message.contains("mapping key") {
         (

@@ -898,7 +898,11 @@ impl Reader<'_> {
                 self.push(
                     Diagnostic::error(Code::E020, format!("unknown type `{other}`"))
                         .at(loc.child(&["type"]).location())
-                        .hint("JSON Schema types are string, number, integer, boolean, object, array and null"),
+                        .label("not a JSON Schema type")
+                        .hint(match meant_type(other) {
+                            Some(meant) => format!("did you mean `{meant}`? JSON Schema types are string, number, integer, boolean, object, array and null"),
+                            None => "JSON Schema types are string, number, integer, boolean, object, array and null".into(),
+                        }),
                 );
                 Class::Plain(Type::Any)
             }
@@ -974,10 +978,21 @@ impl Reader<'_> {
             ["number"] | ["integer", "number"] | ["number", "integer"] => Type::Number,
             _ => {
                 self.push(
-                    Diagnostic::warning(Code::W003, "the allowed values mix types; the field accepts any JSON value")
-                        .at(loc.location())
-                        .label(format!("values of types {}", kinds.iter().copied().collect::<Vec<_>>().join(", ")))
+                    match kinds.iter().copied().collect::<Vec<_>>().as_slice() {
+                        [kind] => Diagnostic::warning(
+                            Code::W003,
+                            format!("the allowed values are {kind}s, which a Rust enum cannot list; the field accepts any JSON value"),
+                        )
+                        .label(format!("{kind} values"))
+                        .hint("describe the value's shape with `type` and `properties`, and keep the exact values for validation"),
+                        kinds => Diagnostic::warning(
+                            Code::W003,
+                            "the allowed values mix types; the field accepts any JSON value",
+                        )
+                        .label(format!("values of types {}", kinds.join(", ")))
                         .hint("split the values by type with `oneOf`, or make them all strings"),
+                    }
+                    .at(loc.location()),
                 );
                 Type::Any
             }
@@ -1467,6 +1482,23 @@ impl Reader<'_> {
         }
         crate::secrets::credential_name(wire_name)
     }
+}
+
+/// The JSON Schema type an unknown type name probably means: another language's spelling
+/// (`int`, `bool`, `list`) or a typo.
+fn meant_type(name: &str) -> Option<&'static str> {
+    const TYPES: [&str; 7] = ["string", "number", "integer", "boolean", "object", "array", "null"];
+    let alias = match name.to_ascii_lowercase().as_str() {
+        "int" | "int32" | "int64" | "long" | "short" => Some("integer"),
+        "float" | "double" | "decimal" | "real" => Some("number"),
+        "bool" => Some("boolean"),
+        "str" | "text" => Some("string"),
+        "list" | "vec" | "sequence" => Some("array"),
+        "dict" | "map" | "record" | "struct" => Some("object"),
+        "none" | "nil" => Some("null"),
+        _ => None,
+    };
+    alias.or_else(|| names::closest(name, TYPES))
 }
 
 /// W010: a field or definition whose name has nothing to build a Rust name from.

@@ -212,7 +212,7 @@ impl Reader<'_> {
                     Diagnostic::error(
                         Code::E052,
                         if text.trim().is_empty() {
-                            format!("no type: {message}")
+                            "the Type cell is empty".to_string()
                         } else {
                             format!("unknown type expression `{}`: {message}", text.trim())
                         },

@@ -136,7 +136,7 @@ fn summary(outcome: &Outcome) -> String {
 /// What a fixture is about, from its first comment: a `"$comment"` in JSON, a `#` line in YAML
 /// or TOML, an `<!-- … -->` line in markdown, or the first line of a directory's `README`.
 fn description(path: &Path) -> String {
-    let read = |p: PathBuf| std::fs::read_to_string(p).unwrap_or_default();
+    let read = |p: PathBuf| std::fs::read(p).map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default();
     if path.is_dir() {
         let readme = read(path.join("README"));
         if !readme.is_empty() {

@@ -54,20 +54,36 @@ pub struct SourceFile {
 pub struct SourceDb {
     files: Vec<SourceFile>,
     by_name: HashMap<String, usize>,
+    /// Files that are not UTF-8, with the offset of their first bad byte: kept (lossily) for
+    /// rendering, but every read of them fails.
+    not_utf8: HashMap<String, usize>,
 }
 
 impl SourceDb {
     /// Reads a file; a file read before (under the same name) is returned from memory.
     pub fn read(&mut self, path: &Path, name: String) -> Result<&SourceFile, Diagnostic> {
+        if let Some(&at) = self.not_utf8.get(&name) {
+            return Err(not_utf8(&name, at));
+        }
         if let Some(&index) = self.by_name.get(&name) {
             return Ok(&self.files[index]);
         }
-        let text = std::fs::read_to_string(path).map_err(|err| {
+        let bytes = std::fs::read(path).map_err(|err| {
             Diagnostic::error(Code::E001, format!("cannot read `{name}`: {err}"))
                 .at(Location::file(&name))
-                .hint("check that the path is right and the file is readable UTF-8 text")
+                .hint("check that the path is right and the file is readable")
         })?;
-        Ok(self.add(path.to_path_buf(), name, text))
+        match String::from_utf8(bytes) {
+            Ok(text) => Ok(self.add(path.to_path_buf(), name, text)),
+            Err(err) => {
+                // Kept with the bad bytes replaced, so the diagnostic can show where they are.
+                let at = err.utf8_error().valid_up_to();
+                let text = String::from_utf8_lossy(err.as_bytes()).into_owned();
+                self.add(path.to_path_buf(), name.clone(), text);
+                self.not_utf8.insert(name.clone(), at);
+                Err(not_utf8(&name, at))
+            }
+        }
     }
 
     /// Adds text that did not come from disk (or was read elsewhere).
@@ -175,6 +191,14 @@ impl SourceDb {
         term::emit_into_string(&term::Config::default(), &files, &rendered)
             .unwrap_or_else(|_| format!("{diagnostic}\n"))
     }
+}
+
+/// E001 for a file that is not UTF-8, at its first bad byte.
+fn not_utf8(name: &str, at: usize) -> Diagnostic {
+    Diagnostic::error(Code::E001, format!("`{name}` is not UTF-8 text"))
+        .at(Location { span: Some(at..at), ..Location::file(name) })
+        .label("the first byte that is not UTF-8")
+        .hint("save the file as UTF-8; schemas and model docs are read as UTF-8 text")
 }
 
 /// Parses a JSON or YAML document. A syntax error is the `Err`; problems that still leave a

@@ -75,7 +75,7 @@ impl Reader<'_> {
 
     fn rules(&mut self, loc: &Loc) -> Vec<Rule> {
         let value = self.value(loc);
-        let object = match &value {
+        let object = match &*value {
             Value::Bool(false) => return vec![Rule::Never],
             Value::Object(object) => object,
             _ => return Vec::new(),

@@ -49,6 +49,66 @@ impl Loc {
     }
 }
 
+/// A value inside a loaded document, found again on each use by walking its pointer (without
+/// allocating) instead of being copied out: the reader looks at most schemas several times, and
+/// copying a schema copied everything nested in it.
+#[derive(Clone)]
+pub(crate) struct Node {
+    doc: Rc<Value>,
+    pointer: String,
+    /// A keyword under the value at `pointer`, for [`Reader::first`].
+    key: Option<String>,
+}
+
+static NULL: Value = Value::Null;
+
+impl std::ops::Deref for Node {
+    type Target = Value;
+
+    fn deref(&self) -> &Value {
+        let value = lookup(&self.doc, &self.pointer);
+        match &self.key {
+            Some(key) => value.and_then(|v| v.get(key)),
+            None => value,
+        }
+        .unwrap_or(&NULL)
+    }
+}
+
+/// A [`Reader::first`] result as plain references, to match on.
+fn kv(found: &Option<(Loc, Node)>) -> Option<(&Loc, &Value)> {
+    found.as_ref().map(|(loc, node)| (loc, &**node))
+}
+
+/// `Value::pointer` without allocating: serde_json unescapes every token into a new `String`.
+pub(crate) fn lookup<'v>(root: &'v Value, pointer: &str) -> Option<&'v Value> {
+    if pointer.is_empty() {
+        return Some(root);
+    }
+    let mut value = root;
+    for token in pointer.strip_prefix('/')?.split('/') {
+        let unescaped;
+        let token = if token.contains('~') {
+            unescaped = token.replace("~1", "/").replace("~0", "~");
+            unescaped.as_str()
+        } else {
+            token
+        };
+        value = match value {
+            Value::Object(map) => map.get(token)?,
+            Value::Array(items) => {
+                // RFC 6901 array indices: digits, no leading zero, as serde_json reads them.
+                if token.is_empty() || token.starts_with('+') || (token.len() > 1 && token.starts_with('0')) {
+                    return None;
+                }
+                items.get(token.parse::<usize>().ok()?)?
+            }
+            _ => return None,
+        };
+    }
+    Some(value)
+}
+
 /// What a schema is, ignoring `null`.
 enum Class {
     Struct,
@@ -380,9 +440,10 @@ impl Reader<'_> {
         self.docs.get(file).cloned().flatten().unwrap_or_else(|| Rc::new(Value::Null))
     }
 
-    /// The value at a location. Locations are only made for values that exist.
-    fn value(&self, loc: &Loc) -> Value {
-        self.doc(&loc.file).pointer(&loc.pointer).cloned().unwrap_or(Value::Null)
+    /// The value at a location, borrowed from its document: nothing is copied. Locations are
+    /// only made for values that exist.
+    fn value(&self, loc: &Loc) -> Node {
+        Node { doc: self.doc(&loc.file), pointer: loc.pointer.clone(), key: None }
     }
 
     fn read_input(&mut self, path: &Path) {
@@ -505,7 +566,7 @@ impl Reader<'_> {
         let parts = match parts {
             Some(parts) => parts,
             None => {
-                if self.value(loc) == Value::Bool(false) {
+                if *self.value(loc) == Value::Bool(false) {
                     self.push(
                         Diagnostic::warning(
                             Code::W004,
@@ -537,7 +598,7 @@ impl Reader<'_> {
 
     /// The Rust type for the schema at `loc`, making a model named `hint` if it needs one.
     fn lower(&mut self, loc: &Loc, hint: &str) -> Type {
-        match self.value(loc) {
+        match &*self.value(loc) {
             Value::Bool(true) => return Type::Any,
             Value::Bool(false) => {
                 self.push(
@@ -734,7 +795,7 @@ impl Reader<'_> {
 
     /// E020: a keyword whose value has the wrong kind; `example` shows the right one.
     fn wrong_kind(&mut self, loc: &Loc, message: &str, example: &str) {
-        let found = match self.value(loc) {
+        let found = match &*self.value(loc) {
             Value::Null => "`null`",
             Value::Bool(_) => "a boolean",
             Value::Number(_) => "a number",
@@ -751,10 +812,11 @@ impl Reader<'_> {
     }
 
     /// The first value of `keyword` among `parts`, with the part it came from.
-    fn first(&self, parts: &[Loc], keyword: &str) -> Option<(Loc, Value)> {
+    fn first(&self, parts: &[Loc], keyword: &str) -> Option<(Loc, Node)> {
         parts.iter().find_map(|part| {
-            let value = self.value(part);
-            value.get(keyword).cloned().map(|v| (part.clone(), v))
+            let doc = self.doc(&part.file);
+            lookup(&doc, &part.pointer)?.get(keyword)?;
+            Some((part.clone(), Node { doc, pointer: part.pointer.clone(), key: Some(keyword.to_string()) }))
         })
     }
 
@@ -1004,7 +1066,7 @@ impl Reader<'_> {
             let (loc, value) = self.first(parts, keyword)?;
             Some((loc, *keyword, value))
         })?;
-        let Value::Array(members) = members else {
+        let Value::Array(members) = &*members else {
             self.wrong_kind(
                 &loc.child(&[keyword]),
                 "`oneOf` and `anyOf` must be arrays of schemas",
@@ -1051,9 +1113,9 @@ impl Reader<'_> {
             items.clone().filter(|(_, v)| v.is_array())
         });
         let prefix_keyword = if self.first(parts, "prefixItems").is_some() { "prefixItems" } else { "items" };
-        if let Some((loc, Value::Array(members))) = prefix {
+        if let Some((loc, Value::Array(members))) = kv(&prefix) {
             let rest = if prefix_keyword == "items" { self.first(parts, "additionalItems") } else { items.clone() };
-            if matches!(rest, Some((_, Value::Bool(false)))) {
+            if matches!(kv(&rest), Some((_, Value::Bool(false)))) {
                 let hint = self.hint_from(parts);
                 let types = (0..members.len())
                     .map(|i| self.lower(&loc.child(&[prefix_keyword, &i.to_string()]), &format!("{hint}Item{i}")))
@@ -1062,7 +1124,7 @@ impl Reader<'_> {
             }
             return Type::Array(Box::new(Type::Any));
         }
-        match items {
+        match kv(&items) {
             Some((_, Value::Object(_) | Value::Bool(_))) => {
                 let hint = format!("{}Item", self.hint_from(parts));
                 let schemas = self.all_of_keyword(parts, "items");
@@ -1089,7 +1151,7 @@ impl Reader<'_> {
 
     /// What a struct or map does with properties it does not declare.
     fn additional(&mut self, parts: &[Loc], hint: &str) -> Additional {
-        match self.first(parts, "additionalProperties") {
+        match kv(&self.first(parts, "additionalProperties")) {
             Some((_, Value::Bool(false))) => return Additional::Deny,
             Some((_, Value::Bool(true))) => return Additional::Keep(Type::Any),
             Some((_, Value::Object(_))) => {
@@ -1105,7 +1167,7 @@ impl Reader<'_> {
             }
             None => {}
         }
-        if let Some((loc, Value::Object(patterns))) = self.first(parts, "patternProperties") {
+        if let Some((loc, Value::Object(patterns))) = kv(&self.first(parts, "patternProperties")) {
             if patterns.len() == 1 {
                 let pattern = patterns.keys().next().expect("one pattern").clone();
                 return Additional::Keep(
@@ -1231,7 +1293,7 @@ impl Reader<'_> {
             let (rust_name, renamed) = variant_names.claim(&wanted);
             // The value itself in the `enum` array, when it is one.
             let enum_loc = loc.child(&["enum"]);
-            let site = match self.value(&enum_loc) {
+            let site = match &*self.value(&enum_loc) {
                 Value::Array(items) => items
                     .iter()
                     .position(|item| item.as_str() == Some(value))
@@ -1638,6 +1700,34 @@ fn strongly_connected(edges: &[Vec<usize>]) -> Vec<usize> {
 #[cfg(test)]
 mod tests {
     use super::strongly_connected;
+
+    #[test]
+    fn lookup_finds_what_serde_json_pointer_finds() {
+        let doc = serde_json::json!({
+            "a": {"b/c": [10, {"~d": true}], "": 1, "0": "zero"},
+            "list": [[1, 2], [3]],
+        });
+        for pointer in [
+            "",
+            "/a",
+            "/a/b~1c",
+            "/a/b~1c/0",
+            "/a/b~1c/1/~0d",
+            "/a/",
+            "/a/0",
+            "/list/1/0",
+            "/list/01",
+            "/list/+1",
+            "/list/-",
+            "/list/2",
+            "/missing",
+            "/a/b~1c/0/x",
+            "a",
+            "/list/1/0/0",
+        ] {
+            assert_eq!(super::lookup(&doc, pointer), doc.pointer(pointer), "{pointer:?}");
+        }
+    }
 
     #[test]
     fn components_group_cycles_only() {

@@ -956,10 +956,15 @@ impl Reader<'_> {
             "boolean" => Class::Plain(Type::Boolean),
             "null" => Class::Plain(Type::Null),
             other => {
-                let (loc, _) = self.first(parts, "type").expect("a type was declared");
+                let (loc, declared) = self.first(parts, "type").expect("a type was declared");
+                // In `type: [a, b]`, the unknown name itself.
+                let site = match declared.as_array().and_then(|ts| ts.iter().position(|t| t == other)) {
+                    Some(i) => loc.child(&["type", &i.to_string()]),
+                    None => loc.child(&["type"]),
+                };
                 self.push(
                     Diagnostic::error(Code::E020, format!("unknown type `{other}`"))
-                        .at(loc.child(&["type"]).location())
+                        .at(site.location())
                         .label("not a JSON Schema type")
                         .hint(match meant_type(other) {
                             Some(meant) => format!("did you mean `{meant}`? JSON Schema types are string, number, integer, boolean, object, array and null"),

@@ -52,7 +52,16 @@ impl Reader<'_> {
                 }
             }
         }
-        let hint = if self.bundle.is_none() && pointer.starts_with("/components/") {
+        // A misspelt definition (`#/$defs/Ownr`, `#/components/schema/Pet`) is named.
+        let definitions: Vec<String> = ["/$defs", "/definitions", "/components/schemas"]
+            .iter()
+            .filter_map(|container| Some((container, doc.pointer(container)?.as_object()?)))
+            .flat_map(|(container, defs)| defs.keys().map(move |key| format!("{container}/{}", escape_token(key))))
+            .collect();
+        let meant = crate::names::closest(&pointer, definitions.iter().map(String::as_str));
+        let hint = if let Some(meant) = meant {
+            format!("did you mean `#{meant}`?")
+        } else if self.bundle.is_none() && pointer.starts_with("/components/") {
             "this file looks cut out of an OpenAPI document: name that document with `--bundle FILE` (or `bundle = \"…\"` in the config) so the ref resolves against it".to_string()
         } else {
             format!("`{file}` has no value at `#{pointer}`; check the spelling, or add the definition")

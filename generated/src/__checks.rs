@@ -13,20 +13,10 @@ pub(super) fn c0(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool 
     let mut ok = true;
     let ev = outer;
     if !(v.is_string()) {
-        ok = s
-            .fail(
-                p,
-                "type",
-                || format!("must be {}, not {}", "a string", rules::kind(v)),
-            );
+        ok = s.type_mismatch(p, "a string", v);
     }
     if !matches!(v.as_str(), Some("input" | "token" | "provider")) {
-        ok = s
-            .fail(
-                p,
-                "enum",
-                || "must be one of: \"input\", \"token\", \"provider\"".to_string(),
-            );
+        ok = s.fail(p, "enum", || "must be one of: \"input\", \"token\", \"provider\"");
     }
     ok
 }
@@ -36,32 +26,37 @@ pub(super) fn c1(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool 
     let mut ok = true;
     let ev = outer;
     if !(v.is_object()) {
-        ok = s
-            .fail(
-                p,
-                "type",
-                || format!("must be {}, not {}", "an object", rules::kind(v)),
-            );
+        ok = s.type_mismatch(p, "an object", v);
     }
     if let Some(object) = v.as_object() {
-        for name in ["value", "source"] {
-            if !object.contains_key(name) {
-                ok = s.fail(p, "required", || format!("`{name}` is required"));
+        ok
+            &= s
+                .required(
+                    p,
+                    object,
+                    &[
+                        ("value", "`value` is required"),
+                        ("source", "`source` is required"),
+                    ],
+                );
+    }
+    if let Some(object) = v.as_object() {
+        for (key, item) in object {
+            match key.as_str() {
+                "value" => {
+                    ok &= c2(item, &Path::Key(p, "value"), s, &mut Ev::default());
+                    ev.prop("value");
+                }
+                "source" => {
+                    ok &= c0(item, &Path::Key(p, "source"), s, &mut Ev::default());
+                    ev.prop("source");
+                }
+                "displayName" => {
+                    ok &= c2(item, &Path::Key(p, "displayName"), s, &mut Ev::default());
+                    ev.prop("displayName");
+                }
+                _ => {}
             }
-        }
-    }
-    if let Some(object) = v.as_object() {
-        if let Some(item) = object.get("value") {
-            ok &= c2(item, &Path::Key(p, "value"), s, &mut Ev::default());
-            ev.prop("value");
-        }
-        if let Some(item) = object.get("source") {
-            ok &= c0(item, &Path::Key(p, "source"), s, &mut Ev::default());
-            ev.prop("source");
-        }
-        if let Some(item) = object.get("displayName") {
-            ok &= c2(item, &Path::Key(p, "displayName"), s, &mut Ev::default());
-            ev.prop("displayName");
         }
     }
     ok
@@ -72,12 +67,7 @@ pub(super) fn c2(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool 
     let mut ok = true;
     let ev = outer;
     if !(v.is_string()) {
-        ok = s
-            .fail(
-                p,
-                "type",
-                || format!("must be {}, not {}", "a string", rules::kind(v)),
-            );
+        ok = s.type_mismatch(p, "a string", v);
     }
     ok
 }
@@ -87,12 +77,7 @@ pub(super) fn c3(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool 
     let mut ok = true;
     let ev = outer;
     if !(v.is_object()) {
-        ok = s
-            .fail(
-                p,
-                "type",
-                || format!("must be {}, not {}", "an object", rules::kind(v)),
-            );
+        ok = s.type_mismatch(p, "an object", v);
     }
     if let Some(object) = v.as_object() {
         for (key, item) in object {
@@ -119,28 +104,33 @@ pub(super) fn c5(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool 
     let mut ok = true;
     let ev = outer;
     if !(v.is_object()) {
-        ok = s
-            .fail(
-                p,
-                "type",
-                || format!("must be {}, not {}", "an object", rules::kind(v)),
-            );
+        ok = s.type_mismatch(p, "an object", v);
     }
     if let Some(object) = v.as_object() {
-        for name in ["username", "password"] {
-            if !object.contains_key(name) {
-                ok = s.fail(p, "required", || format!("`{name}` is required"));
+        ok
+            &= s
+                .required(
+                    p,
+                    object,
+                    &[
+                        ("username", "`username` is required"),
+                        ("password", "`password` is required"),
+                    ],
+                );
+    }
+    if let Some(object) = v.as_object() {
+        for (key, item) in object {
+            match key.as_str() {
+                "username" => {
+                    ok &= c2(item, &Path::Key(p, "username"), s, &mut Ev::default());
+                    ev.prop("username");
+                }
+                "password" => {
+                    ok &= c2(item, &Path::Key(p, "password"), s, &mut Ev::default());
+                    ev.prop("password");
+                }
+                _ => {}
             }
-        }
-    }
-    if let Some(object) = v.as_object() {
-        if let Some(item) = object.get("username") {
-            ok &= c2(item, &Path::Key(p, "username"), s, &mut Ev::default());
-            ev.prop("username");
-        }
-        if let Some(item) = object.get("password") {
-            ok &= c2(item, &Path::Key(p, "password"), s, &mut Ev::default());
-            ev.prop("password");
         }
     }
     ok
@@ -151,32 +141,37 @@ pub(super) fn c6(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool 
     let mut ok = true;
     let ev = outer;
     if !(v.is_object()) {
-        ok = s
-            .fail(
-                p,
-                "type",
-                || format!("must be {}, not {}", "an object", rules::kind(v)),
-            );
+        ok = s.type_mismatch(p, "an object", v);
     }
     if let Some(object) = v.as_object() {
-        for name in ["clientId", "clientSecret"] {
-            if !object.contains_key(name) {
-                ok = s.fail(p, "required", || format!("`{name}` is required"));
+        ok
+            &= s
+                .required(
+                    p,
+                    object,
+                    &[
+                        ("clientId", "`clientId` is required"),
+                        ("clientSecret", "`clientSecret` is required"),
+                    ],
+                );
+    }
+    if let Some(object) = v.as_object() {
+        for (key, item) in object {
+            match key.as_str() {
+                "clientId" => {
+                    ok &= c2(item, &Path::Key(p, "clientId"), s, &mut Ev::default());
+                    ev.prop("clientId");
+                }
+                "clientSecret" => {
+                    ok &= c2(item, &Path::Key(p, "clientSecret"), s, &mut Ev::default());
+                    ev.prop("clientSecret");
+                }
+                "scopes" => {
+                    ok &= c7(item, &Path::Key(p, "scopes"), s, &mut Ev::default());
+                    ev.prop("scopes");
+                }
+                _ => {}
             }
-        }
-    }
-    if let Some(object) = v.as_object() {
-        if let Some(item) = object.get("clientId") {
-            ok &= c2(item, &Path::Key(p, "clientId"), s, &mut Ev::default());
-            ev.prop("clientId");
-        }
-        if let Some(item) = object.get("clientSecret") {
-            ok &= c2(item, &Path::Key(p, "clientSecret"), s, &mut Ev::default());
-            ev.prop("clientSecret");
-        }
-        if let Some(item) = object.get("scopes") {
-            ok &= c7(item, &Path::Key(p, "scopes"), s, &mut Ev::default());
-            ev.prop("scopes");
         }
     }
     ok
@@ -187,12 +182,7 @@ pub(super) fn c7(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool 
     let mut ok = true;
     let ev = outer;
     if !(v.is_array()) {
-        ok = s
-            .fail(
-                p,
-                "type",
-                || format!("must be {}, not {}", "an array", rules::kind(v)),
-            );
+        ok = s.type_mismatch(p, "an array", v);
     }
     if let Some(items) = v.as_array() {
         for (index, item) in items.iter().enumerate().skip(0usize) {
@@ -208,40 +198,47 @@ pub(super) fn c8(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool 
     let mut ok = true;
     let ev = outer;
     if !(v.is_object()) {
-        ok = s
-            .fail(
-                p,
-                "type",
-                || format!("must be {}, not {}", "an object", rules::kind(v)),
-            );
+        ok = s.type_mismatch(p, "an object", v);
     }
     if let Some(object) = v.as_object() {
-        for name in ["username", "password", "clientId", "clientSecret"] {
-            if !object.contains_key(name) {
-                ok = s.fail(p, "required", || format!("`{name}` is required"));
+        ok
+            &= s
+                .required(
+                    p,
+                    object,
+                    &[
+                        ("username", "`username` is required"),
+                        ("password", "`password` is required"),
+                        ("clientId", "`clientId` is required"),
+                        ("clientSecret", "`clientSecret` is required"),
+                    ],
+                );
+    }
+    if let Some(object) = v.as_object() {
+        for (key, item) in object {
+            match key.as_str() {
+                "username" => {
+                    ok &= c2(item, &Path::Key(p, "username"), s, &mut Ev::default());
+                    ev.prop("username");
+                }
+                "password" => {
+                    ok &= c2(item, &Path::Key(p, "password"), s, &mut Ev::default());
+                    ev.prop("password");
+                }
+                "clientId" => {
+                    ok &= c2(item, &Path::Key(p, "clientId"), s, &mut Ev::default());
+                    ev.prop("clientId");
+                }
+                "clientSecret" => {
+                    ok &= c2(item, &Path::Key(p, "clientSecret"), s, &mut Ev::default());
+                    ev.prop("clientSecret");
+                }
+                "scopes" => {
+                    ok &= c7(item, &Path::Key(p, "scopes"), s, &mut Ev::default());
+                    ev.prop("scopes");
+                }
+                _ => {}
             }
-        }
-    }
-    if let Some(object) = v.as_object() {
-        if let Some(item) = object.get("username") {
-            ok &= c2(item, &Path::Key(p, "username"), s, &mut Ev::default());
-            ev.prop("username");
-        }
-        if let Some(item) = object.get("password") {
-            ok &= c2(item, &Path::Key(p, "password"), s, &mut Ev::default());
-            ev.prop("password");
-        }
-        if let Some(item) = object.get("clientId") {
-            ok &= c2(item, &Path::Key(p, "clientId"), s, &mut Ev::default());
-            ev.prop("clientId");
-        }
-        if let Some(item) = object.get("clientSecret") {
-            ok &= c2(item, &Path::Key(p, "clientSecret"), s, &mut Ev::default());
-            ev.prop("clientSecret");
-        }
-        if let Some(item) = object.get("scopes") {
-            ok &= c7(item, &Path::Key(p, "scopes"), s, &mut Ev::default());
-            ev.prop("scopes");
         }
     }
     ok
@@ -252,32 +249,28 @@ pub(super) fn c9(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool 
     let mut ok = true;
     let ev = outer;
     if !(v.is_object()) {
-        ok = s
-            .fail(
-                p,
-                "type",
-                || format!("must be {}, not {}", "an object", rules::kind(v)),
-            );
+        ok = s.type_mismatch(p, "an object", v);
     }
     if let Some(object) = v.as_object() {
-        for name in ["token"] {
-            if !object.contains_key(name) {
-                ok = s.fail(p, "required", || format!("`{name}` is required"));
+        ok &= s.required(p, object, &[("token", "`token` is required")]);
+    }
+    if let Some(object) = v.as_object() {
+        for (key, item) in object {
+            match key.as_str() {
+                "token" => {
+                    ok &= c2(item, &Path::Key(p, "token"), s, &mut Ev::default());
+                    ev.prop("token");
+                }
+                "expiresAt" => {
+                    ok &= c10(item, &Path::Key(p, "expiresAt"), s, &mut Ev::default());
+                    ev.prop("expiresAt");
+                }
+                "issuedAt" => {
+                    ok &= c10(item, &Path::Key(p, "issuedAt"), s, &mut Ev::default());
+                    ev.prop("issuedAt");
+                }
+                _ => {}
             }
-        }
-    }
-    if let Some(object) = v.as_object() {
-        if let Some(item) = object.get("token") {
-            ok &= c2(item, &Path::Key(p, "token"), s, &mut Ev::default());
-            ev.prop("token");
-        }
-        if let Some(item) = object.get("expiresAt") {
-            ok &= c10(item, &Path::Key(p, "expiresAt"), s, &mut Ev::default());
-            ev.prop("expiresAt");
-        }
-        if let Some(item) = object.get("issuedAt") {
-            ok &= c10(item, &Path::Key(p, "issuedAt"), s, &mut Ev::default());
-            ev.prop("issuedAt");
         }
     }
     ok
@@ -288,16 +281,11 @@ pub(super) fn c10(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool
     let mut ok = true;
     let ev = outer;
     if !(v.is_string()) {
-        ok = s
-            .fail(
-                p,
-                "type",
-                || format!("must be {}, not {}", "a string", rules::kind(v)),
-            );
+        ok = s.type_mismatch(p, "a string", v);
     }
     if let Some(text) = v.as_str() {
         if !::schemagen_runtime::validate::rules::format("date-time", text) {
-            ok = s.fail(p, "format", || "must be a valid `date-time`".to_string());
+            ok = s.fail(p, "format", || "must be a valid `date-time`");
         }
     }
     ok
@@ -308,25 +296,25 @@ pub(super) fn c11(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool
     let mut ok = true;
     let ev = outer;
     if !(v.is_object()) {
-        ok = s
-            .fail(
-                p,
-                "type",
-                || format!("must be {}, not {}", "an object", rules::kind(v)),
-            );
+        ok = s.type_mismatch(p, "an object", v);
     }
     if let Some(object) = v.as_object() {
-        if let Some(item) = object.get("accessToken") {
-            ok &= c9(item, &Path::Key(p, "accessToken"), s, &mut Ev::default());
-            ev.prop("accessToken");
-        }
-        if let Some(item) = object.get("refreshToken") {
-            ok &= c9(item, &Path::Key(p, "refreshToken"), s, &mut Ev::default());
-            ev.prop("refreshToken");
-        }
-        if let Some(item) = object.get("scopes") {
-            ok &= c7(item, &Path::Key(p, "scopes"), s, &mut Ev::default());
-            ev.prop("scopes");
+        for (key, item) in object {
+            match key.as_str() {
+                "accessToken" => {
+                    ok &= c9(item, &Path::Key(p, "accessToken"), s, &mut Ev::default());
+                    ev.prop("accessToken");
+                }
+                "refreshToken" => {
+                    ok &= c9(item, &Path::Key(p, "refreshToken"), s, &mut Ev::default());
+                    ev.prop("refreshToken");
+                }
+                "scopes" => {
+                    ok &= c7(item, &Path::Key(p, "scopes"), s, &mut Ev::default());
+                    ev.prop("scopes");
+                }
+                _ => {}
+            }
         }
     }
     ok
@@ -337,83 +325,95 @@ pub(super) fn c12(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool
     let mut ok = true;
     let ev = outer;
     if !(v.is_object()) {
-        ok = s
-            .fail(
-                p,
-                "type",
-                || format!("must be {}, not {}", "an object", rules::kind(v)),
-            );
+        ok = s.type_mismatch(p, "an object", v);
     }
     if let Some(object) = v.as_object() {
-        if let Some(item) = object.get("providerWorkspaceRef") {
-            ok &= c2(item, &Path::Key(p, "providerWorkspaceRef"), s, &mut Ev::default());
-            ev.prop("providerWorkspaceRef");
-        }
-        if let Some(item) = object.get("providerMetadata") {
-            ok &= c13(item, &Path::Key(p, "providerMetadata"), s, &mut Ev::default());
-            ev.prop("providerMetadata");
-        }
-        if let Some(item) = object.get("groupName") {
-            ok &= c2(item, &Path::Key(p, "groupName"), s, &mut Ev::default());
-            ev.prop("groupName");
-        }
-        if let Some(item) = object.get("groupRef") {
-            ok &= c2(item, &Path::Key(p, "groupRef"), s, &mut Ev::default());
-            ev.prop("groupRef");
-        }
-        if let Some(item) = object.get("consumerName") {
-            ok &= c2(item, &Path::Key(p, "consumerName"), s, &mut Ev::default());
-            ev.prop("consumerName");
-        }
-        if let Some(item) = object.get("consumerRef") {
-            ok &= c2(item, &Path::Key(p, "consumerRef"), s, &mut Ev::default());
-            ev.prop("consumerRef");
-        }
-        if let Some(item) = object.get("provider") {
-            ok &= c2(item, &Path::Key(p, "provider"), s, &mut Ev::default());
-            ev.prop("provider");
-        }
-        if let Some(item) = object.get("apiKey") {
-            ok &= c2(item, &Path::Key(p, "apiKey"), s, &mut Ev::default());
-            ev.prop("apiKey");
-        }
-        if let Some(item) = object.get("customAuth") {
-            ok &= c14(item, &Path::Key(p, "customAuth"), s, &mut Ev::default());
-            ev.prop("customAuth");
-        }
-        if let Some(item) = object.get("basicAuth") {
-            ok &= c5(item, &Path::Key(p, "basicAuth"), s, &mut Ev::default());
-            ev.prop("basicAuth");
-        }
-        if let Some(item) = object.get("oauth2ClientCredentials") {
-            ok
-                &= c6(
-                    item,
-                    &Path::Key(p, "oauth2ClientCredentials"),
-                    s,
-                    &mut Ev::default(),
-                );
-            ev.prop("oauth2ClientCredentials");
-        }
-        if let Some(item) = object.get("oauth2PasswordCredentials") {
-            ok
-                &= c8(
-                    item,
-                    &Path::Key(p, "oauth2PasswordCredentials"),
-                    s,
-                    &mut Ev::default(),
-                );
-            ev.prop("oauth2PasswordCredentials");
-        }
-        if let Some(item) = object.get("oauth2AuthorizationCode") {
-            ok
-                &= c15(
-                    item,
-                    &Path::Key(p, "oauth2AuthorizationCode"),
-                    s,
-                    &mut Ev::default(),
-                );
-            ev.prop("oauth2AuthorizationCode");
+        for (key, item) in object {
+            match key.as_str() {
+                "providerWorkspaceRef" => {
+                    ok
+                        &= c2(
+                            item,
+                            &Path::Key(p, "providerWorkspaceRef"),
+                            s,
+                            &mut Ev::default(),
+                        );
+                    ev.prop("providerWorkspaceRef");
+                }
+                "providerMetadata" => {
+                    ok
+                        &= c13(
+                            item,
+                            &Path::Key(p, "providerMetadata"),
+                            s,
+                            &mut Ev::default(),
+                        );
+                    ev.prop("providerMetadata");
+                }
+                "groupName" => {
+                    ok &= c2(item, &Path::Key(p, "groupName"), s, &mut Ev::default());
+                    ev.prop("groupName");
+                }
+                "groupRef" => {
+                    ok &= c2(item, &Path::Key(p, "groupRef"), s, &mut Ev::default());
+                    ev.prop("groupRef");
+                }
+                "consumerName" => {
+                    ok &= c2(item, &Path::Key(p, "consumerName"), s, &mut Ev::default());
+                    ev.prop("consumerName");
+                }
+                "consumerRef" => {
+                    ok &= c2(item, &Path::Key(p, "consumerRef"), s, &mut Ev::default());
+                    ev.prop("consumerRef");
+                }
+                "provider" => {
+                    ok &= c2(item, &Path::Key(p, "provider"), s, &mut Ev::default());
+                    ev.prop("provider");
+                }
+                "apiKey" => {
+                    ok &= c2(item, &Path::Key(p, "apiKey"), s, &mut Ev::default());
+                    ev.prop("apiKey");
+                }
+                "customAuth" => {
+                    ok &= c14(item, &Path::Key(p, "customAuth"), s, &mut Ev::default());
+                    ev.prop("customAuth");
+                }
+                "basicAuth" => {
+                    ok &= c5(item, &Path::Key(p, "basicAuth"), s, &mut Ev::default());
+                    ev.prop("basicAuth");
+                }
+                "oauth2ClientCredentials" => {
+                    ok
+                        &= c6(
+                            item,
+                            &Path::Key(p, "oauth2ClientCredentials"),
+                            s,
+                            &mut Ev::default(),
+                        );
+                    ev.prop("oauth2ClientCredentials");
+                }
+                "oauth2PasswordCredentials" => {
+                    ok
+                        &= c8(
+                            item,
+                            &Path::Key(p, "oauth2PasswordCredentials"),
+                            s,
+                            &mut Ev::default(),
+                        );
+                    ev.prop("oauth2PasswordCredentials");
+                }
+                "oauth2AuthorizationCode" => {
+                    ok
+                        &= c15(
+                            item,
+                            &Path::Key(p, "oauth2AuthorizationCode"),
+                            s,
+                            &mut Ev::default(),
+                        );
+                    ev.prop("oauth2AuthorizationCode");
+                }
+                _ => {}
+            }
         }
     }
     ok
@@ -432,12 +432,7 @@ pub(super) fn c14(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool
     let mut ok = true;
     let ev = outer;
     if !(v.is_object()) {
-        ok = s
-            .fail(
-                p,
-                "type",
-                || format!("must be {}, not {}", "an object", rules::kind(v)),
-            );
+        ok = s.type_mismatch(p, "an object", v);
     }
     if let Some(object) = v.as_object() {
         for (key, item) in object {
@@ -464,91 +459,105 @@ pub(super) fn c16(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool
     let mut ok = true;
     let ev = outer;
     if !(v.is_object()) {
-        ok = s
-            .fail(
-                p,
-                "type",
-                || format!("must be {}, not {}", "an object", rules::kind(v)),
-            );
+        ok = s.type_mismatch(p, "an object", v);
     }
     if let Some(object) = v.as_object() {
-        for name in [
-            "id",
-            "projectId",
-            "provider",
-            "group",
-            "consumer",
-            "createTime",
-            "authScheme",
-            "status",
-        ] {
-            if !object.contains_key(name) {
-                ok = s.fail(p, "required", || format!("`{name}` is required"));
-            }
-        }
-    }
-    if let Some(object) = v.as_object() {
-        if let Some(item) = object.get("id") {
-            ok &= c2(item, &Path::Key(p, "id"), s, &mut Ev::default());
-            ev.prop("id");
-        }
-        if let Some(item) = object.get("projectId") {
-            ok &= c2(item, &Path::Key(p, "projectId"), s, &mut Ev::default());
-            ev.prop("projectId");
-        }
-        if let Some(item) = object.get("provider") {
-            ok &= c2(item, &Path::Key(p, "provider"), s, &mut Ev::default());
-            ev.prop("provider");
-        }
-        if let Some(item) = object.get("providerApp") {
-            ok &= c17(item, &Path::Key(p, "providerApp"), s, &mut Ev::default());
-            ev.prop("providerApp");
-        }
-        if let Some(item) = object.get("group") {
-            ok &= c18(item, &Path::Key(p, "group"), s, &mut Ev::default());
-            ev.prop("group");
-        }
-        if let Some(item) = object.get("consumer") {
-            ok &= c19(item, &Path::Key(p, "consumer"), s, &mut Ev::default());
-            ev.prop("consumer");
-        }
-        if let Some(item) = object.get("providerWorkspaceRef") {
-            ok &= c2(item, &Path::Key(p, "providerWorkspaceRef"), s, &mut Ev::default());
-            ev.prop("providerWorkspaceRef");
-        }
-        if let Some(item) = object.get("providerConsumerRef") {
-            ok &= c2(item, &Path::Key(p, "providerConsumerRef"), s, &mut Ev::default());
-            ev.prop("providerConsumerRef");
-        }
-        if let Some(item) = object.get("createTime") {
-            ok &= c10(item, &Path::Key(p, "createTime"), s, &mut Ev::default());
-            ev.prop("createTime");
-        }
-        if let Some(item) = object.get("updateTime") {
-            ok &= c10(item, &Path::Key(p, "updateTime"), s, &mut Ev::default());
-            ev.prop("updateTime");
-        }
-        if let Some(item) = object.get("authScheme") {
-            ok &= c20(item, &Path::Key(p, "authScheme"), s, &mut Ev::default());
-            ev.prop("authScheme");
-        }
-        if let Some(item) = object.get("status") {
-            ok &= c21(item, &Path::Key(p, "status"), s, &mut Ev::default());
-            ev.prop("status");
-        }
-        if let Some(item) = object.get("oauth2AuthorizationCode") {
-            ok
-                &= c22(
-                    item,
-                    &Path::Key(p, "oauth2AuthorizationCode"),
-                    s,
-                    &mut Ev::default(),
+        ok
+            &= s
+                .required(
+                    p,
+                    object,
+                    &[
+                        ("id", "`id` is required"),
+                        ("projectId", "`projectId` is required"),
+                        ("provider", "`provider` is required"),
+                        ("group", "`group` is required"),
+                        ("consumer", "`consumer` is required"),
+                        ("createTime", "`createTime` is required"),
+                        ("authScheme", "`authScheme` is required"),
+                        ("status", "`status` is required"),
+                    ],
                 );
-            ev.prop("oauth2AuthorizationCode");
-        }
-        if let Some(item) = object.get("apiKey") {
-            ok &= c2(item, &Path::Key(p, "apiKey"), s, &mut Ev::default());
-            ev.prop("apiKey");
+    }
+    if let Some(object) = v.as_object() {
+        for (key, item) in object {
+            match key.as_str() {
+                "id" => {
+                    ok &= c2(item, &Path::Key(p, "id"), s, &mut Ev::default());
+                    ev.prop("id");
+                }
+                "projectId" => {
+                    ok &= c2(item, &Path::Key(p, "projectId"), s, &mut Ev::default());
+                    ev.prop("projectId");
+                }
+                "provider" => {
+                    ok &= c2(item, &Path::Key(p, "provider"), s, &mut Ev::default());
+                    ev.prop("provider");
+                }
+                "providerApp" => {
+                    ok &= c17(item, &Path::Key(p, "providerApp"), s, &mut Ev::default());
+                    ev.prop("providerApp");
+                }
+                "group" => {
+                    ok &= c18(item, &Path::Key(p, "group"), s, &mut Ev::default());
+                    ev.prop("group");
+                }
+                "consumer" => {
+                    ok &= c19(item, &Path::Key(p, "consumer"), s, &mut Ev::default());
+                    ev.prop("consumer");
+                }
+                "providerWorkspaceRef" => {
+                    ok
+                        &= c2(
+                            item,
+                            &Path::Key(p, "providerWorkspaceRef"),
+                            s,
+                            &mut Ev::default(),
+                        );
+                    ev.prop("providerWorkspaceRef");
+                }
+                "providerConsumerRef" => {
+                    ok
+                        &= c2(
+                            item,
+                            &Path::Key(p, "providerConsumerRef"),
+                            s,
+                            &mut Ev::default(),
+                        );
+                    ev.prop("providerConsumerRef");
+                }
+                "createTime" => {
+                    ok &= c10(item, &Path::Key(p, "createTime"), s, &mut Ev::default());
+                    ev.prop("createTime");
+                }
+                "updateTime" => {
+                    ok &= c10(item, &Path::Key(p, "updateTime"), s, &mut Ev::default());
+                    ev.prop("updateTime");
+                }
+                "authScheme" => {
+                    ok &= c20(item, &Path::Key(p, "authScheme"), s, &mut Ev::default());
+                    ev.prop("authScheme");
+                }
+                "status" => {
+                    ok &= c21(item, &Path::Key(p, "status"), s, &mut Ev::default());
+                    ev.prop("status");
+                }
+                "oauth2AuthorizationCode" => {
+                    ok
+                        &= c22(
+                            item,
+                            &Path::Key(p, "oauth2AuthorizationCode"),
+                            s,
+                            &mut Ev::default(),
+                        );
+                    ev.prop("oauth2AuthorizationCode");
+                }
+                "apiKey" => {
+                    ok &= c2(item, &Path::Key(p, "apiKey"), s, &mut Ev::default());
+                    ev.prop("apiKey");
+                }
+                _ => {}
+            }
         }
     }
     ok
@@ -559,52 +568,60 @@ pub(super) fn c17(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool
     let mut ok = true;
     let ev = outer;
     if !(v.is_object()) {
-        ok = s
-            .fail(
-                p,
-                "type",
-                || format!("must be {}, not {}", "an object", rules::kind(v)),
-            );
+        ok = s.type_mismatch(p, "an object", v);
     }
     if let Some(object) = v.as_object() {
-        for name in ["id", "projectId", "provider", "clientId", "createTime"] {
-            if !object.contains_key(name) {
-                ok = s.fail(p, "required", || format!("`{name}` is required"));
+        ok
+            &= s
+                .required(
+                    p,
+                    object,
+                    &[
+                        ("id", "`id` is required"),
+                        ("projectId", "`projectId` is required"),
+                        ("provider", "`provider` is required"),
+                        ("clientId", "`clientId` is required"),
+                        ("createTime", "`createTime` is required"),
+                    ],
+                );
+    }
+    if let Some(object) = v.as_object() {
+        for (key, item) in object {
+            match key.as_str() {
+                "id" => {
+                    ok &= c2(item, &Path::Key(p, "id"), s, &mut Ev::default());
+                    ev.prop("id");
+                }
+                "projectId" => {
+                    ok &= c2(item, &Path::Key(p, "projectId"), s, &mut Ev::default());
+                    ev.prop("projectId");
+                }
+                "externalRef" => {
+                    ok &= c2(item, &Path::Key(p, "externalRef"), s, &mut Ev::default());
+                    ev.prop("externalRef");
+                }
+                "provider" => {
+                    ok &= c2(item, &Path::Key(p, "provider"), s, &mut Ev::default());
+                    ev.prop("provider");
+                }
+                "clientId" => {
+                    ok &= c2(item, &Path::Key(p, "clientId"), s, &mut Ev::default());
+                    ev.prop("clientId");
+                }
+                "scopes" => {
+                    ok &= c7(item, &Path::Key(p, "scopes"), s, &mut Ev::default());
+                    ev.prop("scopes");
+                }
+                "createTime" => {
+                    ok &= c10(item, &Path::Key(p, "createTime"), s, &mut Ev::default());
+                    ev.prop("createTime");
+                }
+                "updateTime" => {
+                    ok &= c10(item, &Path::Key(p, "updateTime"), s, &mut Ev::default());
+                    ev.prop("updateTime");
+                }
+                _ => {}
             }
-        }
-    }
-    if let Some(object) = v.as_object() {
-        if let Some(item) = object.get("id") {
-            ok &= c2(item, &Path::Key(p, "id"), s, &mut Ev::default());
-            ev.prop("id");
-        }
-        if let Some(item) = object.get("projectId") {
-            ok &= c2(item, &Path::Key(p, "projectId"), s, &mut Ev::default());
-            ev.prop("projectId");
-        }
-        if let Some(item) = object.get("externalRef") {
-            ok &= c2(item, &Path::Key(p, "externalRef"), s, &mut Ev::default());
-            ev.prop("externalRef");
-        }
-        if let Some(item) = object.get("provider") {
-            ok &= c2(item, &Path::Key(p, "provider"), s, &mut Ev::default());
-            ev.prop("provider");
-        }
-        if let Some(item) = object.get("clientId") {
-            ok &= c2(item, &Path::Key(p, "clientId"), s, &mut Ev::default());
-            ev.prop("clientId");
-        }
-        if let Some(item) = object.get("scopes") {
-            ok &= c7(item, &Path::Key(p, "scopes"), s, &mut Ev::default());
-            ev.prop("scopes");
-        }
-        if let Some(item) = object.get("createTime") {
-            ok &= c10(item, &Path::Key(p, "createTime"), s, &mut Ev::default());
-            ev.prop("createTime");
-        }
-        if let Some(item) = object.get("updateTime") {
-            ok &= c10(item, &Path::Key(p, "updateTime"), s, &mut Ev::default());
-            ev.prop("updateTime");
         }
     }
     ok
@@ -615,40 +632,47 @@ pub(super) fn c18(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool
     let mut ok = true;
     let ev = outer;
     if !(v.is_object()) {
-        ok = s
-            .fail(
-                p,
-                "type",
-                || format!("must be {}, not {}", "an object", rules::kind(v)),
-            );
+        ok = s.type_mismatch(p, "an object", v);
     }
     if let Some(object) = v.as_object() {
-        for name in ["groupRef", "groupName", "projectId", "createTime"] {
-            if !object.contains_key(name) {
-                ok = s.fail(p, "required", || format!("`{name}` is required"));
+        ok
+            &= s
+                .required(
+                    p,
+                    object,
+                    &[
+                        ("groupRef", "`groupRef` is required"),
+                        ("groupName", "`groupName` is required"),
+                        ("projectId", "`projectId` is required"),
+                        ("createTime", "`createTime` is required"),
+                    ],
+                );
+    }
+    if let Some(object) = v.as_object() {
+        for (key, item) in object {
+            match key.as_str() {
+                "groupRef" => {
+                    ok &= c2(item, &Path::Key(p, "groupRef"), s, &mut Ev::default());
+                    ev.prop("groupRef");
+                }
+                "groupName" => {
+                    ok &= c2(item, &Path::Key(p, "groupName"), s, &mut Ev::default());
+                    ev.prop("groupName");
+                }
+                "projectId" => {
+                    ok &= c2(item, &Path::Key(p, "projectId"), s, &mut Ev::default());
+                    ev.prop("projectId");
+                }
+                "createTime" => {
+                    ok &= c10(item, &Path::Key(p, "createTime"), s, &mut Ev::default());
+                    ev.prop("createTime");
+                }
+                "updateTime" => {
+                    ok &= c10(item, &Path::Key(p, "updateTime"), s, &mut Ev::default());
+                    ev.prop("updateTime");
+                }
+                _ => {}
             }
-        }
-    }
-    if let Some(object) = v.as_object() {
-        if let Some(item) = object.get("groupRef") {
-            ok &= c2(item, &Path::Key(p, "groupRef"), s, &mut Ev::default());
-            ev.prop("groupRef");
-        }
-        if let Some(item) = object.get("groupName") {
-            ok &= c2(item, &Path::Key(p, "groupName"), s, &mut Ev::default());
-            ev.prop("groupName");
-        }
-        if let Some(item) = object.get("projectId") {
-            ok &= c2(item, &Path::Key(p, "projectId"), s, &mut Ev::default());
-            ev.prop("projectId");
-        }
-        if let Some(item) = object.get("createTime") {
-            ok &= c10(item, &Path::Key(p, "createTime"), s, &mut Ev::default());
-            ev.prop("createTime");
-        }
-        if let Some(item) = object.get("updateTime") {
-            ok &= c10(item, &Path::Key(p, "updateTime"), s, &mut Ev::default());
-            ev.prop("updateTime");
         }
     }
     ok
@@ -659,40 +683,47 @@ pub(super) fn c19(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool
     let mut ok = true;
     let ev = outer;
     if !(v.is_object()) {
-        ok = s
-            .fail(
-                p,
-                "type",
-                || format!("must be {}, not {}", "an object", rules::kind(v)),
-            );
+        ok = s.type_mismatch(p, "an object", v);
     }
     if let Some(object) = v.as_object() {
-        for name in ["consumerRef", "consumerName", "projectId", "createTime"] {
-            if !object.contains_key(name) {
-                ok = s.fail(p, "required", || format!("`{name}` is required"));
+        ok
+            &= s
+                .required(
+                    p,
+                    object,
+                    &[
+                        ("consumerRef", "`consumerRef` is required"),
+                        ("consumerName", "`consumerName` is required"),
+                        ("projectId", "`projectId` is required"),
+                        ("createTime", "`createTime` is required"),
+                    ],
+                );
+    }
+    if let Some(object) = v.as_object() {
+        for (key, item) in object {
+            match key.as_str() {
+                "consumerRef" => {
+                    ok &= c2(item, &Path::Key(p, "consumerRef"), s, &mut Ev::default());
+                    ev.prop("consumerRef");
+                }
+                "consumerName" => {
+                    ok &= c2(item, &Path::Key(p, "consumerName"), s, &mut Ev::default());
+                    ev.prop("consumerName");
+                }
+                "projectId" => {
+                    ok &= c2(item, &Path::Key(p, "projectId"), s, &mut Ev::default());
+                    ev.prop("projectId");
+                }
+                "createTime" => {
+                    ok &= c10(item, &Path::Key(p, "createTime"), s, &mut Ev::default());
+                    ev.prop("createTime");
+                }
+                "updateTime" => {
+                    ok &= c10(item, &Path::Key(p, "updateTime"), s, &mut Ev::default());
+                    ev.prop("updateTime");
+                }
+                _ => {}
             }
-        }
-    }
-    if let Some(object) = v.as_object() {
-        if let Some(item) = object.get("consumerRef") {
-            ok &= c2(item, &Path::Key(p, "consumerRef"), s, &mut Ev::default());
-            ev.prop("consumerRef");
-        }
-        if let Some(item) = object.get("consumerName") {
-            ok &= c2(item, &Path::Key(p, "consumerName"), s, &mut Ev::default());
-            ev.prop("consumerName");
-        }
-        if let Some(item) = object.get("projectId") {
-            ok &= c2(item, &Path::Key(p, "projectId"), s, &mut Ev::default());
-            ev.prop("projectId");
-        }
-        if let Some(item) = object.get("createTime") {
-            ok &= c10(item, &Path::Key(p, "createTime"), s, &mut Ev::default());
-            ev.prop("createTime");
-        }
-        if let Some(item) = object.get("updateTime") {
-            ok &= c10(item, &Path::Key(p, "updateTime"), s, &mut Ev::default());
-            ev.prop("updateTime");
         }
     }
     ok
@@ -712,7 +743,6 @@ pub(super) fn c20(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool
                 "enum",
                 || {
                     "must be one of: \"none\", \"apiKey\", \"basic\", \"oauth2/authorizationCode\", \"oauth2/authorizationCodePKCE\", \"oauth2/clientCredentials\", \"oauth2/password\""
-                        .to_string()
                 },
             );
     }
@@ -728,10 +758,7 @@ pub(super) fn c21(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool
             .fail(
                 p,
                 "enum",
-                || {
-                    "must be one of: \"created\", \"working\", \"bad_credentials\""
-                        .to_string()
-                },
+                || "must be one of: \"created\", \"working\", \"bad_credentials\"",
             );
     }
     ok
@@ -742,25 +769,31 @@ pub(super) fn c22(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool
     let mut ok = true;
     let ev = outer;
     if !(v.is_object()) {
-        ok = s
-            .fail(
-                p,
-                "type",
-                || format!("must be {}, not {}", "an object", rules::kind(v)),
-            );
+        ok = s.type_mismatch(p, "an object", v);
     }
     if let Some(object) = v.as_object() {
-        if let Some(item) = object.get("accessToken") {
-            ok &= c23(item, &Path::Key(p, "accessToken"), s, &mut Ev::default());
-            ev.prop("accessToken");
-        }
-        if let Some(item) = object.get("refreshToken") {
-            ok &= c23(item, &Path::Key(p, "refreshToken"), s, &mut Ev::default());
-            ev.prop("refreshToken");
-        }
-        if let Some(item) = object.get("scopes") {
-            ok &= c7(item, &Path::Key(p, "scopes"), s, &mut Ev::default());
-            ev.prop("scopes");
+        for (key, item) in object {
+            match key.as_str() {
+                "accessToken" => {
+                    ok &= c23(item, &Path::Key(p, "accessToken"), s, &mut Ev::default());
+                    ev.prop("accessToken");
+                }
+                "refreshToken" => {
+                    ok
+                        &= c23(
+                            item,
+                            &Path::Key(p, "refreshToken"),
+                            s,
+                            &mut Ev::default(),
+                        );
+                    ev.prop("refreshToken");
+                }
+                "scopes" => {
+                    ok &= c7(item, &Path::Key(p, "scopes"), s, &mut Ev::default());
+                    ev.prop("scopes");
+                }
+                _ => {}
+            }
         }
     }
     ok
@@ -771,32 +804,28 @@ pub(super) fn c23(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool
     let mut ok = true;
     let ev = outer;
     if !(v.is_object()) {
-        ok = s
-            .fail(
-                p,
-                "type",
-                || format!("must be {}, not {}", "an object", rules::kind(v)),
-            );
+        ok = s.type_mismatch(p, "an object", v);
     }
     if let Some(object) = v.as_object() {
-        for name in ["token"] {
-            if !object.contains_key(name) {
-                ok = s.fail(p, "required", || format!("`{name}` is required"));
+        ok &= s.required(p, object, &[("token", "`token` is required")]);
+    }
+    if let Some(object) = v.as_object() {
+        for (key, item) in object {
+            match key.as_str() {
+                "token" => {
+                    ok &= c2(item, &Path::Key(p, "token"), s, &mut Ev::default());
+                    ev.prop("token");
+                }
+                "issuedAt" => {
+                    ok &= c10(item, &Path::Key(p, "issuedAt"), s, &mut Ev::default());
+                    ev.prop("issuedAt");
+                }
+                "expiresAt" => {
+                    ok &= c10(item, &Path::Key(p, "expiresAt"), s, &mut Ev::default());
+                    ev.prop("expiresAt");
+                }
+                _ => {}
             }
-        }
-    }
-    if let Some(object) = v.as_object() {
-        if let Some(item) = object.get("token") {
-            ok &= c2(item, &Path::Key(p, "token"), s, &mut Ev::default());
-            ev.prop("token");
-        }
-        if let Some(item) = object.get("issuedAt") {
-            ok &= c10(item, &Path::Key(p, "issuedAt"), s, &mut Ev::default());
-            ev.prop("issuedAt");
-        }
-        if let Some(item) = object.get("expiresAt") {
-            ok &= c10(item, &Path::Key(p, "expiresAt"), s, &mut Ev::default());
-            ev.prop("expiresAt");
         }
     }
     ok
@@ -807,92 +836,124 @@ pub(super) fn c24(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool
     let mut ok = true;
     let ev = outer;
     if !(v.is_object()) {
-        ok = s
-            .fail(
-                p,
-                "type",
-                || format!("must be {}, not {}", "an object", rules::kind(v)),
-            );
+        ok = s.type_mismatch(p, "an object", v);
     }
     if let Some(object) = v.as_object() {
-        for name in [
-            "id_connection",
-            "status",
-            "provider_slug",
-            "vertical",
-            "account_url",
-            "token_type",
-            "access_token",
-            "refresh_token",
-            "expiration_timestamp",
-            "created_at",
-            "connection_token",
-            "id_project",
-            "id_linked_user",
-        ] {
-            if !object.contains_key(name) {
-                ok = s.fail(p, "required", || format!("`{name}` is required"));
-            }
-        }
-    }
-    if let Some(object) = v.as_object() {
-        if let Some(item) = object.get("id_connection") {
-            ok &= c2(item, &Path::Key(p, "id_connection"), s, &mut Ev::default());
-            ev.prop("id_connection");
-        }
-        if let Some(item) = object.get("status") {
-            ok &= c2(item, &Path::Key(p, "status"), s, &mut Ev::default());
-            ev.prop("status");
-        }
-        if let Some(item) = object.get("provider_slug") {
-            ok &= c2(item, &Path::Key(p, "provider_slug"), s, &mut Ev::default());
-            ev.prop("provider_slug");
-        }
-        if let Some(item) = object.get("vertical") {
-            ok &= c2(item, &Path::Key(p, "vertical"), s, &mut Ev::default());
-            ev.prop("vertical");
-        }
-        if let Some(item) = object.get("account_url") {
-            ok &= c2(item, &Path::Key(p, "account_url"), s, &mut Ev::default());
-            ev.prop("account_url");
-        }
-        if let Some(item) = object.get("token_type") {
-            ok &= c25(item, &Path::Key(p, "token_type"), s, &mut Ev::default());
-            ev.prop("token_type");
-        }
-        if let Some(item) = object.get("access_token") {
-            ok &= c2(item, &Path::Key(p, "access_token"), s, &mut Ev::default());
-            ev.prop("access_token");
-        }
-        if let Some(item) = object.get("refresh_token") {
-            ok &= c2(item, &Path::Key(p, "refresh_token"), s, &mut Ev::default());
-            ev.prop("refresh_token");
-        }
-        if let Some(item) = object.get("expiration_timestamp") {
-            ok
-                &= c10(
-                    item,
-                    &Path::Key(p, "expiration_timestamp"),
-                    s,
-                    &mut Ev::default(),
+        ok
+            &= s
+                .required(
+                    p,
+                    object,
+                    &[
+                        ("id_connection", "`id_connection` is required"),
+                        ("status", "`status` is required"),
+                        ("provider_slug", "`provider_slug` is required"),
+                        ("vertical", "`vertical` is required"),
+                        ("account_url", "`account_url` is required"),
+                        ("token_type", "`token_type` is required"),
+                        ("access_token", "`access_token` is required"),
+                        ("refresh_token", "`refresh_token` is required"),
+                        ("expiration_timestamp", "`expiration_timestamp` is required"),
+                        ("created_at", "`created_at` is required"),
+                        ("connection_token", "`connection_token` is required"),
+                        ("id_project", "`id_project` is required"),
+                        ("id_linked_user", "`id_linked_user` is required"),
+                    ],
                 );
-            ev.prop("expiration_timestamp");
-        }
-        if let Some(item) = object.get("created_at") {
-            ok &= c10(item, &Path::Key(p, "created_at"), s, &mut Ev::default());
-            ev.prop("created_at");
-        }
-        if let Some(item) = object.get("connection_token") {
-            ok &= c2(item, &Path::Key(p, "connection_token"), s, &mut Ev::default());
-            ev.prop("connection_token");
-        }
-        if let Some(item) = object.get("id_project") {
-            ok &= c2(item, &Path::Key(p, "id_project"), s, &mut Ev::default());
-            ev.prop("id_project");
-        }
-        if let Some(item) = object.get("id_linked_user") {
-            ok &= c2(item, &Path::Key(p, "id_linked_user"), s, &mut Ev::default());
-            ev.prop("id_linked_user");
+    }
+    if let Some(object) = v.as_object() {
+        for (key, item) in object {
+            match key.as_str() {
+                "id_connection" => {
+                    ok
+                        &= c2(
+                            item,
+                            &Path::Key(p, "id_connection"),
+                            s,
+                            &mut Ev::default(),
+                        );
+                    ev.prop("id_connection");
+                }
+                "status" => {
+                    ok &= c2(item, &Path::Key(p, "status"), s, &mut Ev::default());
+                    ev.prop("status");
+                }
+                "provider_slug" => {
+                    ok
+                        &= c2(
+                            item,
+                            &Path::Key(p, "provider_slug"),
+                            s,
+                            &mut Ev::default(),
+                        );
+                    ev.prop("provider_slug");
+                }
+                "vertical" => {
+                    ok &= c2(item, &Path::Key(p, "vertical"), s, &mut Ev::default());
+                    ev.prop("vertical");
+                }
+                "account_url" => {
+                    ok &= c2(item, &Path::Key(p, "account_url"), s, &mut Ev::default());
+                    ev.prop("account_url");
+                }
+                "token_type" => {
+                    ok &= c25(item, &Path::Key(p, "token_type"), s, &mut Ev::default());
+                    ev.prop("token_type");
+                }
+                "access_token" => {
+                    ok &= c2(item, &Path::Key(p, "access_token"), s, &mut Ev::default());
+                    ev.prop("access_token");
+                }
+                "refresh_token" => {
+                    ok
+                        &= c2(
+                            item,
+                            &Path::Key(p, "refresh_token"),
+                            s,
+                            &mut Ev::default(),
+                        );
+                    ev.prop("refresh_token");
+                }
+                "expiration_timestamp" => {
+                    ok
+                        &= c10(
+                            item,
+                            &Path::Key(p, "expiration_timestamp"),
+                            s,
+                            &mut Ev::default(),
+                        );
+                    ev.prop("expiration_timestamp");
+                }
+                "created_at" => {
+                    ok &= c10(item, &Path::Key(p, "created_at"), s, &mut Ev::default());
+                    ev.prop("created_at");
+                }
+                "connection_token" => {
+                    ok
+                        &= c2(
+                            item,
+                            &Path::Key(p, "connection_token"),
+                            s,
+                            &mut Ev::default(),
+                        );
+                    ev.prop("connection_token");
+                }
+                "id_project" => {
+                    ok &= c2(item, &Path::Key(p, "id_project"), s, &mut Ev::default());
+                    ev.prop("id_project");
+                }
+                "id_linked_user" => {
+                    ok
+                        &= c2(
+                            item,
+                            &Path::Key(p, "id_linked_user"),
+                            s,
+                            &mut Ev::default(),
+                        );
+                    ev.prop("id_linked_user");
+                }
+                _ => {}
+            }
         }
     }
     ok
@@ -903,12 +964,7 @@ pub(super) fn c25(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool
     let mut ok = true;
     let ev = outer;
     if !matches!(v.as_str(), Some("oauth2" | "apikey" | "basic")) {
-        ok = s
-            .fail(
-                p,
-                "enum",
-                || "must be one of: \"oauth2\", \"apikey\", \"basic\"".to_string(),
-            );
+        ok = s.fail(p, "enum", || "must be one of: \"oauth2\", \"apikey\", \"basic\"");
     }
     ok
 }

@@ -137,25 +137,15 @@ impl ::schemagen_runtime::Validate for ConnectionRequest {
     fn validate(
         &self,
     ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
-        let mut sink = ::schemagen_runtime::validate::support::Sink::new();
-        ::schemagen_runtime::Validate::validate_at(
-            self,
-            &::schemagen_runtime::validate::support::Path::Root,
-            &mut sink,
-        );
-        sink.finish()
+        ::schemagen_runtime::validate::support::run_typed(self)
     }
     fn validate_json(
         value: &::schemagen_runtime::serde_json::Value,
     ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
-        let mut sink = ::schemagen_runtime::validate::support::Sink::new();
-        super::__checks::c12(
-            value,
-            &::schemagen_runtime::validate::support::Path::Root,
-            &mut sink,
-            &mut ::std::default::Default::default(),
-        );
-        sink.finish()
+        ::schemagen_runtime::validate::support::run(value, super::__checks::c12)
+    }
+    fn exact_decode() -> bool {
+        true
     }
     #[allow(unused_mut, unused_variables, clippy::all, clippy::pedantic)]
     fn validate_at(
@@ -279,25 +269,15 @@ impl ::schemagen_runtime::Validate for ProviderMetadataInfo {
     fn validate(
         &self,
     ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
-        let mut sink = ::schemagen_runtime::validate::support::Sink::new();
-        ::schemagen_runtime::Validate::validate_at(
-            self,
-            &::schemagen_runtime::validate::support::Path::Root,
-            &mut sink,
-        );
-        sink.finish()
+        ::schemagen_runtime::validate::support::run_typed(self)
     }
     fn validate_json(
         value: &::schemagen_runtime::serde_json::Value,
     ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
-        let mut sink = ::schemagen_runtime::validate::support::Sink::new();
-        super::__checks::c1(
-            value,
-            &::schemagen_runtime::validate::support::Path::Root,
-            &mut sink,
-            &mut ::std::default::Default::default(),
-        );
-        sink.finish()
+        ::schemagen_runtime::validate::support::run(value, super::__checks::c1)
+    }
+    fn exact_decode() -> bool {
+        true
     }
     #[allow(unused_mut, unused_variables, clippy::all, clippy::pedantic)]
     fn validate_at(
@@ -375,25 +355,15 @@ impl ::schemagen_runtime::Validate for ProviderMetadataInfoSource {
     fn validate(
         &self,
     ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
-        let mut sink = ::schemagen_runtime::validate::support::Sink::new();
-        ::schemagen_runtime::Validate::validate_at(
-            self,
-            &::schemagen_runtime::validate::support::Path::Root,
-            &mut sink,
-        );
-        sink.finish()
+        ::schemagen_runtime::validate::support::run_typed(self)
     }
     fn validate_json(
         value: &::schemagen_runtime::serde_json::Value,
     ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
-        let mut sink = ::schemagen_runtime::validate::support::Sink::new();
-        super::__checks::c0(
-            value,
-            &::schemagen_runtime::validate::support::Path::Root,
-            &mut sink,
-            &mut ::std::default::Default::default(),
-        );
-        sink.finish()
+        ::schemagen_runtime::validate::support::run(value, super::__checks::c0)
+    }
+    fn exact_decode() -> bool {
+        true
     }
     #[allow(unused_mut, unused_variables, clippy::all, clippy::pedantic)]
     fn validate_at(
@@ -408,10 +378,7 @@ impl ::schemagen_runtime::Validate for ProviderMetadataInfoSource {
                     .fail(
                         p,
                         "enum",
-                        || {
-                            "must be one of: \"input\", \"token\", \"provider\""
-                                .to_string()
-                        },
+                        || "must be one of: \"input\", \"token\", \"provider\"",
                     );
             }
             ok
@@ -447,25 +414,15 @@ impl ::schemagen_runtime::Validate for ConnectionRequestBasicAuth {
     fn validate(
         &self,
     ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
-        let mut sink = ::schemagen_runtime::validate::support::Sink::new();
-        ::schemagen_runtime::Validate::validate_at(
-            self,
-            &::schemagen_runtime::validate::support::Path::Root,
-            &mut sink,
-        );
-        sink.finish()
+        ::schemagen_runtime::validate::support::run_typed(self)
     }
     fn validate_json(
         value: &::schemagen_runtime::serde_json::Value,
     ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
-        let mut sink = ::schemagen_runtime::validate::support::Sink::new();
-        super::__checks::c5(
-            value,
-            &::schemagen_runtime::validate::support::Path::Root,
-            &mut sink,
-            &mut ::std::default::Default::default(),
-        );
-        sink.finish()
+        ::schemagen_runtime::validate::support::run(value, super::__checks::c5)
+    }
+    fn exact_decode() -> bool {
+        true
     }
     #[allow(unused_mut, unused_variables, clippy::all, clippy::pedantic)]
     fn validate_at(
@@ -516,25 +473,15 @@ impl ::schemagen_runtime::Validate for ConnectionRequestOauth2ClientCredentials 
     fn validate(
         &self,
     ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
-        let mut sink = ::schemagen_runtime::validate::support::Sink::new();
-        ::schemagen_runtime::Validate::validate_at(
-            self,
-            &::schemagen_runtime::validate::support::Path::Root,
-            &mut sink,
-        );
-        sink.finish()
+        ::schemagen_runtime::validate::support::run_typed(self)
     }
     fn validate_json(
         value: &::schemagen_runtime::serde_json::Value,
     ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
-        let mut sink = ::schemagen_runtime::validate::support::Sink::new();
-        super::__checks::c6(
-            value,
-            &::schemagen_runtime::validate::support::Path::Root,
-            &mut sink,
-            &mut ::std::default::Default::default(),
-        );
-        sink.finish()
+        ::schemagen_runtime::validate::support::run(value, super::__checks::c6)
+    }
+    fn exact_decode() -> bool {
+        true
     }
     #[allow(unused_mut, unused_variables, clippy::all, clippy::pedantic)]
     fn validate_at(
@@ -593,25 +540,15 @@ impl ::schemagen_runtime::Validate for ConnectionRequestOauth2PasswordCredential
     fn validate(
         &self,
     ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
-        let mut sink = ::schemagen_runtime::validate::support::Sink::new();
-        ::schemagen_runtime::Validate::validate_at(
-            self,
-            &::schemagen_runtime::validate::support::Path::Root,
-            &mut sink,
-        );
-        sink.finish()
+        ::schemagen_runtime::validate::support::run_typed(self)
     }
     fn validate_json(
         value: &::schemagen_runtime::serde_json::Value,
     ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
-        let mut sink = ::schemagen_runtime::validate::support::Sink::new();
-        super::__checks::c8(
-            value,
-            &::schemagen_runtime::validate::support::Path::Root,
-            &mut sink,
-            &mut ::std::default::Default::default(),
-        );
-        sink.finish()
+        ::schemagen_runtime::validate::support::run(value, super::__checks::c8)
+    }
+    fn exact_decode() -> bool {
+        true
     }
     #[allow(unused_mut, unused_variables, clippy::all, clippy::pedantic)]
     fn validate_at(
@@ -674,25 +611,15 @@ impl ::schemagen_runtime::Validate for Oauth2AuthorizationCode {
     fn validate(
         &self,
     ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
-        let mut sink = ::schemagen_runtime::validate::support::Sink::new();
-        ::schemagen_runtime::Validate::validate_at(
-            self,
-            &::schemagen_runtime::validate::support::Path::Root,
-            &mut sink,
-        );
-        sink.finish()
+        ::schemagen_runtime::validate::support::run_typed(self)
     }
     fn validate_json(
         value: &::schemagen_runtime::serde_json::Value,
     ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
-        let mut sink = ::schemagen_runtime::validate::support::Sink::new();
-        super::__checks::c11(
-            value,
-            &::schemagen_runtime::validate::support::Path::Root,
-            &mut sink,
-            &mut ::std::default::Default::default(),
-        );
-        sink.finish()
+        ::schemagen_runtime::validate::support::run(value, super::__checks::c11)
+    }
+    fn exact_decode() -> bool {
+        true
     }
     #[allow(unused_mut, unused_variables, clippy::all, clippy::pedantic)]
     fn validate_at(
@@ -770,25 +697,15 @@ impl ::schemagen_runtime::Validate for Oauth2AuthorizationCodeAccessToken {
     fn validate(
         &self,
     ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
-        let mut sink = ::schemagen_runtime::validate::support::Sink::new();
-        ::schemagen_runtime::Validate::validate_at(
-            self,
-            &::schemagen_runtime::validate::support::Path::Root,
-            &mut sink,
-        );
-        sink.finish()
+        ::schemagen_runtime::validate::support::run_typed(self)
     }
     fn validate_json(
         value: &::schemagen_runtime::serde_json::Value,
     ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
-        let mut sink = ::schemagen_runtime::validate::support::Sink::new();
-        super::__checks::c9(
-            value,
-            &::schemagen_runtime::validate::support::Path::Root,
-            &mut sink,
-            &mut ::std::default::Default::default(),
-        );
-        sink.finish()
+        ::schemagen_runtime::validate::support::run(value, super::__checks::c9)
+    }
+    fn exact_decode() -> bool {
+        true
     }
     #[allow(unused_mut, unused_variables, clippy::all, clippy::pedantic)]
     fn validate_at(
@@ -804,19 +721,13 @@ impl ::schemagen_runtime::Validate for Oauth2AuthorizationCodeAccessToken {
                     "expiresAt",
                 );
                 ok
-                    &= match ::schemagen_runtime::serde_json::to_value(item) {
-                        ::std::result::Result::Ok(value) => {
-                            super::__checks::c10(
-                                &value,
-                                p,
-                                s,
-                                &mut ::std::default::Default::default(),
-                            )
-                        }
-                        ::std::result::Result::Err(_) => {
-                            s.fail(p, "type", || "cannot be encoded as JSON".to_string())
-                        }
-                    };
+                    &= ::schemagen_runtime::validate::support::date(
+                        item,
+                        "date-time",
+                        p,
+                        s,
+                        super::__checks::c10,
+                    );
             }
             if let ::std::option::Option::Some(item) = &self.issued_at {
                 let p = &::schemagen_runtime::validate::support::Path::Key(
@@ -824,19 +735,13 @@ impl ::schemagen_runtime::Validate for Oauth2AuthorizationCodeAccessToken {
                     "issuedAt",
                 );
                 ok
-                    &= match ::schemagen_runtime::serde_json::to_value(item) {
-                        ::std::result::Result::Ok(value) => {
-                            super::__checks::c10(
-                                &value,
-                                p,
-                                s,
-                                &mut ::std::default::Default::default(),
-                            )
-                        }
-                        ::std::result::Result::Err(_) => {
-                            s.fail(p, "type", || "cannot be encoded as JSON".to_string())
-                        }
-                    };
+                    &= ::schemagen_runtime::validate::support::date(
+                        item,
+                        "date-time",
+                        p,
+                        s,
+                        super::__checks::c10,
+                    );
             }
             ok
         }
@@ -1059,25 +964,15 @@ impl ::schemagen_runtime::Validate for Connection {
     fn validate(
         &self,
     ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
-        let mut sink = ::schemagen_runtime::validate::support::Sink::new();
-        ::schemagen_runtime::Validate::validate_at(
-            self,
-            &::schemagen_runtime::validate::support::Path::Root,
-            &mut sink,
-        );
-        sink.finish()
+        ::schemagen_runtime::validate::support::run_typed(self)
     }
     fn validate_json(
         value: &::schemagen_runtime::serde_json::Value,
     ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
-        let mut sink = ::schemagen_runtime::validate::support::Sink::new();
-        super::__checks::c16(
-            value,
-            &::schemagen_runtime::validate::support::Path::Root,
-            &mut sink,
-            &mut ::std::default::Default::default(),
-        );
-        sink.finish()
+        ::schemagen_runtime::validate::support::run(value, super::__checks::c16)
+    }
+    fn exact_decode() -> bool {
+        true
     }
     #[allow(unused_mut, unused_variables, clippy::all, clippy::pedantic)]
     fn validate_at(
@@ -1114,19 +1009,13 @@ impl ::schemagen_runtime::Validate for Connection {
                     "createTime",
                 );
                 ok
-                    &= match ::schemagen_runtime::serde_json::to_value(item) {
-                        ::std::result::Result::Ok(value) => {
-                            super::__checks::c10(
-                                &value,
-                                p,
-                                s,
-                                &mut ::std::default::Default::default(),
-                            )
-                        }
-                        ::std::result::Result::Err(_) => {
-                            s.fail(p, "type", || "cannot be encoded as JSON".to_string())
-                        }
-                    };
+                    &= ::schemagen_runtime::validate::support::date(
+                        item,
+                        "date-time",
+                        p,
+                        s,
+                        super::__checks::c10,
+                    );
             }
             if let ::std::option::Option::Some(item) = &self.update_time {
                 let p = &::schemagen_runtime::validate::support::Path::Key(
@@ -1134,19 +1023,13 @@ impl ::schemagen_runtime::Validate for Connection {
                     "updateTime",
                 );
                 ok
-                    &= match ::schemagen_runtime::serde_json::to_value(item) {
-                        ::std::result::Result::Ok(value) => {
-                            super::__checks::c10(
-                                &value,
-                                p,
-                                s,
-                                &mut ::std::default::Default::default(),
-                            )
-                        }
-                        ::std::result::Result::Err(_) => {
-                            s.fail(p, "type", || "cannot be encoded as JSON".to_string())
-                        }
-                    };
+                    &= ::schemagen_runtime::validate::support::date(
+                        item,
+                        "date-time",
+                        p,
+                        s,
+                        super::__checks::c10,
+                    );
             }
             {
                 let item = &self.auth_scheme;
@@ -1287,25 +1170,15 @@ impl ::schemagen_runtime::Validate for ListConnectionsProviderApp {
     fn validate(
         &self,
     ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
-        let mut sink = ::schemagen_runtime::validate::support::Sink::new();
-        ::schemagen_runtime::Validate::validate_at(
-            self,
-            &::schemagen_runtime::validate::support::Path::Root,
-            &mut sink,
-        );
-        sink.finish()
+        ::schemagen_runtime::validate::support::run_typed(self)
     }
     fn validate_json(
         value: &::schemagen_runtime::serde_json::Value,
     ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
-        let mut sink = ::schemagen_runtime::validate::support::Sink::new();
-        super::__checks::c17(
-            value,
-            &::schemagen_runtime::validate::support::Path::Root,
-            &mut sink,
-            &mut ::std::default::Default::default(),
-        );
-        sink.finish()
+        ::schemagen_runtime::validate::support::run(value, super::__checks::c17)
+    }
+    fn exact_decode() -> bool {
+        true
     }
     #[allow(unused_mut, unused_variables, clippy::all, clippy::pedantic)]
     fn validate_at(
@@ -1322,19 +1195,13 @@ impl ::schemagen_runtime::Validate for ListConnectionsProviderApp {
                     "createTime",
                 );
                 ok
-                    &= match ::schemagen_runtime::serde_json::to_value(item) {
-                        ::std::result::Result::Ok(value) => {
-                            super::__checks::c10(
-                                &value,
-                                p,
-                                s,
-                                &mut ::std::default::Default::default(),
-                            )
-                        }
-                        ::std::result::Result::Err(_) => {
-                            s.fail(p, "type", || "cannot be encoded as JSON".to_string())
-                        }
-                    };
+                    &= ::schemagen_runtime::validate::support::date(
+                        item,
+                        "date-time",
+                        p,
+                        s,
+                        super::__checks::c10,
+                    );
             }
             if let ::std::option::Option::Some(item) = &self.update_time {
                 let p = &::schemagen_runtime::validate::support::Path::Key(
@@ -1342,19 +1209,13 @@ impl ::schemagen_runtime::Validate for ListConnectionsProviderApp {
                     "updateTime",
                 );
                 ok
-                    &= match ::schemagen_runtime::serde_json::to_value(item) {
-                        ::std::result::Result::Ok(value) => {
-                            super::__checks::c10(
-                                &value,
-                                p,
-                                s,
-                                &mut ::std::default::Default::default(),
-                            )
-                        }
-                        ::std::result::Result::Err(_) => {
-                            s.fail(p, "type", || "cannot be encoded as JSON".to_string())
-                        }
-                    };
+                    &= ::schemagen_runtime::validate::support::date(
+                        item,
+                        "date-time",
+                        p,
+                        s,
+                        super::__checks::c10,
+                    );
             }
             ok
         }
@@ -1450,25 +1311,15 @@ impl ::schemagen_runtime::Validate for ListConnectionsGroup {
     fn validate(
         &self,
     ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
-        let mut sink = ::schemagen_runtime::validate::support::Sink::new();
-        ::schemagen_runtime::Validate::validate_at(
-            self,
-            &::schemagen_runtime::validate::support::Path::Root,
-            &mut sink,
-        );
-        sink.finish()
+        ::schemagen_runtime::validate::support::run_typed(self)
     }
     fn validate_json(
         value: &::schemagen_runtime::serde_json::Value,
     ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
-        let mut sink = ::schemagen_runtime::validate::support::Sink::new();
-        super::__checks::c18(
-            value,
-            &::schemagen_runtime::validate::support::Path::Root,
-            &mut sink,
-            &mut ::std::default::Default::default(),
-        );
-        sink.finish()
+        ::schemagen_runtime::validate::support::run(value, super::__checks::c18)
+    }
+    fn exact_decode() -> bool {
+        true
     }
     #[allow(unused_mut, unused_variables, clippy::all, clippy::pedantic)]
     fn validate_at(
@@ -1485,19 +1336,13 @@ impl ::schemagen_runtime::Validate for ListConnectionsGroup {
                     "createTime",
                 );
                 ok
-                    &= match ::schemagen_runtime::serde_json::to_value(item) {
-                        ::std::result::Result::Ok(value) => {
-                            super::__checks::c10(
-                                &value,
-                                p,
-                                s,
-                                &mut ::std::default::Default::default(),
-                            )
-                        }
-                        ::std::result::Result::Err(_) => {
-                            s.fail(p, "type", || "cannot be encoded as JSON".to_string())
-                        }
-                    };
+                    &= ::schemagen_runtime::validate::support::date(
+                        item,
+                        "date-time",
+                        p,
+                        s,
+                        super::__checks::c10,
+                    );
             }
             if let ::std::option::Option::Some(item) = &self.update_time {
                 let p = &::schemagen_runtime::validate::support::Path::Key(
@@ -1505,19 +1350,13 @@ impl ::schemagen_runtime::Validate for ListConnectionsGroup {
                     "updateTime",
                 );
                 ok
-                    &= match ::schemagen_runtime::serde_json::to_value(item) {
-                        ::std::result::Result::Ok(value) => {
-                            super::__checks::c10(
-                                &value,
-                                p,
-                                s,
-                                &mut ::std::default::Default::default(),
-                            )
-                        }
-                        ::std::result::Result::Err(_) => {
-                            s.fail(p, "type", || "cannot be encoded as JSON".to_string())
-                        }
-                    };
+                    &= ::schemagen_runtime::validate::support::date(
+                        item,
+                        "date-time",
+                        p,
+                        s,
+                        super::__checks::c10,
+                    );
             }
             ok
         }
@@ -1613,25 +1452,15 @@ impl ::schemagen_runtime::Validate for Consumer {
     fn validate(
         &self,
     ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
-        let mut sink = ::schemagen_runtime::validate::support::Sink::new();
-        ::schemagen_runtime::Validate::validate_at(
-            self,
-            &::schemagen_runtime::validate::support::Path::Root,
-            &mut sink,
-        );
-        sink.finish()
+        ::schemagen_runtime::validate::support::run_typed(self)
     }
     fn validate_json(
         value: &::schemagen_runtime::serde_json::Value,
     ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
-        let mut sink = ::schemagen_runtime::validate::support::Sink::new();
-        super::__checks::c19(
-            value,
-            &::schemagen_runtime::validate::support::Path::Root,
-            &mut sink,
-            &mut ::std::default::Default::default(),
-        );
-        sink.finish()
+        ::schemagen_runtime::validate::support::run(value, super::__checks::c19)
+    }
+    fn exact_decode() -> bool {
+        true
     }
     #[allow(unused_mut, unused_variables, clippy::all, clippy::pedantic)]
     fn validate_at(
@@ -1648,19 +1477,13 @@ impl ::schemagen_runtime::Validate for Consumer {
                     "createTime",
                 );
                 ok
-                    &= match ::schemagen_runtime::serde_json::to_value(item) {
-                        ::std::result::Result::Ok(value) => {
-                            super::__checks::c10(
-                                &value,
-                                p,
-                                s,
-                                &mut ::std::default::Default::default(),
-                            )
-                        }
-                        ::std::result::Result::Err(_) => {
-                            s.fail(p, "type", || "cannot be encoded as JSON".to_string())
-                        }
-                    };
+                    &= ::schemagen_runtime::validate::support::date(
+                        item,
+                        "date-time",
+                        p,
+                        s,
+                        super::__checks::c10,
+                    );
             }
             if let ::std::option::Option::Some(item) = &self.update_time {
                 let p = &::schemagen_runtime::validate::support::Path::Key(
@@ -1668,19 +1491,13 @@ impl ::schemagen_runtime::Validate for Consumer {
                     "updateTime",
                 );
                 ok
-                    &= match ::schemagen_runtime::serde_json::to_value(item) {
-                        ::std::result::Result::Ok(value) => {
-                            super::__checks::c10(
-                                &value,
-                                p,
-                                s,
-                                &mut ::std::default::Default::default(),
-                            )
-                        }
-                        ::std::result::Result::Err(_) => {
-                            s.fail(p, "type", || "cannot be encoded as JSON".to_string())
-                        }
-                    };
+                    &= ::schemagen_runtime::validate::support::date(
+                        item,
+                        "date-time",
+                        p,
+                        s,
+                        super::__checks::c10,
+                    );
             }
             ok
         }
@@ -1755,25 +1572,15 @@ impl ::schemagen_runtime::Validate for AuthScheme {
     fn validate(
         &self,
     ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
-        let mut sink = ::schemagen_runtime::validate::support::Sink::new();
-        ::schemagen_runtime::Validate::validate_at(
-            self,
-            &::schemagen_runtime::validate::support::Path::Root,
-            &mut sink,
-        );
-        sink.finish()
+        ::schemagen_runtime::validate::support::run_typed(self)
     }
     fn validate_json(
         value: &::schemagen_runtime::serde_json::Value,
     ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
-        let mut sink = ::schemagen_runtime::validate::support::Sink::new();
-        super::__checks::c20(
-            value,
-            &::schemagen_runtime::validate::support::Path::Root,
-            &mut sink,
-            &mut ::std::default::Default::default(),
-        );
-        sink.finish()
+        ::schemagen_runtime::validate::support::run(value, super::__checks::c20)
+    }
+    fn exact_decode() -> bool {
+        true
     }
     #[allow(unused_mut, unused_variables, clippy::all, clippy::pedantic)]
     fn validate_at(
@@ -1794,7 +1601,6 @@ impl ::schemagen_runtime::Validate for AuthScheme {
                         "enum",
                         || {
                             "must be one of: \"none\", \"apiKey\", \"basic\", \"oauth2/authorizationCode\", \"oauth2/authorizationCodePKCE\", \"oauth2/clientCredentials\", \"oauth2/password\""
-                                .to_string()
                         },
                     );
             }
@@ -1855,25 +1661,15 @@ impl ::schemagen_runtime::Validate for Status {
     fn validate(
         &self,
     ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
-        let mut sink = ::schemagen_runtime::validate::support::Sink::new();
-        ::schemagen_runtime::Validate::validate_at(
-            self,
-            &::schemagen_runtime::validate::support::Path::Root,
-            &mut sink,
-        );
-        sink.finish()
+        ::schemagen_runtime::validate::support::run_typed(self)
     }
     fn validate_json(
         value: &::schemagen_runtime::serde_json::Value,
     ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
-        let mut sink = ::schemagen_runtime::validate::support::Sink::new();
-        super::__checks::c21(
-            value,
-            &::schemagen_runtime::validate::support::Path::Root,
-            &mut sink,
-            &mut ::std::default::Default::default(),
-        );
-        sink.finish()
+        ::schemagen_runtime::validate::support::run(value, super::__checks::c21)
+    }
+    fn exact_decode() -> bool {
+        true
     }
     #[allow(unused_mut, unused_variables, clippy::all, clippy::pedantic)]
     fn validate_at(
@@ -1890,7 +1686,6 @@ impl ::schemagen_runtime::Validate for Status {
                         "enum",
                         || {
                             "must be one of: \"created\", \"working\", \"bad_credentials\""
-                                .to_string()
                         },
                     );
             }
@@ -1944,25 +1739,15 @@ impl ::schemagen_runtime::Validate for OAuth2AuthorizationCodeToken {
     fn validate(
         &self,
     ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
-        let mut sink = ::schemagen_runtime::validate::support::Sink::new();
-        ::schemagen_runtime::Validate::validate_at(
-            self,
-            &::schemagen_runtime::validate::support::Path::Root,
-            &mut sink,
-        );
-        sink.finish()
+        ::schemagen_runtime::validate::support::run_typed(self)
     }
     fn validate_json(
         value: &::schemagen_runtime::serde_json::Value,
     ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
-        let mut sink = ::schemagen_runtime::validate::support::Sink::new();
-        super::__checks::c22(
-            value,
-            &::schemagen_runtime::validate::support::Path::Root,
-            &mut sink,
-            &mut ::std::default::Default::default(),
-        );
-        sink.finish()
+        ::schemagen_runtime::validate::support::run(value, super::__checks::c22)
+    }
+    fn exact_decode() -> bool {
+        true
     }
     #[allow(unused_mut, unused_variables, clippy::all, clippy::pedantic)]
     fn validate_at(
@@ -2058,25 +1843,15 @@ impl ::schemagen_runtime::Validate for ListConnectionsAccessToken {
     fn validate(
         &self,
     ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
-        let mut sink = ::schemagen_runtime::validate::support::Sink::new();
-        ::schemagen_runtime::Validate::validate_at(
-            self,
-            &::schemagen_runtime::validate::support::Path::Root,
-            &mut sink,
-        );
-        sink.finish()
+        ::schemagen_runtime::validate::support::run_typed(self)
     }
     fn validate_json(
         value: &::schemagen_runtime::serde_json::Value,
     ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
-        let mut sink = ::schemagen_runtime::validate::support::Sink::new();
-        super::__checks::c23(
-            value,
-            &::schemagen_runtime::validate::support::Path::Root,
-            &mut sink,
-            &mut ::std::default::Default::default(),
-        );
-        sink.finish()
+        ::schemagen_runtime::validate::support::run(value, super::__checks::c23)
+    }
+    fn exact_decode() -> bool {
+        true
     }
     #[allow(unused_mut, unused_variables, clippy::all, clippy::pedantic)]
     fn validate_at(
@@ -2092,19 +1867,13 @@ impl ::schemagen_runtime::Validate for ListConnectionsAccessToken {
                     "issuedAt",
                 );
                 ok
-                    &= match ::schemagen_runtime::serde_json::to_value(item) {
-                        ::std::result::Result::Ok(value) => {
-                            super::__checks::c10(
-                                &value,
-                                p,
-                                s,
-                                &mut ::std::default::Default::default(),
-                            )
-                        }
-                        ::std::result::Result::Err(_) => {
-                            s.fail(p, "type", || "cannot be encoded as JSON".to_string())
-                        }
-                    };
+                    &= ::schemagen_runtime::validate::support::date(
+                        item,
+                        "date-time",
+                        p,
+                        s,
+                        super::__checks::c10,
+                    );
             }
             if let ::std::option::Option::Some(item) = &self.expires_at {
                 let p = &::schemagen_runtime::validate::support::Path::Key(
@@ -2112,19 +1881,13 @@ impl ::schemagen_runtime::Validate for ListConnectionsAccessToken {
                     "expiresAt",
                 );
                 ok
-                    &= match ::schemagen_runtime::serde_json::to_value(item) {
-                        ::std::result::Result::Ok(value) => {
-                            super::__checks::c10(
-                                &value,
-                                p,
-                                s,
-                                &mut ::std::default::Default::default(),
-                            )
-                        }
-                        ::std::result::Result::Err(_) => {
-                            s.fail(p, "type", || "cannot be encoded as JSON".to_string())
-                        }
-                    };
+                    &= ::schemagen_runtime::validate::support::date(
+                        item,
+                        "date-time",
+                        p,
+                        s,
+                        super::__checks::c10,
+                    );
             }
             ok
         }
@@ -2198,25 +1961,15 @@ impl ::schemagen_runtime::Validate for ListConnectionsRefreshToken {
     fn validate(
         &self,
     ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
-        let mut sink = ::schemagen_runtime::validate::support::Sink::new();
-        ::schemagen_runtime::Validate::validate_at(
-            self,
-            &::schemagen_runtime::validate::support::Path::Root,
-            &mut sink,
-        );
-        sink.finish()
+        ::schemagen_runtime::validate::support::run_typed(self)
     }
     fn validate_json(
         value: &::schemagen_runtime::serde_json::Value,
     ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
-        let mut sink = ::schemagen_runtime::validate::support::Sink::new();
-        super::__checks::c23(
-            value,
-            &::schemagen_runtime::validate::support::Path::Root,
-            &mut sink,
-            &mut ::std::default::Default::default(),
-        );
-        sink.finish()
+        ::schemagen_runtime::validate::support::run(value, super::__checks::c23)
+    }
+    fn exact_decode() -> bool {
+        true
     }
     #[allow(unused_mut, unused_variables, clippy::all, clippy::pedantic)]
     fn validate_at(
@@ -2232,19 +1985,13 @@ impl ::schemagen_runtime::Validate for ListConnectionsRefreshToken {
                     "issuedAt",
                 );
                 ok
-                    &= match ::schemagen_runtime::serde_json::to_value(item) {
-                        ::std::result::Result::Ok(value) => {
-                            super::__checks::c10(
-                                &value,
-                                p,
-                                s,
-                                &mut ::std::default::Default::default(),
-                            )
-                        }
-                        ::std::result::Result::Err(_) => {
-                            s.fail(p, "type", || "cannot be encoded as JSON".to_string())
-                        }
-                    };
+                    &= ::schemagen_runtime::validate::support::date(
+                        item,
+                        "date-time",
+                        p,
+                        s,
+                        super::__checks::c10,
+                    );
             }
             if let ::std::option::Option::Some(item) = &self.expires_at {
                 let p = &::schemagen_runtime::validate::support::Path::Key(
@@ -2252,19 +1999,13 @@ impl ::schemagen_runtime::Validate for ListConnectionsRefreshToken {
                     "expiresAt",
                 );
                 ok
-                    &= match ::schemagen_runtime::serde_json::to_value(item) {
-                        ::std::result::Result::Ok(value) => {
-                            super::__checks::c10(
-                                &value,
-                                p,
-                                s,
-                                &mut ::std::default::Default::default(),
-                            )
-                        }
-                        ::std::result::Result::Err(_) => {
-                            s.fail(p, "type", || "cannot be encoded as JSON".to_string())
-                        }
-                    };
+                    &= ::schemagen_runtime::validate::support::date(
+                        item,
+                        "date-time",
+                        p,
+                        s,
+                        super::__checks::c10,
+                    );
             }
             ok
         }

@@ -156,25 +156,15 @@ impl ::schemagen_runtime::Validate for Connection {
     fn validate(
         &self,
     ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
-        let mut sink = ::schemagen_runtime::validate::support::Sink::new();
-        ::schemagen_runtime::Validate::validate_at(
-            self,
-            &::schemagen_runtime::validate::support::Path::Root,
-            &mut sink,
-        );
-        sink.finish()
+        ::schemagen_runtime::validate::support::run_typed(self)
     }
     fn validate_json(
         value: &::schemagen_runtime::serde_json::Value,
     ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
-        let mut sink = ::schemagen_runtime::validate::support::Sink::new();
-        super::__checks::c24(
-            value,
-            &::schemagen_runtime::validate::support::Path::Root,
-            &mut sink,
-            &mut ::std::default::Default::default(),
-        );
-        sink.finish()
+        ::schemagen_runtime::validate::support::run(value, super::__checks::c24)
+    }
+    fn exact_decode() -> bool {
+        true
     }
     #[allow(unused_mut, unused_variables, clippy::all, clippy::pedantic)]
     fn validate_at(
@@ -199,19 +189,13 @@ impl ::schemagen_runtime::Validate for Connection {
                     "expiration_timestamp",
                 );
                 ok
-                    &= match ::schemagen_runtime::serde_json::to_value(item) {
-                        ::std::result::Result::Ok(value) => {
-                            super::__checks::c10(
-                                &value,
-                                p,
-                                s,
-                                &mut ::std::default::Default::default(),
-                            )
-                        }
-                        ::std::result::Result::Err(_) => {
-                            s.fail(p, "type", || "cannot be encoded as JSON".to_string())
-                        }
-                    };
+                    &= ::schemagen_runtime::validate::support::date(
+                        item,
+                        "date-time",
+                        p,
+                        s,
+                        super::__checks::c10,
+                    );
             }
             {
                 let item = &self.created_at;
@@ -220,19 +204,13 @@ impl ::schemagen_runtime::Validate for Connection {
                     "created_at",
                 );
                 ok
-                    &= match ::schemagen_runtime::serde_json::to_value(item) {
-                        ::std::result::Result::Ok(value) => {
-                            super::__checks::c10(
-                                &value,
-                                p,
-                                s,
-                                &mut ::std::default::Default::default(),
-                            )
-                        }
-                        ::std::result::Result::Err(_) => {
-                            s.fail(p, "type", || "cannot be encoded as JSON".to_string())
-                        }
-                    };
+                    &= ::schemagen_runtime::validate::support::date(
+                        item,
+                        "date-time",
+                        p,
+                        s,
+                        super::__checks::c10,
+                    );
             }
             ok
         }
@@ -291,25 +269,15 @@ impl ::schemagen_runtime::Validate for TokenType {
     fn validate(
         &self,
     ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
-        let mut sink = ::schemagen_runtime::validate::support::Sink::new();
-        ::schemagen_runtime::Validate::validate_at(
-            self,
-            &::schemagen_runtime::validate::support::Path::Root,
-            &mut sink,
-        );
-        sink.finish()
+        ::schemagen_runtime::validate::support::run_typed(self)
     }
     fn validate_json(
         value: &::schemagen_runtime::serde_json::Value,
     ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
-        let mut sink = ::schemagen_runtime::validate::support::Sink::new();
-        super::__checks::c25(
-            value,
-            &::schemagen_runtime::validate::support::Path::Root,
-            &mut sink,
-            &mut ::std::default::Default::default(),
-        );
-        sink.finish()
+        ::schemagen_runtime::validate::support::run(value, super::__checks::c25)
+    }
+    fn exact_decode() -> bool {
+        true
     }
     #[allow(unused_mut, unused_variables, clippy::all, clippy::pedantic)]
     fn validate_at(
@@ -324,10 +292,7 @@ impl ::schemagen_runtime::Validate for TokenType {
                     .fail(
                         p,
                         "enum",
-                        || {
-                            "must be one of: \"oauth2\", \"apikey\", \"basic\""
-                                .to_string()
-                        },
+                        || "must be one of: \"oauth2\", \"apikey\", \"basic\"",
                     );
             }
             ok

@@ -25,6 +25,7 @@ pub mod rfc3339;
 #[cfg(feature = "schemars")]
 pub mod schema;
 
+mod exact;
 mod formats;
 mod secret;
 pub use secret::Secret;

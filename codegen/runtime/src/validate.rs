@@ -5,6 +5,7 @@
 //! value and the schema keyword that failed. Messages describe the rule, never the value, so a
 //! credential that breaks a rule is not echoed into logs.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use serde::de::DeserializeOwned;
@@ -15,12 +16,12 @@ use serde_json::Value;
 pub struct ValidationError {
     pointer: String,
     keyword: &'static str,
-    message: String,
+    message: Cow<'static, str>,
 }
 
 impl ValidationError {
-    pub fn new(pointer: String, keyword: &'static str, message: String) -> Self {
-        Self { pointer, keyword, message }
+    pub fn new(pointer: String, keyword: &'static str, message: impl Into<Cow<'static, str>>) -> Self {
+        Self { pointer, keyword, message: message.into() }
     }
 
     /// The RFC 6901 JSON Pointer of the offending value in the document (`""` is the root).
@@ -103,6 +104,18 @@ pub trait Validate {
     where
         Self: Sized;
 
+    /// Whether [`from_str`] may decode this model straight from the text and check it with
+    /// [`Validate::validate`]: true when every type it holds decodes without buffering and its
+    /// typed validator checks dates, times and UUIDs for their format only, so an exact decode
+    /// (see the `exact` module) re-encodes to the document. Generated models say so.
+    #[doc(hidden)]
+    fn exact_decode() -> bool
+    where
+        Self: Sized,
+    {
+        false
+    }
+
     /// Checks the value as the part of a larger document at `path`, recording violations in
     /// `sink`; returns whether it passed. Generated models check their fields directly; this
     /// default reports [`Validate::validate`]'s violations under `path`.
@@ -149,13 +162,23 @@ impl std::error::Error for Error {
     }
 }
 
-/// Decodes and validates a document: the text is parsed once, checked against the schema
-/// (every violation is reported), and only a valid document is decoded into `T`.
+/// Decodes and validates a document; the result is always what [`from_value`] gives for the
+/// parsed text: the model, a syntax error, every violation, or a decode error.
 ///
-/// Decoding straight into `T` first would be faster but is not sound: serde accepts more than
-/// the schema does (`null` for an absent optional property, an array for a struct, a map for an
-/// enum, the last of duplicate keys), so the typed value would hide those violations.
+/// A model whose types allow it ([`Validate::exact_decode`]) is first decoded straight from the
+/// text through a deserializer that notices each of serde's leniencies (`null` for an absent
+/// optional property, an array for a struct, an object for an enum, a dropped unknown property,
+/// a date spelled the way chrono accepts but the schema does not, …), then checked with the
+/// typed validator. An exact decode re-encodes to the document, so a model that
+/// passes is exactly the one `from_value` would return. Anything else (a leniency, a violation,
+/// a decode error) takes the general path: parse, check the document, then decode.
 pub fn from_str<T: DeserializeOwned + Validate>(text: &str) -> Result<T, Error> {
+    if T::exact_decode()
+        && let Some(model) = crate::exact::decode::<T>(text)
+        && support::exact_decode_passes(&model)
+    {
+        return Ok(model);
+    }
     let value: Value = serde_json::from_str(text).map_err(Error::Syntax)?;
     from_value(value)
 }
@@ -169,6 +192,8 @@ pub fn from_value<T: DeserializeOwned + Validate>(value: Value) -> Result<T, Err
 /// Support for generated validators. Not a stable API.
 #[doc(hidden)]
 pub mod support {
+    use std::borrow::Cow;
+
     use super::{ValidationError, ValidationErrors};
 
     /// Where a validator is in the document, as a linked list on the stack: rendering the
@@ -182,27 +207,127 @@ pub mod support {
 
     impl Path<'_> {
         pub fn render(&self) -> String {
-            let mut segments = Vec::new();
+            let mut length = 0;
             let mut at = self;
             loop {
-                match at {
+                at = match at {
                     Path::Root => break,
                     Path::Key(parent, key) => {
-                        segments.push(key.replace('~', "~0").replace('/', "~1"));
-                        at = parent;
+                        length += 1 + key.len();
+                        parent
                     }
                     Path::Index(parent, index) => {
-                        segments.push(index.to_string());
-                        at = parent;
+                        length += 2 + index.checked_ilog10().unwrap_or(0) as usize;
+                        parent
+                    }
+                };
+            }
+            let mut out = String::with_capacity(length);
+            self.write(&mut out);
+            out
+        }
+
+        fn write(&self, out: &mut String) {
+            match self {
+                Path::Root => {}
+                Path::Key(parent, key) => {
+                    parent.write(out);
+                    out.push('/');
+                    if key.bytes().any(|b| b == b'~' || b == b'/') {
+                        out.push_str(&key.replace('~', "~0").replace('/', "~1"));
+                    } else {
+                        out.push_str(key);
                     }
                 }
+                Path::Index(parent, index) => {
+                    parent.write(out);
+                    out.push('/');
+                    let mut digits = [0u8; 20];
+                    let mut at = digits.len();
+                    let mut n = *index;
+                    loop {
+                        at -= 1;
+                        digits[at] = b'0' + (n % 10) as u8;
+                        n /= 10;
+                        if n == 0 {
+                            break;
+                        }
+                    }
+                    out.push_str(std::str::from_utf8(&digits[at..]).unwrap_or_default());
+                }
             }
-            segments.iter().rev().fold(String::new(), |mut out, s| {
-                out.push('/');
-                out.push_str(s);
-                out
-            })
         }
+    }
+
+    /// `Validate::validate` of a generated model: its typed check from the root.
+    pub fn run_typed<T: super::Validate + ?Sized>(value: &T) -> Result<(), ValidationErrors> {
+        let mut sink = Sink::new();
+        value.validate_at(&Path::Root, &mut sink);
+        sink.finish()
+    }
+
+    /// `Validate::validate_json` of a generated model: its check function from the root.
+    pub fn run(value: &serde_json::Value, check: Check) -> Result<(), ValidationErrors> {
+        let mut sink = Sink::new();
+        check(value, &Path::Root, &mut sink, &mut Default::default());
+        sink.finish()
+    }
+
+    /// `must be {expected}, not {kind}` for the single types, written out so that reporting one
+    /// allocates nothing.
+    fn type_message(expected: &str, kind: &str) -> Option<&'static str> {
+        macro_rules! table {
+            ($($expected:literal => [$($kind:literal),*]),* $(,)?) => {
+                match (expected, kind) {
+                    $($(($expected, $kind) => Some(concat!("must be ", $expected, ", not ", $kind)),)*)*
+                    _ => None,
+                }
+            };
+        }
+        table!(
+            "a string" => ["null", "a boolean", "an integer", "a number", "an array", "an object"],
+            "an object" => ["null", "a boolean", "an integer", "a number", "a string", "an array"],
+            "an array" => ["null", "a boolean", "an integer", "a number", "a string", "an object"],
+            "an integer" => ["null", "a boolean", "a number", "a string", "an array", "an object"],
+            "a number" => ["null", "a boolean", "a string", "an array", "an object"],
+            "a boolean" => ["null", "an integer", "a number", "a string", "an array", "an object"],
+            "null" => ["a boolean", "an integer", "a number", "a string", "an array", "an object"],
+        )
+    }
+
+    /// A check function of a generated crate's `__checks` module.
+    pub type Check = fn(&serde_json::Value, &Path<'_>, &mut Sink, &mut crate::validate::rules::Ev) -> bool;
+
+    /// Checks a typed value by its encoding: encodes it as JSON and runs `check` on that.
+    pub fn encoded<T: serde::Serialize + ?Sized>(value: &T, path: &Path<'_>, sink: &mut Sink, check: Check) -> bool {
+        match serde_json::to_value(value) {
+            Ok(json) => check(&json, path, sink, &mut Default::default()),
+            // Generated types always encode; should one not, it is reported, not hidden.
+            Err(_) => sink.fail(path, "type", || "cannot be encoded as JSON"),
+        }
+    }
+
+    /// Checks a date or date-time whose rules are its `type` and `format`: its encoding is
+    /// written on the stack and checked; only one that fails is encoded as JSON for `check`,
+    /// so the violations are exactly those of the encoding.
+    pub fn date<T: serde::Serialize + ?Sized>(
+        value: &T,
+        format: &str,
+        path: &Path<'_>,
+        sink: &mut Sink,
+        check: Check,
+    ) -> bool {
+        sink.dates_decoded
+            || crate::validate::rules::encodes_as(value, format) == Some(true)
+            || encoded(value, path, sink, check)
+    }
+
+    /// Whether a model that `from_str`'s fast path decoded exactly passes its typed check. Its
+    /// dates came from strings the exact decode found well-formed, so their `type` and `format`
+    /// hold in the document and are not checked again on their encoding.
+    pub(crate) fn exact_decode_passes<T: super::Validate + ?Sized>(value: &T) -> bool {
+        let mut sink = Sink { dates_decoded: true, ..Sink::new() };
+        value.validate_at(&Path::Root, &mut sink) && sink.finish().is_ok()
     }
 
     /// Collects violations, or only counts them while an `anyOf` branch or a `not` is probed.
@@ -210,6 +335,9 @@ pub mod support {
         errors: Vec<ValidationError>,
         probing: u32,
         failed: bool,
+        /// The value checked was decoded exactly from a document whose dates were well-formed
+        /// (`from_str`'s fast path): a date checked only for its `type` and `format` passes.
+        dates_decoded: bool,
     }
 
     impl Default for Sink {
@@ -219,21 +347,61 @@ pub mod support {
     }
 
     impl Sink {
+        #[inline]
         pub fn new() -> Self {
-            Sink { errors: Vec::new(), probing: 0, failed: false }
+            Sink { errors: Vec::new(), probing: 0, failed: false, dates_decoded: false }
         }
 
-        /// Records a violation; returns `false` so checks can `return sink.fail(…)`.
+        /// Records a violation; returns `false` so checks can `return sink.fail(…)`. The message
+        /// is made only when it is kept.
         #[cold]
-        pub fn fail(&mut self, path: &Path<'_>, keyword: &'static str, message: impl FnOnce() -> String) -> bool {
+        pub fn fail<M: Into<Cow<'static, str>>>(
+            &mut self,
+            path: &Path<'_>,
+            keyword: &'static str,
+            message: impl FnOnce() -> M,
+        ) -> bool {
             self.record(|| path.render(), keyword, message)
         }
 
-        fn record(
+        /// Records a `type` violation: the value should be `expected` ("a string", …).
+        #[cold]
+        pub fn type_mismatch(&mut self, path: &Path<'_>, expected: &'static str, value: &serde_json::Value) -> bool {
+            self.fail(path, "type", || -> Cow<'static, str> {
+                let kind = crate::validate::rules::kind(value);
+                if let Some(message) = type_message(expected, kind) {
+                    return Cow::Borrowed(message);
+                }
+                let mut message = String::with_capacity(14 + expected.len() + kind.len());
+                message.push_str("must be ");
+                message.push_str(expected);
+                message.push_str(", not ");
+                message.push_str(kind);
+                Cow::Owned(message)
+            })
+        }
+
+        /// Checks `required`: each `(name, message)` whose name `object` lacks is a violation.
+        pub fn required(
+            &mut self,
+            path: &Path<'_>,
+            object: &serde_json::Map<String, serde_json::Value>,
+            required: &[(&str, &'static str)],
+        ) -> bool {
+            let mut ok = true;
+            for (name, message) in required {
+                if !crate::validate::rules::has(object, name) {
+                    ok = self.fail(path, "required", || *message);
+                }
+            }
+            ok
+        }
+
+        fn record<M: Into<Cow<'static, str>>>(
             &mut self,
             pointer: impl FnOnce() -> String,
             keyword: &'static str,
-            message: impl FnOnce() -> String,
+            message: impl FnOnce() -> M,
         ) -> bool {
             self.failed = true;
             if self.probing == 0 {
@@ -262,6 +430,7 @@ pub mod support {
             }
         }
 
+        #[inline]
         pub fn finish(self) -> Result<(), ValidationErrors> {
             if self.errors.is_empty() && !self.failed { Ok(()) } else { Err(ValidationErrors(self.errors)) }
         }
@@ -287,43 +456,51 @@ pub mod rules {
     }
 
     impl Ev {
+        #[inline]
         pub fn active() -> Self {
             Ev { active: true, ..Ev::default() }
         }
 
         /// A fresh record for a subschema whose annotations count only if it passes.
+        #[inline]
         pub fn child(&self) -> Self {
             Ev { active: self.active, ..Ev::default() }
         }
 
+        #[inline]
         pub fn prop(&mut self, name: &str) {
             if self.active {
                 self.props.push(name.to_string());
             }
         }
 
+        #[inline]
         pub fn has_prop(&self, name: &str) -> bool {
             self.props.iter().any(|p| p == name)
         }
 
+        #[inline]
         pub fn items_up_to(&mut self, len: usize) {
             if self.active {
                 self.items = self.items.max(len);
             }
         }
 
+        #[inline]
         pub fn all_items(&mut self) {
             if self.active {
                 self.all_items = true;
             }
         }
 
+        #[inline]
         pub fn item(&mut self, index: usize) {
             if self.active {
                 self.item_set.push(index);
             }
         }
 
+        #[inline]
         pub fn has_item(&self, index: usize) -> bool {
             self.all_items || index < self.items || self.item_set.contains(&index)
         }
@@ -359,6 +536,7 @@ pub mod rules {
     }
 
     /// An integer by value: `1.0` is one.
+    #[inline]
     pub fn is_integer(v: &Value) -> bool {
         match v {
             Value::Number(n) => {
@@ -368,7 +546,189 @@ pub mod rules {
         }
     }
 
+    /// Whether `value` (a date or date-time type) encodes as a JSON string of the `format`;
+    /// `None` when it encodes as something else. The encoding is written into a buffer on the
+    /// stack, so typed validators check dates without building a `serde_json::Value`.
+    pub fn encodes_as<T: serde::Serialize + ?Sized>(value: &T, format: &str) -> Option<bool> {
+        let mut text = Text { buffer: [0; 64], len: 0, spilled: None };
+        value.serialize(TextSerializer(&mut text)).ok()?;
+        Some(self::format(format, text.as_str()?))
+    }
+
+    /// A string written on the stack, or on the heap once it outgrows 64 bytes.
+    struct Text {
+        buffer: [u8; 64],
+        len: usize,
+        spilled: Option<String>,
+    }
+
+    impl Text {
+        fn as_str(&self) -> Option<&str> {
+            match &self.spilled {
+                Some(text) => Some(text),
+                None => std::str::from_utf8(&self.buffer[..self.len]).ok(),
+            }
+        }
+    }
+
+    impl std::fmt::Write for Text {
+        fn write_str(&mut self, s: &str) -> std::fmt::Result {
+            if let Some(text) = &mut self.spilled {
+                text.push_str(s);
+            } else if self.len + s.len() <= self.buffer.len() {
+                self.buffer[self.len..self.len + s.len()].copy_from_slice(s.as_bytes());
+                self.len += s.len();
+            } else {
+                let mut text = String::from_utf8_lossy(&self.buffer[..self.len]).into_owned();
+                text.push_str(s);
+                self.spilled = Some(text);
+            }
+            Ok(())
+        }
+    }
+
+    /// Accepts a string (`serialize_str` or `collect_str`), refuses anything else.
+    struct TextSerializer<'t>(&'t mut Text);
+
+    #[derive(Debug)]
+    struct NotText;
+
+    impl std::fmt::Display for NotText {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("not a string")
+        }
+    }
+
+    impl std::error::Error for NotText {}
+
+    impl serde::ser::Error for NotText {
+        fn custom<T: std::fmt::Display>(_: T) -> Self {
+            NotText
+        }
+    }
+
+    macro_rules! refuse {
+        ($($method:ident($($arg:ty),*)),* $(,)?) => {$(
+            fn $method(self $(, _: $arg)*) -> Result<(), NotText> {
+                Err(NotText)
+            }
+        )*};
+    }
+
+    impl serde::Serializer for TextSerializer<'_> {
+        type Ok = ();
+        type Error = NotText;
+        type SerializeSeq = serde::ser::Impossible<(), NotText>;
+        type SerializeTuple = serde::ser::Impossible<(), NotText>;
+        type SerializeTupleStruct = serde::ser::Impossible<(), NotText>;
+        type SerializeTupleVariant = serde::ser::Impossible<(), NotText>;
+        type SerializeMap = serde::ser::Impossible<(), NotText>;
+        type SerializeStruct = serde::ser::Impossible<(), NotText>;
+        type SerializeStructVariant = serde::ser::Impossible<(), NotText>;
+
+        fn serialize_str(self, v: &str) -> Result<(), NotText> {
+            std::fmt::Write::write_str(self.0, v).map_err(|_| NotText)
+        }
+
+        fn collect_str<T: std::fmt::Display + ?Sized>(self, value: &T) -> Result<(), NotText> {
+            std::fmt::Write::write_fmt(self.0, format_args!("{value}")).map_err(|_| NotText)
+        }
+
+        fn serialize_char(self, v: char) -> Result<(), NotText> {
+            self.serialize_str(v.encode_utf8(&mut [0; 4]))
+        }
+
+        refuse!(
+            serialize_bool(bool),
+            serialize_i8(i8),
+            serialize_i16(i16),
+            serialize_i32(i32),
+            serialize_i64(i64),
+            serialize_u8(u8),
+            serialize_u16(u16),
+            serialize_u32(u32),
+            serialize_u64(u64),
+            serialize_f32(f32),
+            serialize_f64(f64),
+            serialize_bytes(&[u8]),
+            serialize_none(),
+            serialize_unit(),
+            serialize_unit_struct(&'static str),
+            serialize_unit_variant(&'static str, u32, &'static str),
+        );
+
+        fn serialize_some<T: serde::Serialize + ?Sized>(self, value: &T) -> Result<(), NotText> {
+            value.serialize(self)
+        }
+
+        fn serialize_newtype_struct<T: serde::Serialize + ?Sized>(
+            self,
+            _: &'static str,
+            value: &T,
+        ) -> Result<(), NotText> {
+            value.serialize(self)
+        }
+
+        fn serialize_newtype_variant<T: serde::Serialize + ?Sized>(
+            self,
+            _: &'static str,
+            _: u32,
+            _: &'static str,
+            _: &T,
+        ) -> Result<(), NotText> {
+            Err(NotText)
+        }
+
+        fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, NotText> {
+            Err(NotText)
+        }
+
+        fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, NotText> {
+            Err(NotText)
+        }
+
+        fn serialize_tuple_struct(self, _: &'static str, _: usize) -> Result<Self::SerializeTupleStruct, NotText> {
+            Err(NotText)
+        }
+
+        fn serialize_tuple_variant(
+            self,
+            _: &'static str,
+            _: u32,
+            _: &'static str,
+            _: usize,
+        ) -> Result<Self::SerializeTupleVariant, NotText> {
+            Err(NotText)
+        }
+
+        fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, NotText> {
+            Err(NotText)
+        }
+
+        fn serialize_struct(self, _: &'static str, _: usize) -> Result<Self::SerializeStruct, NotText> {
+            Err(NotText)
+        }
+
+        fn serialize_struct_variant(
+            self,
+            _: &'static str,
+            _: u32,
+            _: &'static str,
+            _: usize,
+        ) -> Result<Self::SerializeStructVariant, NotText> {
+            Err(NotText)
+        }
+    }
+
+    /// Whether `object` has the member `name`: small objects are scanned, which is faster than
+    /// hashing the name.
+    #[inline]
+    pub fn has(object: &serde_json::Map<String, Value>, name: &str) -> bool {
+        if object.len() <= 8 { object.keys().any(|key| key == name) } else { object.contains_key(name) }
+    }
+
     /// String length in Unicode code points, as JSON Schema counts it.
+    #[inline]
     pub fn length(s: &str) -> u64 {
         s.chars().count() as u64
     }
@@ -413,57 +773,67 @@ pub mod rules {
         !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())
     }
 
+    /// Two ASCII digits at `at` as a number.
+    fn two_digits(b: &[u8], at: usize) -> Option<u32> {
+        match (b.get(at), b.get(at + 1)) {
+            (Some(&h), Some(&l)) if h.is_ascii_digit() && l.is_ascii_digit() => {
+                Some(u32::from(h - b'0') * 10 + u32::from(l - b'0'))
+            }
+            _ => None,
+        }
+    }
+
+    /// full-date = yyyy-mm-dd, RFC 3339 section 5.6, with the day within its month.
     fn date(s: &str) -> bool {
-        s.is_ascii()
-            && s.len() == 10
-            && digits(&s[..4])
-            && &s[4..5] == "-"
-            && digits(&s[5..7])
-            && &s[7..8] == "-"
-            && digits(&s[8..])
-            && chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").is_ok()
+        let b = s.as_bytes();
+        if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+            return false;
+        }
+        let (Some(century), Some(year), Some(month), Some(day)) =
+            (two_digits(b, 0), two_digits(b, 2), two_digits(b, 5), two_digits(b, 8))
+        else {
+            return false;
+        };
+        let year = century * 100 + year;
+        let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+        let days = match month {
+            1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+            4 | 6 | 9 | 11 => 30,
+            2 if leap => 29,
+            2 => 28,
+            _ => return false,
+        };
+        (1..=days).contains(&day)
     }
 
     fn time(s: &str) -> bool {
         // full-time = hh:mm:ss[.frac](Z|±hh:mm), RFC 3339 section 5.6.
         let b = s.as_bytes();
-        // Only ASCII digits count (a Bengali digit is a digit to `char::is_numeric`), and slicing
-        // below assumes one byte per character.
-        if !s.is_ascii()
-            || b.len() < 9
-            || !s.is_char_boundary(8)
-            || !digits(&s[..2])
-            || b[2] != b':'
-            || !digits(&s[3..5])
-            || b[5] != b':'
-            || !digits(&s[6..8])
-        {
+        if b.len() < 9 || b[2] != b':' || b[5] != b':' {
             return false;
         }
-        let (h, m, sec): (u32, u32, u32) =
-            (s[..2].parse().unwrap_or(99), s[3..5].parse().unwrap_or(99), s[6..8].parse().unwrap_or(99));
-        let mut rest = &s[8..];
-        if let Some(frac) = rest.strip_prefix('.') {
-            let end = frac.find(|c: char| !c.is_ascii_digit()).unwrap_or(frac.len());
+        let (Some(h), Some(m), Some(sec)) = (two_digits(b, 0), two_digits(b, 3), two_digits(b, 6)) else {
+            return false;
+        };
+        let mut rest = &b[8..];
+        if let Some((b'.', frac)) = rest.split_first() {
+            let end = frac.iter().position(|c| !c.is_ascii_digit()).unwrap_or(frac.len());
             if end == 0 {
                 return false;
             }
             rest = &frac[end..];
         }
         let offset_minutes: i32 = match rest {
-            "Z" | "z" => 0,
-            _ if rest.len() == 6
-                && (rest.starts_with('+') || rest.starts_with('-'))
-                && &rest[3..4] == ":"
-                && digits(&rest[1..3])
-                && digits(&rest[4..]) =>
-            {
-                let (oh, om): (i32, i32) = (rest[1..3].parse().unwrap_or(99), rest[4..].parse().unwrap_or(99));
+            b"Z" | b"z" => 0,
+            [sign @ (b'+' | b'-'), _, _, b':', _, _] => {
+                let (Some(oh), Some(om)) = (two_digits(rest, 1), two_digits(rest, 4)) else {
+                    return false;
+                };
                 if oh > 23 || om > 59 {
                     return false;
                 }
-                let sign = if rest.starts_with('-') { -1 } else { 1 };
-                sign * (oh * 60 + om)
+                let minutes = (oh * 60 + om) as i32;
+                if *sign == b'-' { -minutes } else { minutes }
             }
             _ => return false,
         };
@@ -479,13 +849,9 @@ pub mod rules {
     }
 
     fn date_time(s: &str) -> bool {
-        if !s.is_ascii() {
-            return false;
-        }
-        match s.find(['T', 't']) {
-            Some(10) => date(&s[..10]) && time(&s[11..]),
-            _ => false,
-        }
+        let b = s.as_bytes();
+        // Index 10 is an ASCII `T`, so 10 and 11 are character boundaries.
+        b.len() > 11 && matches!(b[10], b'T' | b't') && date(&s[..10]) && time(&s[11..])
     }
 
     fn email(s: &str) -> bool {
@@ -553,18 +919,54 @@ mod tests {
         let b = Path::Index(&a, 2);
         let c = Path::Key(&b, "x~y");
         assert_eq!(c.render(), "/basic~1Auth/2/x~0y");
+        assert_eq!(Path::Index(&c, 120).render(), "/basic~1Auth/2/x~0y/120");
+        assert_eq!(Path::Index(&root, 0).render(), "/0");
         assert_eq!(root.render(), "");
+    }
+
+    #[test]
+    fn dates_and_times_follow_rfc_3339() {
+        use super::rules::format;
+        for valid in ["2024-02-29", "2000-02-29", "0000-01-01", "1999-12-31"] {
+            assert!(format("date", valid), "{valid}");
+        }
+        for invalid in
+            ["2023-02-29", "1900-02-29", "2024-13-01", "2024-00-10", "2024-04-31", "2024-1-01", "２０２４-01-01"]
+        {
+            assert!(!format("date", invalid), "{invalid}");
+        }
+        for valid in [
+            "2023-07-13T21:34:44.816354Z",
+            "2023-07-13t21:34:44z",
+            "2024-02-29T22:59:59.5-05:00",
+            "1998-12-31T23:59:60Z",
+            "1998-12-31T15:59:60-08:00",
+        ] {
+            assert!(format("date-time", valid), "{valid}");
+        }
+        for invalid in [
+            "2023-07-13 21:34:44Z",
+            "2023-07-13T21:34:44",
+            "2023-07-13T24:00:00Z",
+            "2023-07-13T21:34:44.Z",
+            "2023-07-13T21:34:44+24:00",
+            "2023-07-13T21:34:60Z",
+            "2023-07-13T21:34:44é",
+            "2023-07-13T",
+        ] {
+            assert!(!format("date-time", invalid), "{invalid}");
+        }
     }
 
     #[test]
     fn probes_record_nothing() {
         let mut sink = Sink::new();
         let root = Path::Root;
-        assert!(!sink.probe(|s| s.fail(&root, "type", || "must be a string".into())));
+        assert!(!sink.probe(|s| s.fail(&root, "type", || "must be a string")));
         assert!(sink.probe(|_| true));
         assert!(sink.finish().is_ok());
         let mut sink = Sink::new();
-        sink.fail(&root, "required", || "`a` is required".into());
+        sink.fail(&root, "required", || "`a` is required");
         let errors = sink.finish().unwrap_err();
         assert_eq!(errors.to_string(), "1 violation\n  (root): `a` is required [required]");
     }

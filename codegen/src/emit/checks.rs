@@ -15,6 +15,10 @@ use crate::ir::{CheckId, Crate, JsonType, Rule};
 /// The name of the module holding the check functions, a sibling of the model modules.
 pub const MODULE: &str = "__checks";
 
+/// Up to this many declared properties, `properties` walks the object's members once and
+/// matches each name; beyond it, each declared property is looked up.
+pub(super) const WALK_LIMIT: usize = 24;
+
 /// Every check reachable from the models that are generated, in index order.
 pub fn reachable(krate: &Crate, skipped: &[bool]) -> BTreeSet<CheckId> {
     let mut seen = BTreeSet::new();
@@ -120,23 +124,28 @@ pub fn header(patterns: &[String]) -> TokenStream {
 
 /// `impl Validate for Model`: `validate_json` calls the model's check through `super::__checks`;
 /// `validate` and `validate_at` run the typed check `typed` (a `bool` expression over `self`,
-/// the path `p` and the sink `s`).
-pub fn impl_validate(name: &proc_macro2::Ident, check: CheckId, typed: TokenStream) -> TokenStream {
+/// the path `p` and the sink `s`); `exact_decode` says `from_str` may decode straight into it.
+pub fn impl_validate(name: &proc_macro2::Ident, check: CheckId, typed: TokenStream, exact_decode: bool) -> TokenStream {
     let function = format_ident!("c{}", check.0);
     let module = format_ident!("{}", MODULE);
+    let exact_decode = exact_decode.then(|| {
+        quote! {
+            fn exact_decode() -> bool {
+                true
+            }
+        }
+    });
     quote! {
         impl ::schemagen_runtime::Validate for #name {
             fn validate(&self) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
-                let mut sink = ::schemagen_runtime::validate::support::Sink::new();
-                ::schemagen_runtime::Validate::validate_at(self, &::schemagen_runtime::validate::support::Path::Root, &mut sink);
-                sink.finish()
+                ::schemagen_runtime::validate::support::run_typed(self)
             }
 
             fn validate_json(value: &::schemagen_runtime::serde_json::Value) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
-                let mut sink = ::schemagen_runtime::validate::support::Sink::new();
-                super::#module::#function(value, &::schemagen_runtime::validate::support::Path::Root, &mut sink, &mut ::std::default::Default::default());
-                sink.finish()
+                ::schemagen_runtime::validate::support::run(value, super::#module::#function)
             }
+
+            #exact_decode
 
             #[allow(unused_mut, unused_variables, clippy::all, clippy::pedantic)]
             fn validate_at(&self, p: &::schemagen_runtime::validate::support::Path<'_>, s: &mut ::schemagen_runtime::validate::support::Sink) -> bool {
@@ -193,7 +202,7 @@ fn rule_tokens(krate: &Crate, rule: &Rule, patterns: &[String]) -> TokenStream {
     match rule {
         Rule::Never => never(),
         Rule::Type { types } if types.is_empty() => quote! {
-            ok = s.fail(p, "type", || "no type is allowed here".to_string());
+            ok = s.fail(p, "type", || "no type is allowed here");
         },
         Rule::Type { types } => {
             let tests = types.iter().map(|t| match t {
@@ -220,18 +229,18 @@ fn rule_tokens(krate: &Crate, rule: &Rule, patterns: &[String]) -> TokenStream {
             let expected = names.join(" or ");
             quote! {
                 if !(#(#tests)||*) {
-                    ok = s.fail(p, "type", || format!("must be {}, not {}", #expected, rules::kind(v)));
+                    ok = s.type_mismatch(p, #expected, v);
                 }
             }
         }
         Rule::Enum { values } => {
             let message = enum_message(values);
             if values.is_empty() {
-                quote! { ok = s.fail(p, "enum", || "no value is allowed: the `enum` is empty".to_string()); }
+                quote! { ok = s.fail(p, "enum", || "no value is allowed: the `enum` is empty"); }
             } else if let Some(strings) = enum_strings(values) {
                 quote! {
                     if !matches!(v.as_str(), Some(#(#strings)|*)) {
-                        ok = s.fail(p, "enum", || #message.to_string());
+                        ok = s.fail(p, "enum", || #message);
                     }
                 }
             } else {
@@ -241,7 +250,7 @@ fn rule_tokens(krate: &Crate, rule: &Rule, patterns: &[String]) -> TokenStream {
                         static ALLOWED: ::std::sync::LazyLock<Value> =
                             ::std::sync::LazyLock::new(|| ::schemagen_runtime::serde_json::from_str(#json).unwrap_or_default());
                         if !ALLOWED.as_array().is_some_and(|allowed| allowed.iter().any(|a| rules::json_eq(a, v))) {
-                            ok = s.fail(p, "enum", || #message.to_string());
+                            ok = s.fail(p, "enum", || #message);
                         }
                     }
                 }
@@ -254,7 +263,7 @@ fn rule_tokens(krate: &Crate, rule: &Rule, patterns: &[String]) -> TokenStream {
                     static CONSTANT: ::std::sync::LazyLock<Value> =
                         ::std::sync::LazyLock::new(|| ::schemagen_runtime::serde_json::from_str(#value).unwrap_or_default());
                     if !rules::json_eq(&CONSTANT, v) {
-                        ok = s.fail(p, "const", || #message.to_string());
+                        ok = s.fail(p, "const", || #message);
                     }
                 }
             }
@@ -286,7 +295,7 @@ fn rule_tokens(krate: &Crate, rule: &Rule, patterns: &[String]) -> TokenStream {
         Rule::UniqueItems => quote! {
             if let Some(items) = v.as_array() {
                 if !rules::unique(items) {
-                    ok = s.fail(p, "uniqueItems", || "items must be unique".to_string());
+                    ok = s.fail(p, "uniqueItems", || "items must be unique");
                 }
             }
         },
@@ -353,20 +362,40 @@ fn rule_tokens(krate: &Crate, rule: &Rule, patterns: &[String]) -> TokenStream {
                 }
             }
         }
-        Rule::Required { names } => quote! {
-            if let Some(object) = v.as_object() {
-                for name in [#(#names),*] {
-                    if !object.contains_key(name) {
-                        ok = s.fail(p, "required", || format!("`{name}` is required"));
-                    }
+        Rule::Required { names } => {
+            let messages = names.iter().map(|name| required_message(name));
+            quote! {
+                if let Some(object) = v.as_object() {
+                    ok &= s.required(p, object, &[#((#names, #messages)),*]);
                 }
             }
-        },
+        }
         Rule::Properties { properties } => {
-            let calls = properties.iter().map(|(name, check)| {
+            let properties = distinct(properties);
+            if properties.is_empty() {
+                return TokenStream::new();
+            }
+            if properties.len() > WALK_LIMIT {
+                let calls = properties.iter().map(|(name, check)| {
+                    let call = call(*check, quote!(item), quote!(&Path::Key(p, #name)), quote!(&mut Ev::default()));
+                    quote! {
+                        if let Some(item) = object.get(#name) {
+                            ok &= #call;
+                            ev.prop(#name);
+                        }
+                    }
+                });
+                return quote! {
+                    if let Some(object) = v.as_object() {
+                        #(#calls)*
+                    }
+                };
+            }
+            // One pass over the document's members, each matched by name: no hashing.
+            let arms = properties.iter().map(|(name, check)| {
                 let call = call(*check, quote!(item), quote!(&Path::Key(p, #name)), quote!(&mut Ev::default()));
                 quote! {
-                    if let Some(item) = object.get(#name) {
+                    #name => {
                         ok &= #call;
                         ev.prop(#name);
                     }
@@ -374,7 +403,12 @@ fn rule_tokens(krate: &Crate, rule: &Rule, patterns: &[String]) -> TokenStream {
             });
             quote! {
                 if let Some(object) = v.as_object() {
-                    #(#calls)*
+                    for (key, item) in object {
+                        match key.as_str() {
+                            #(#arms)*
+                            _ => {}
+                        }
+                    }
                 }
             }
         }
@@ -494,7 +528,7 @@ fn rule_tokens(krate: &Crate, rule: &Rule, patterns: &[String]) -> TokenStream {
                     let mut matched = 0usize;
                     #(#probes)*
                     if matched == 0 {
-                        ok = s.fail(p, "anyOf", || "must match at least one of the `anyOf` alternatives".to_string());
+                        ok = s.fail(p, "anyOf", || "must match at least one of the `anyOf` alternatives");
                     }
                 }
             }
@@ -529,7 +563,7 @@ fn rule_tokens(krate: &Crate, rule: &Rule, patterns: &[String]) -> TokenStream {
             let call = call(*check, quote!(v), quote!(p), quote!(&mut Ev::default()));
             quote! {
                 if s.probe(|s| #call) {
-                    ok = s.fail(p, "not", || "must not match the schema under `not`".to_string());
+                    ok = s.fail(p, "not", || "must not match the schema under `not`");
                 }
             }
         }
@@ -591,9 +625,20 @@ pub(super) fn pattern_index(patterns: &[String], pattern: &str) -> usize {
     patterns.iter().position(|p| p == pattern).expect("the pattern table holds every reachable pattern")
 }
 
+/// `properties` without repeated names (the first of each stays), in their order.
+pub(super) fn distinct(properties: &[(String, CheckId)]) -> Vec<&(String, CheckId)> {
+    let mut seen = BTreeSet::new();
+    properties.iter().filter(|(name, _)| seen.insert(name.as_str())).collect()
+}
+
+/// The message of a missing required property.
+pub(super) fn required_message(name: &str) -> String {
+    format!("`{name}` is required")
+}
+
 /// The `false` schema's violation.
 pub(super) fn never() -> TokenStream {
-    quote! { ok = s.fail(p, "false", || "no value is allowed here".to_string()); }
+    quote! { ok = s.fail(p, "false", || "no value is allowed here"); }
 }
 
 /// The message of a failed `enum`: its first values.
@@ -633,7 +678,7 @@ pub(super) fn string_leaf(rule: &Rule, text: TokenStream, patterns: &[String]) -
             let module = format_ident!("{}", MODULE);
             quote! {
                 if !super::#module::matches(&super::#module::#name, #text) {
-                    ok = s.fail(p, "pattern", || #message.to_string());
+                    ok = s.fail(p, "pattern", || #message);
                 }
             }
         }
@@ -641,7 +686,7 @@ pub(super) fn string_leaf(rule: &Rule, text: TokenStream, patterns: &[String]) -
             let message = format!("must be a valid `{format}`");
             quote! {
                 if !::schemagen_runtime::validate::rules::format(#format, #text) {
-                    ok = s.fail(p, "format", || #message.to_string());
+                    ok = s.fail(p, "format", || #message);
                 }
             }
         }
@@ -663,7 +708,7 @@ pub(super) fn number_leaf(rule: &Rule, number: TokenStream) -> Option<TokenStrea
             let message = format!("must be {words} {limit}");
             quote! {
                 if #number #op #limit {
-                    ok = s.fail(p, #keyword, || #message.to_string());
+                    ok = s.fail(p, #keyword, || #message);
                 }
             }
         }
@@ -671,7 +716,7 @@ pub(super) fn number_leaf(rule: &Rule, number: TokenStream) -> Option<TokenStrea
             let message = format!("must be a multiple of {factor}");
             quote! {
                 if !::schemagen_runtime::validate::rules::multiple_of(#number, #factor) {
-                    ok = s.fail(p, "multipleOf", || #message.to_string());
+                    ok = s.fail(p, "multipleOf", || #message);
                 }
             }
         }

@@ -13,6 +13,7 @@ mod schema;
 mod typed;
 mod usage;
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use proc_macro2::TokenStream;
@@ -175,17 +176,19 @@ fn lib_rs(krate: &Crate, output: &Output, skipped: &[bool]) -> String {
 /// One model module: each model with its `impl Validate`, then the example tests, formatted
 /// model by model in parallel.
 fn module_rs(krate: &Cx<'_>, module: usize, skipped: &[bool], patterns: &[String]) -> String {
-    let typed = typed::Typed { krate, patterns };
+    let typed = typed::Typed::new(krate, patterns);
     let models: Vec<ir::ModelId> = krate.modules[module]
         .models
         .iter()
         .copied()
         .filter(|id| !skipped.get(id.0).copied().unwrap_or(false))
         .collect();
+    let mut bodies = BTreeMap::new();
+    let exact: Vec<bool> = models.iter().map(|id| typed.exact_decode(*id, &mut bodies)).collect();
     let chunks = format_chunks(models.len() + 1, |index| match models.get(index) {
         Some(id) => {
             let model_tokens = model(krate, module, *id);
-            let validate = validate_impl(&typed, *id);
+            let validate = validate_impl(&typed, *id, exact[index]);
             quote! { #model_tokens #validate }
         }
         None => example_tests(krate, module, skipped),
@@ -194,13 +197,18 @@ fn module_rs(krate: &Cx<'_>, module: usize, skipped: &[bool], patterns: &[String
 }
 
 fn module_items(krate: &Cx<'_>, module: usize, skipped: &[bool], patterns: &[String]) -> TokenStream {
-    let typed = typed::Typed { krate, patterns };
-    let items =
-        krate.modules[module].models.iter().filter(|id| !skipped.get(id.0).copied().unwrap_or(false)).map(|id| {
+    let typed = typed::Typed::new(krate, patterns);
+    let mut bodies = BTreeMap::new();
+    let items: Vec<TokenStream> = krate.modules[module]
+        .models
+        .iter()
+        .filter(|id| !skipped.get(id.0).copied().unwrap_or(false))
+        .map(|id| {
             let model_tokens = model(krate, module, *id);
-            let validate = validate_impl(&typed, *id);
+            let validate = validate_impl(&typed, *id, typed.exact_decode(*id, &mut bodies));
             quote! { #model_tokens #validate }
-        });
+        })
+        .collect();
     let tests = example_tests(krate, module, skipped);
     quote! { #(#items)* #tests }
 }
@@ -552,11 +560,13 @@ fn open_enum(krate: &Cx<'_>, model: &ir::Model, e: &ir::Enum) -> TokenStream {
 
 /// `impl Validate` for a model that is a type of its own (a type alias names one that has it,
 /// or a foreign type that cannot have it).
-fn validate_impl(typed: &typed::Typed<'_>, id: ir::ModelId) -> TokenStream {
+fn validate_impl(typed: &typed::Typed<'_>, id: ir::ModelId, exact_decode: bool) -> TokenStream {
     let model = typed.krate.model(id);
     match (&model.kind, model.check) {
         (ModelKind::Alias { .. }, _) | (_, None) => TokenStream::new(),
-        (_, Some(check)) => checks::impl_validate(&format_ident!("{}", model.name), check, typed.model_body(id, check)),
+        (_, Some(check)) => {
+            checks::impl_validate(&format_ident!("{}", model.name), check, typed.model_body(id, check), exact_decode)
+        }
     }
 }
 

@@ -9,6 +9,9 @@
 //! `__checks` function, so the result is always exactly what `validate_json` reports for the
 //! encoded value: the same violations, pointers, keywords and messages, in the same order.
 
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
@@ -45,6 +48,11 @@ impl Test {
 pub struct Typed<'a> {
     pub krate: &'a Crate,
     pub patterns: &'a [String],
+    /// Set while a body is built when it checks an encoded value whose encoding may be spelled
+    /// differently from the document it was decoded from (see [`Typed::exact_decode`]). Only
+    /// read by `exact_decode`, which builds one body at a time; bodies built in parallel for
+    /// the output set it too, harmlessly.
+    respelled: AtomicBool,
 }
 
 /// The JSON kind of a typed value, for deciding which keywords apply to it.
@@ -59,11 +67,82 @@ enum Kind {
     Object,
 }
 
-impl Typed<'_> {
+impl<'a> Typed<'a> {
+    pub fn new(krate: &'a Crate, patterns: &'a [String]) -> Self {
+        Typed { krate, patterns, respelled: AtomicBool::new(false) }
+    }
+
+    /// Whether `from_str` may decode the model straight from the text and check it with the
+    /// typed validator (the runtime's `Validate::exact_decode`). Its types, and those of every
+    /// model they hold, must decode without serde buffering the value (no unions, flattened
+    /// maps or untyped values), so the runtime's exact deserializer sees every leniency; and
+    /// every typed body involved must check encoded values only where the encoding is the
+    /// document: a date, time or UUID is re-spelled by its type, so only its `type` and
+    /// `format` may be checked on the encoding.
+    /// `bodies` remembers, across calls, whether each model's own body is exact.
+    pub fn exact_decode(&self, id: ModelId, bodies: &mut BTreeMap<ModelId, bool>) -> bool {
+        fn exact_type(ty: &Type, models: &mut Vec<ModelId>) -> bool {
+            match ty {
+                Type::Any => false,
+                Type::Model(id) => {
+                    models.push(*id);
+                    true
+                }
+                Type::Array(inner) | Type::Map(inner) | Type::Nullable(inner) => exact_type(inner, models),
+                Type::Tuple(items) => items.iter().all(|t| exact_type(t, models)),
+                _ => true,
+            }
+        }
+        let mut seen = BTreeSet::new();
+        let mut stack = vec![id];
+        while let Some(id) = stack.pop() {
+            if !seen.insert(id) {
+                continue;
+            }
+            let model = self.krate.model(id);
+            let types_exact = match &model.kind {
+                ModelKind::Struct(s) => {
+                    !matches!(s.additional, Additional::Keep(_))
+                        && s.fields.iter().all(|f| exact_type(&f.ty, &mut stack))
+                }
+                ModelKind::Enum(_) => true,
+                ModelKind::Union(_) => false,
+                ModelKind::Newtype { target, .. } => exact_type(target, &mut stack),
+                // An alias has no body of its own: its rules are checked by the models using it.
+                ModelKind::Alias { target } => {
+                    if !exact_type(target, &mut stack) {
+                        return false;
+                    }
+                    continue;
+                }
+            };
+            if !types_exact || model.check.is_some_and(|check| !self.exact_body(id, check, bodies)) {
+                return false;
+            }
+        }
+        true
+    }
+
+    fn exact_body(&self, id: ModelId, check: CheckId, bodies: &mut BTreeMap<ModelId, bool>) -> bool {
+        if let Some(exact) = bodies.get(&id) {
+            return *exact;
+        }
+        self.respelled.store(false, Ordering::Relaxed);
+        let _ = self.model_body(id, check);
+        let exact = !self.respelled.load(Ordering::Relaxed);
+        bodies.insert(id, exact);
+        exact
+    }
+
     /// The body of `validate_at` for a model with the given check: a `bool` expression over
     /// `self`, `p` (the path) and `s` (the sink).
     pub fn model_body(&self, id: ModelId, check: CheckId) -> TokenStream {
-        self.model_value(quote!(self), id, check, 0).unwrap_or_else(|| self.fallback(quote!(self), check, false)).expr()
+        self.model_value(quote!(self), id, check, 0)
+            .unwrap_or_else(|| {
+                self.respelled.store(true, Ordering::Relaxed);
+                self.fallback(quote!(self), check, false)
+            })
+            .expr()
     }
 
     /// Checks `v` (an expression of type `&T` for the Rust type of `ty`) against `check`.
@@ -71,7 +150,30 @@ impl Typed<'_> {
         if self.rules(check).is_some_and(|rules| rules.is_empty()) {
             return Test::Pass;
         }
-        self.try_value(v.clone(), ty, check, depth).unwrap_or_else(|| self.fallback(v, check, *ty == Type::Any))
+        self.try_value(v.clone(), ty, check, depth).unwrap_or_else(|| {
+            // Dates, times and UUIDs are checked as they encode; that is the document's
+            // spelling for `type` and `format` (an exact decode saw a well-formed string) but
+            // not for other rules. Other values encode as the document was (key order aside).
+            let own_format = match ty {
+                Type::DateTime => Some("date-time"),
+                Type::Date => Some("date"),
+                Type::Uuid => Some("uuid"),
+                _ => None,
+            };
+            let spelled_alike = own_format.is_none_or(|own| {
+                self.rules(check).is_some_and(|rules| {
+                    rules.iter().all(|r| match r {
+                        Rule::Type { .. } => true,
+                        Rule::Format { format } => format == own,
+                        _ => false,
+                    })
+                })
+            });
+            if !spelled_alike {
+                self.respelled.store(true, Ordering::Relaxed);
+            }
+            self.fallback(v, check, *ty == Type::Any)
+        })
     }
 
     /// The check's rules with `$ref` and `allOf` (which only combine checks of the same value)
@@ -126,13 +228,7 @@ impl Typed<'_> {
         if is_value {
             return Test::Run(quote!(super::#module::#function(#v, p, s, &mut ::std::default::Default::default())));
         }
-        Test::Run(quote! {
-            match ::schemagen_runtime::serde_json::to_value(#v) {
-                ::std::result::Result::Ok(value) => super::#module::#function(&value, p, s, &mut ::std::default::Default::default()),
-                // Generated types always encode; should one not, it is reported, not hidden.
-                ::std::result::Result::Err(_) => s.fail(p, "type", || "cannot be encoded as JSON".to_string()),
-            }
-        })
+        Test::Run(quote!(::schemagen_runtime::validate::support::encoded(#v, p, s, super::#module::#function)))
     }
 
     fn try_value(&self, v: TokenStream, ty: &Type, check: CheckId, depth: usize) -> Option<Test> {
@@ -157,7 +253,7 @@ impl Typed<'_> {
             // A UUID always encodes in the canonical hyphenated form; dates and times are
             // checked as they encode.
             Type::Uuid => self.formatted(&rules, "uuid"),
-            Type::DateTime | Type::Date => self.formatted(&rules, ""),
+            Type::DateTime | Type::Date => self.date(v, ty, check, &rules),
             Type::Array(inner) => self.array(v, inner, &rules, depth),
             Type::Map(inner) => self.map(v, inner, &rules, depth),
             Type::Tuple(_) => self.scalar(Kind::Array, &rules),
@@ -314,6 +410,26 @@ impl Typed<'_> {
         Some(Self::block(tests))
     }
 
+    /// A date or date-time, checked as it encodes. When the rules are its `type` and its own
+    /// `format` (the usual case), the encoding is written on the stack and checked; only a value
+    /// that fails (or does not encode as a string) is encoded as JSON and checked in full, so the
+    /// violations are exactly those of the encoding.
+    fn date(&self, v: TokenStream, ty: &Type, check: CheckId, rules: &[&Rule]) -> Option<Test> {
+        let own = if *ty == Type::DateTime { "date-time" } else { "date" };
+        let has_own = rules.iter().any(|r| matches!(r, Rule::Format { format } if format == own));
+        let only_own = rules.iter().all(|r| match r {
+            Rule::Format { format } => format == own,
+            Rule::Type { .. } => Self::general(r, Kind::String).is_some(),
+            rule => !Self::applies(rule, Kind::String),
+        });
+        if !(has_own && only_own) {
+            return self.formatted(rules, "");
+        }
+        let function = format_ident!("c{}", check.0);
+        let module = format_ident!("{}", MODULE);
+        Some(Test::Run(quote!(::schemagen_runtime::validate::support::date(#v, #own, p, s, super::#module::#function))))
+    }
+
     /// A date, time or UUID, whose encoded text the type guarantees has `format`.
     fn formatted(&self, rules: &[&Rule], format: &str) -> Option<Test> {
         let mut tests = Vec::new();
@@ -339,7 +455,7 @@ impl Typed<'_> {
                     let message = checks::enum_message(values);
                     quote! {
                         if !matches!(#text, #(#strings)|*) {
-                            ok = s.fail(p, "enum", || #message.to_string());
+                            ok = s.fail(p, "enum", || #message);
                         }
                     }
                 }
@@ -348,7 +464,7 @@ impl Typed<'_> {
                     let message = format!("must be {value}");
                     quote! {
                         if #text != #constant {
-                            ok = s.fail(p, "const", || #message.to_string());
+                            ok = s.fail(p, "const", || #message);
                         }
                     }
                 }
@@ -429,17 +545,27 @@ impl Typed<'_> {
                     Self::required(names, presence)
                 }
                 Rule::Properties { properties } => {
-                    let properties = properties.iter().map(|(name, check)| {
-                        self.value(quote!(item), inner, *check, depth).and(|test| {
-                            quote! {
-                                if let ::std::option::Option::Some(item) = #v.get(#name) {
-                                    let p = &::schemagen_runtime::validate::support::Path::Key(p, #name);
-                                    #test
+                    let properties = checks::distinct(properties);
+                    if properties.len() <= checks::WALK_LIMIT {
+                        // In the map's order, as `validate_json` walks the encoded object.
+                        self.walk(
+                            quote!(#v),
+                            properties.iter().map(|(name, check)| (name.as_str(), inner, *check)),
+                            depth,
+                        )
+                    } else {
+                        let properties = properties.iter().map(|(name, check)| {
+                            self.value(quote!(item), inner, *check, depth).and(|test| {
+                                quote! {
+                                    if let ::std::option::Option::Some(item) = #v.get(#name) {
+                                        let p = &::schemagen_runtime::validate::support::Path::Key(p, #name);
+                                        #test
+                                    }
                                 }
-                            }
-                        })
-                    });
-                    quote!(#(#properties)*)
+                            })
+                        });
+                        quote!(#(#properties)*)
+                    }
                 }
                 Rule::AdditionalProperties { check, known, patterns } if patterns.is_empty() => {
                     self.additional(quote!(#v), inner, *check, known, depth)
@@ -452,6 +578,40 @@ impl Typed<'_> {
             tests.push(test);
         }
         Some(Self::block(tests))
+    }
+
+    /// `properties` over a map's entries in the map's order (`map` is a `&IndexMap` expression),
+    /// each matched by name.
+    fn walk<'t>(
+        &self,
+        map: TokenStream,
+        properties: impl Iterator<Item = (&'t str, &'t Type, CheckId)>,
+        depth: usize,
+    ) -> TokenStream {
+        let arms: Vec<TokenStream> = properties
+            .filter_map(|(name, ty, check)| {
+                let test = self.value(quote!(item), ty, check, depth).and(|test| test);
+                (!test.is_empty()).then(|| {
+                    quote! {
+                        #name => {
+                            let p = &::schemagen_runtime::validate::support::Path::Key(p, #name);
+                            #test
+                        }
+                    }
+                })
+            })
+            .collect();
+        if arms.is_empty() {
+            return TokenStream::new();
+        }
+        quote! {
+            for (key, item) in #map {
+                match key.as_str() {
+                    #(#arms)*
+                    _ => {}
+                }
+            }
+        }
     }
 
     /// `additionalProperties` over the entries of a map (`map` is a `&IndexMap` expression).
@@ -491,9 +651,10 @@ impl Typed<'_> {
     /// `required`, given whether each name is present.
     fn required(names: &[String], presence: impl Iterator<Item = TokenStream>) -> TokenStream {
         let tests = names.iter().zip(presence).map(|(name, present)| {
+            let message = checks::required_message(name);
             quote! {
                 if !(#present) {
-                    ok = s.fail(p, "required", || format!("`{}` is required", #name));
+                    ok = s.fail(p, "required", || #message);
                 }
             }
         });
@@ -533,8 +694,36 @@ impl Typed<'_> {
                     Self::required(&names, presence.into_iter())
                 }
                 Rule::Properties { properties } => {
-                    let properties = properties.iter().map(|(name, check)| self.property(&v, s, name, *check, depth));
-                    quote!(#(#properties)*)
+                    let mut properties = checks::distinct(properties);
+                    if properties.len() > checks::WALK_LIMIT {
+                        let properties =
+                            properties.iter().map(|(name, check)| self.property(&v, s, name, *check, depth));
+                        quote!(#(#properties)*)
+                    } else {
+                        // `validate_json` walks the encoded object: the fields in declaration
+                        // order, then the kept extra properties in their map's order.
+                        let field_index = |name: &str| s.fields.iter().position(|f| f.wire_name == name);
+                        properties.sort_by_key(|(name, _)| field_index(name).unwrap_or(usize::MAX));
+                        let (fields, extras): (Vec<_>, Vec<_>) =
+                            properties.into_iter().partition(|(name, _)| field_index(name).is_some());
+                        let fields = fields.iter().map(|(name, check)| self.property(&v, s, name, *check, depth));
+                        let extras = match &s.additional {
+                            Additional::Keep(ty) if extras.len() > 1 => {
+                                let extra = format_ident!("{}", s.additional_field);
+                                self.walk(
+                                    quote!(&#v.#extra),
+                                    extras.iter().map(|(name, check)| (name.as_str(), ty, *check)),
+                                    depth,
+                                )
+                            }
+                            _ => {
+                                let extras =
+                                    extras.iter().map(|(name, check)| self.property(&v, s, name, *check, depth));
+                                quote!(#(#extras)*)
+                            }
+                        };
+                        quote!(#(#fields)* #extras)
+                    }
                 }
                 Rule::AdditionalProperties { check, known, patterns } if patterns.is_empty() => {
                     // Declared fields must be known; the kept extra properties are checked.

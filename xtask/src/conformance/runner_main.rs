@@ -49,6 +49,25 @@ where
         _ => (None, None),
     };
     let invariant = invariant.or_else(|| {
+        // `from_str` (which may decode straight from the text) gives what `from_value` gives.
+        let by_text = schemagen_runtime::from_str::<T>(&value.to_string());
+        let by_value = schemagen_runtime::from_value::<T>(value.clone());
+        match (&by_text, &by_value) {
+            (Ok(a), Ok(b)) if serde_json::to_value(a).ok() != serde_json::to_value(b).ok() => {
+                Some("from_str and from_value decode different models".to_string())
+            }
+            (Err(schemagen_runtime::Error::Invalid(a)), Err(schemagen_runtime::Error::Invalid(b))) if a != b => {
+                Some(format!("from_str says {a} but from_value says {b}"))
+            }
+            (a, b) if a.is_ok() != b.is_ok() => Some(format!(
+                "from_str {} but from_value {}",
+                if a.is_ok() { "decodes" } else { "fails" },
+                if b.is_ok() { "decodes" } else { "fails" }
+            )),
+            _ => None,
+        }
+    });
+    let invariant = invariant.or_else(|| {
         // Decoded without validation, the model's typed check must agree exactly with the
         // document check of its encoding.
         let model = serde_json::from_value::<T>(value.clone()).ok()?;

@@ -212,7 +212,11 @@ fn skipped_models(krate: &ir::Crate, diagnostics: &mut Diagnostics) -> Vec<bool>
                     ),
                 )
                 .at(Location::at(&model.origin))
-                .hint("fix the errors reported for the model it uses")
+                .label(format!("`{}` is defined here", model.name))
+                .hint(format!(
+                    "fix the errors reported for `{}`; this one then goes away by itself",
+                    krate.models[*used].name
+                ))
             });
         }
     }

@@ -30,6 +30,12 @@ pub enum Code {
     E003,
     /// The config file is invalid: bad TOML, an unknown option, a missing input.
     E004,
+    /// A JSON or YAML document nests arrays and objects more than 128 levels deep.
+    E005,
+    /// A Type cell of a markdown model doc nests types more than 32 levels deep.
+    E006,
+    /// A schema combines more than 64 schemas through `allOf` and `$ref`.
+    E007,
     /// A `$ref` points at a place that does not exist.
     E010,
     /// A `$ref` names a file that does not exist or cannot be read.

@@ -37,6 +37,14 @@ pub mod secrets;
 pub mod source;
 pub mod write;
 
+/// Runs `f` with enough stack, growing it on the heap when little is left. The readers recurse
+/// once per `$ref` followed, `allOf` member, nested schema and linked markdown doc, and a
+/// hostile input can chain any number of them; documents themselves are limited to
+/// [`source::MAX_DEPTH`] levels.
+pub(crate) fn deep<R>(f: impl FnOnce() -> R) -> R {
+    stacker::maybe_grow(256 * 1024, 4 * 1024 * 1024, f)
+}
+
 use config::Config;
 use diag::{Code, Diagnostic, Diagnostics, Location};
 use source::SourceDb;

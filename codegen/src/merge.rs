@@ -174,7 +174,7 @@ fn merge_models(
             }
             krate.models[winner.0].kind = ModelKind::Struct(kept);
             for (a, b) in nested {
-                merge_models(krate, a, b, merged, diagnostics);
+                crate::deep(|| merge_models(krate, a, b, merged, diagnostics));
             }
         }
         (ModelKind::Enum(mut kept), ModelKind::Enum(other)) => {

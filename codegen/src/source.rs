@@ -193,6 +193,17 @@ impl SourceDb {
     }
 }
 
+/// How deeply a JSON or YAML document may nest arrays and objects: serde_json's own limit,
+/// which keeps every walk over a document well inside a thread's stack.
+pub const MAX_DEPTH: usize = 128;
+
+fn too_deep(file: &SourceFile, offset: usize) -> Diagnostic {
+    Diagnostic::error(Code::E005, format!("`{}` nests arrays and objects more than {MAX_DEPTH} levels deep", file.name))
+        .at(Location { span: Some(offset..offset), ..Location::file(&file.name) })
+        .label(format!("level {} starts here", MAX_DEPTH + 1))
+        .hint("a schema this deep is not one a person wrote; move nested schemas into `$defs` and refer to them with `$ref`")
+}
+
 /// E001 for a file that is not UTF-8, at its first bad byte.
 fn not_utf8(name: &str, at: usize) -> Diagnostic {
     Diagnostic::error(Code::E001, format!("`{name}` is not UTF-8 text"))
@@ -227,6 +238,9 @@ fn json_error(file: &SourceFile, err: &serde_json::Error) -> Diagnostic {
     let full = err.to_string();
     // serde_json appends " at line L column C"; the location is shown separately.
     let raw = full.split(" at line ").next().unwrap_or(&full);
+    if raw.starts_with("recursion limit exceeded") {
+        return too_deep(file, at);
+    }
     let open = Unclosed::scan(&text[..at.min(text.len())]);
     let before = text[..at.min(text.len())].trim_end().len();
     let (offset, message, label, hint): (usize, String, String, &str) = match raw {
@@ -448,6 +462,9 @@ fn parse_yaml(file: &SourceFile) -> Result<Value, Diagnostic> {
     let documents = MarkedYaml::load_from_str(&file.text).map_err(|err| {
         let marker = err.marker();
         let at = offset_of(&file.text, marker.line(), marker.col());
+        if err.info() == "recursion limit exceeded" {
+            return too_deep(file, at);
+        }
         // The parser notices an unclosed `[` or `{` only lines later: point at the bracket.
         match unclosed_flow(&file.text[..at.min(file.text.len())]) {
             Some((bracket, start))
@@ -469,6 +486,9 @@ fn parse_yaml(file: &SourceFile) -> Result<Value, Diagnostic> {
     let Some(document) = documents.into_iter().next() else {
         return Ok(Value::Null);
     };
+    if let Some(marker) = yaml_too_deep(&document) {
+        return Err(too_deep(file, offset_of(&file.text, marker.line(), marker.col())));
+    }
     yaml_to_json(&document)
         .map_err(|(message, marker)| yaml_error(message, offset_of(&file.text, marker.line(), marker.col())))
 }
@@ -552,6 +572,25 @@ fn explain_yaml(message: &str, text: &str, offset: usize) -> (String, String, St
         (message.into(), message.into(), "fix the YAML syntax at this spot or just before it")
     };
     (what, label, hint.to_string())
+}
+
+/// Where a YAML document first nests deeper than [`MAX_DEPTH`], found without recursing.
+fn yaml_too_deep(root: &MarkedYaml<'_>) -> Option<saphyr::Marker> {
+    let mut stack = vec![(root, 0)];
+    while let Some((node, depth)) = stack.pop() {
+        let mut children: Vec<&MarkedYaml<'_>> = Vec::new();
+        match &node.data {
+            YamlData::Sequence(items) => children.extend(items.iter()),
+            YamlData::Mapping(entries) => children.extend(entries.iter().flat_map(|(k, v)| [k, v])),
+            YamlData::Tagged(_, inner) => stack.push((inner, depth)),
+            _ => {}
+        }
+        if !children.is_empty() && depth >= MAX_DEPTH {
+            return Some(node.span.start);
+        }
+        stack.extend(children.into_iter().map(|child| (child, depth + 1)));
+    }
+    None
 }
 
 type YamlError = (String, saphyr::Marker);

@@ -57,7 +57,7 @@ impl Reader<'_> {
         let id = CheckId(self.krate.checks.len());
         self.krate.checks.push(ir::Check { origin: loc.origin(), rules: Vec::new() });
         self.check_memo.insert(loc.clone(), id);
-        let rules = self.rules(loc);
+        let rules = crate::deep(|| self.rules(loc));
         self.krate.checks[id.0].rules = rules;
         id
     }
@@ -328,6 +328,10 @@ impl Reader<'_> {
     }
 
     fn model_check(&mut self, id: ModelId, memo: &mut std::collections::HashMap<ModelId, CheckId>) -> CheckId {
+        crate::deep(|| self.model_check_deep(id, memo))
+    }
+
+    fn model_check_deep(&mut self, id: ModelId, memo: &mut std::collections::HashMap<ModelId, CheckId>) -> CheckId {
         if let Some(check) = self.krate.models[id.0].check {
             return check;
         }

@@ -120,6 +120,9 @@ enum Class {
     Plain(Type),
 }
 
+/// How many schemas one schema may combine through `allOf` and `$ref` (see `Reader::conjuncts`).
+pub const MAX_CONJUNCTS: usize = 64;
+
 /// Reads every module of `config` into one IR crate.
 pub fn read(config: &Config, db: &mut SourceDb, diagnostics: &mut Diagnostics) -> ir::Crate {
     read_with_progress(config, db, diagnostics, &mut |_| {})
@@ -526,6 +529,10 @@ impl Reader<'_> {
     /// schemas, memoized under a key that names them all.
     /// `checked` names the schemas a document of the model must satisfy, when that is not `loc`.
     fn define_with(&mut self, loc: &Loc, wanted: &str, parts: Option<Vec<Loc>>, checked: Option<Vec<Loc>>) -> ModelId {
+        crate::deep(|| self.define_deep(loc, wanted, parts, checked))
+    }
+
+    fn define_deep(&mut self, loc: &Loc, wanted: &str, parts: Option<Vec<Loc>>, checked: Option<Vec<Loc>>) -> ModelId {
         if let Some(&id) = self.memo.get(loc) {
             return id;
         }
@@ -598,6 +605,10 @@ impl Reader<'_> {
 
     /// The Rust type for the schema at `loc`, making a model named `hint` if it needs one.
     fn lower(&mut self, loc: &Loc, hint: &str) -> Type {
+        crate::deep(|| self.lower_deep(loc, hint))
+    }
+
+    fn lower_deep(&mut self, loc: &Loc, hint: &str) -> Type {
         match &*self.value(loc) {
             Value::Bool(true) => return Type::Any,
             Value::Bool(false) => {
@@ -757,15 +768,33 @@ impl Reader<'_> {
 
     /// The schema at `loc` plus everything that must hold with it: `allOf` members and the
     /// targets of `$ref`s, recursively, in source order.
+    /// At most [`MAX_CONJUNCTS`] are gathered (E007 beyond), so that a chain of thousands of
+    /// `allOf` members or `$ref`s costs neither quadratic time nor stack.
     fn conjuncts(&mut self, loc: &Loc) -> Vec<Loc> {
         let mut out = Vec::new();
         let mut seen = HashSet::new();
         self.collect_conjuncts(loc, &mut out, &mut seen);
+        if out.len() > MAX_CONJUNCTS {
+            // The model is skipped for the error; lowering only the schema itself keeps a
+            // chain of thousands from costing time quadratic in its length.
+            out.truncate(1);
+            self.push(
+                Diagnostic::error(
+                    Code::E007,
+                    format!("this schema combines more than {MAX_CONJUNCTS} schemas through `allOf` and `$ref`"),
+                )
+                .at(loc.location())
+                .label("following `allOf` members and the targets of `$ref`s, recursively, never ends here")
+                .hint(
+                    "a chain this long is not one a person wrote; check for a generator that nests `allOf` without end",
+                ),
+            );
+        }
         out
     }
 
     fn collect_conjuncts(&mut self, loc: &Loc, out: &mut Vec<Loc>, seen: &mut HashSet<Loc>) {
-        if !seen.insert(loc.clone()) {
+        if out.len() > MAX_CONJUNCTS || !seen.insert(loc.clone()) {
             return;
         }
         let value = self.value(loc);
@@ -774,14 +803,14 @@ impl Reader<'_> {
         out.push(loc.clone());
         if let Some(reference) = object.get("$ref").and_then(Value::as_str) {
             match self.resolve_ref(loc, reference) {
-                Ok(target) => self.collect_conjuncts(&target, out, seen),
+                Ok(target) => crate::deep(|| self.collect_conjuncts(&target, out, seen)),
                 Err(diagnostic) => self.push(diagnostic),
             }
         }
         match object.get("allOf") {
             Some(Value::Array(members)) => {
                 for i in 0..members.len() {
-                    self.collect_conjuncts(&loc.child(&["allOf", &i.to_string()]), out, seen);
+                    crate::deep(|| self.collect_conjuncts(&loc.child(&["allOf", &i.to_string()]), out, seen));
                 }
             }
             Some(_) => self.wrong_kind(

@@ -20,6 +20,10 @@ use crate::names::{self, Namespace};
 impl Reader<'_> {
     /// Reads the model doc at `path` (once) and returns its model, or `None` when it has none.
     pub(crate) fn read_markdown(&mut self, path: &Path) -> Option<ModelId> {
+        crate::deep(|| self.read_markdown_deep(path))
+    }
+
+    fn read_markdown_deep(&mut self, path: &Path) -> Option<ModelId> {
         let name: Rc<str> = self.config.display(path).into();
         let key = Loc { file: name.clone(), pointer: String::new() };
         if let Some(&id) = self.memo.get(&key) {
@@ -207,6 +211,14 @@ impl Reader<'_> {
     fn markdown_type(&mut self, path: &Path, cell: &Location, ty: &Result<TypeExpr, String>, text: &str) -> Type {
         match ty {
             Ok(expr) => self.type_expr(path, cell, expr),
+            Err(message) if message == super::types::TOO_DEEP => {
+                self.push(
+                    Diagnostic::error(Code::E006, "a Type cell nests types more than 32 levels deep")
+                        .at(cell.clone())
+                        .hint("SDK docs nest a few levels; describe the inner types in docs of their own and link to them"),
+                );
+                Type::Any
+            }
             Err(message) => {
                 self.push(
                     Diagnostic::error(

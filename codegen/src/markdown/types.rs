@@ -78,8 +78,40 @@ pub fn parse_type(cell: &str) -> Result<TypeExpr, String> {
         return Err("the cell is empty".to_owned());
     }
     let tokens = tokenize(text)?;
+    if nesting(&tokens) > MAX_NESTING {
+        return Err(TOO_DEEP.to_owned());
+    }
     let mut parser = Parser { tokens, pos: 0, src: text, link_target: None };
     parser.parse_all()
+}
+
+/// How deeply a Type cell may nest types. The parser, the reader and the emitter recurse once per
+/// level; real SDK docs nest a few levels (`Record<string, *Array<*string*>*>`).
+pub const MAX_NESTING: usize = 32;
+
+/// The error of a Type cell that nests deeper than [`MAX_NESTING`].
+pub const TOO_DEEP: &str = "the type nests more than 32 levels deep";
+
+/// An upper bound on how deeply `tokens` nest: the deepest bracket, plus every token that can
+/// wrap a type on its own (`*` for a Go pointer, `?` for nullable, `]` closing a `[]` suffix).
+fn nesting(tokens: &[Token]) -> usize {
+    let (mut depth, mut deepest, mut wrappers) = (0usize, 0usize, 0usize);
+    for token in tokens {
+        match token.tok {
+            Tok::Punct('<' | '(' | '[' | '{') => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            Tok::Punct('>' | ')' | '}') => depth = depth.saturating_sub(1),
+            Tok::Punct(']') => {
+                depth = depth.saturating_sub(1);
+                wrappers += 1;
+            }
+            Tok::Star | Tok::Punct('?') => wrappers += 1,
+            _ => {}
+        }
+    }
+    deepest + wrappers
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -108,14 +108,15 @@ pub fn read_failures(path: &Path) -> Option<HashSet<String>> {
 }
 
 /// A failures list: a heading that says what it is, then a section per file. `failing` holds
-/// each failing case's file and line, in suite order.
-pub fn render_failures(suite: Suite, failing: &[(String, String)]) -> String {
+/// each failing case's file, line and reason, in suite order; the reason is written under the
+/// case, indented, so the case lines stay what `read_failures` reads.
+pub fn render_failures(suite: Suite, failing: &[(String, String, String)]) -> String {
     let mut out = format!(
         "# Still failing: {}, {} tests\n\n\
          The cases of the JSON-Schema-Test-Suite that schemagen's generated validators do not yet get\n\
          right, written by `cargo xtask conformance --draft {}{} --update`. This list only shrinks:\n\
          `conformance/thresholds.toml` stops the pass count from falling, so fix a case and update the\n\
-         list rather than adding to it. {} cases.\n",
+         list rather than adding to it. Under each case, the reason it fails. {} cases.\n",
         suite.draft.dir_name(),
         suite.part.title(),
         suite.draft.dir_name().trim_start_matches("draft"),
@@ -123,13 +124,15 @@ pub fn render_failures(suite: Suite, failing: &[(String, String)]) -> String {
         failing.len(),
     );
     let mut current: Option<&str> = None;
-    for (file, line) in failing {
+    for (file, line, reason) in failing {
         if current != Some(file.as_str()) {
             let _ = write!(out, "\n## {file}\n\n");
             current = Some(file);
         }
         out.push_str(line);
         out.push('\n');
+        let reason = reason.split_whitespace().collect::<Vec<_>>().join(" ");
+        let _ = writeln!(out, "  {reason}");
     }
     out
 }
@@ -164,9 +167,15 @@ mod tests {
         assert_eq!(line, "- type.json / integer type / a float");
         let text = render_failures(
             suite,
-            &[("type.json".into(), line.clone()), ("ref.json".into(), "- ref.json / a / b".into())],
+            &[
+                ("type.json".into(), line.clone(), "accepted an invalid document".into()),
+                ("ref.json".into(), "- ref.json / a / b".into(), "no model: E012".into()),
+            ],
         );
-        assert!(text.contains("## type.json\n\n- type.json / integer type / a float\n\n## ref.json\n"), "{text}");
+        assert!(
+            text.contains("## type.json\n\n- type.json / integer type / a float\n  accepted an invalid document\n\n## ref.json\n"),
+            "{text}"
+        );
         let dir = std::env::temp_dir().join(format!("xtask-failures-test-{}", std::process::id()));
         fs::create_dir_all(&dir).unwrap();
         let path = failures_path(&dir, suite);

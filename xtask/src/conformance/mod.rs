@@ -146,8 +146,7 @@ fn run(args: &Args) -> Result<bool, String> {
                 println!("  threshold {} {}: {minimum} -> {}", draft.dir_name(), part.key(), report.passed);
             }
             thresholds.set(suite, report.passed);
-            let lines: Vec<(String, String)> = report.failing.iter().map(|(f, l, _)| (f.clone(), l.clone())).collect();
-            write_file(&committed, &baseline::render_failures(suite, &lines))?;
+            write_file(&committed, &baseline::render_failures(suite, &report.failing))?;
             updated = true;
         } else if args.filter.is_some() {
             println!("  (--filter: thresholds not checked)");
@@ -261,8 +260,7 @@ fn run_suite(workspace: &Path, suite_dir: &Path, suite: Suite, filter: Option<&s
 
     // The current list, in the committed format, so `diff` shows what moved; and the reasons.
     let scratch = &layout.scratch;
-    let lines: Vec<(String, String)> = failing.iter().map(|(f, l, _)| (f.clone(), l.clone())).collect();
-    write_file(&scratch.join("failures.md"), &baseline::render_failures(suite, &lines))?;
+    write_file(&scratch.join("failures.md"), &baseline::render_failures(suite, &failing))?;
     let reasons: String = failing.iter().map(|(_, line, reason)| format!("{line}\n    {reason}\n")).collect();
     write_file(&scratch.join("failures.txt"), &reasons)?;
     let undecodable: Vec<(String, String)> = outcome

@@ -173,7 +173,9 @@ mod tests {
             ],
         );
         assert!(
-            text.contains("## type.json\n\n- type.json / integer type / a float\n  accepted an invalid document\n\n## ref.json\n"),
+            text.contains(
+                "## type.json\n\n- type.json / integer type / a float\n  accepted an invalid document\n\n## ref.json\n"
+            ),
             "{text}"
         );
         let dir = std::env::temp_dir().join(format!("xtask-failures-test-{}", std::process::id()));

@@ -164,3 +164,52 @@ fn a_chain_of_10000_linked_docs_does_not_overflow() {
     let codes = codes(vec![docs.join("doc0.md")]);
     assert!(codes.is_empty(), "{codes:?}");
 }
+
+/// A document nested `DEPTH` levels inside a valid request's free-form field, built in code.
+fn deep_document() -> serde_json::Value {
+    let mut deep = serde_json::Value::Null;
+    for _ in 0..DEPTH {
+        deep = serde_json::Value::Array(vec![deep]);
+    }
+    // Inserted by hand: `json!` would copy `deep` by recursion.
+    let mut document = serde_json::json!({"provider": "p", "groupRef": "g", "groupName": "g", "consumerRef": "c"});
+    document.as_object_mut().unwrap().insert("extra".into(), deep);
+    document
+}
+
+/// Takes a deep document apart without recursing: dropping it whole would recurse.
+fn dismantle(value: serde_json::Value) {
+    let mut stack = vec![value];
+    while let Some(value) = stack.pop() {
+        match value {
+            serde_json::Value::Array(items) => stack.extend(items),
+            serde_json::Value::Object(map) => stack.extend(map.into_iter().map(|(_, v)| v)),
+            _ => {}
+        }
+    }
+}
+
+#[test]
+fn a_document_nested_10000_levels_is_a_clean_validation_error() {
+    use connection_models::ampersand::ConnectionRequest;
+    use schemagen_runtime::Validate;
+    on_small_stack(|| {
+        let document = deep_document();
+        let errors = ConnectionRequest::validate_json(&document).unwrap_err();
+        let error = errors.iter().next().unwrap();
+        assert_eq!((error.pointer(), error.keyword()), ("", "depth"), "{errors}");
+        match schemagen_runtime::from_value::<ConnectionRequest>(document) {
+            Err(schemagen_runtime::Error::Invalid(errors)) => assert_eq!(errors.len(), 1, "{errors}"),
+            other => panic!("{:?}", other.map(|_| ())),
+        }
+        // `from_value` consumed and dropped the document: serde_json drops it by recursion,
+        // which 10,000 levels of one-element arrays survive. Check that the parser refuses the
+        // same depth as text.
+        let text = format!("{{\"extra\": {}}}", nested("[", "null", "]", DEPTH));
+        assert!(matches!(
+            schemagen_runtime::from_str::<ConnectionRequest>(&text),
+            Err(schemagen_runtime::Error::Syntax(_))
+        ));
+        dismantle(deep_document());
+    });
+}

@@ -6,6 +6,9 @@ use std::process::Command;
 
 use schemagen::config::{Config, ModuleConfig, Output, RuntimeDependency};
 
+#[path = "fuzz_bodies.rs"]
+pub mod fuzz;
+
 /// The workspace root.
 pub fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ is in the workspace").to_path_buf()

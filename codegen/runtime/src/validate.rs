@@ -266,9 +266,42 @@ pub mod support {
         sink.finish()
     }
 
+    /// How deeply a document given to `validate_json` may nest arrays and objects: what
+    /// `serde_json::from_str` (and so `from_str`) accepts. The check functions recurse once per
+    /// level, so a deeper document built in code could otherwise exhaust the stack.
+    pub const MAX_DEPTH: usize = 128;
+
+    /// Whether `value` nests arrays and objects deeper than [`MAX_DEPTH`], found without
+    /// recursing.
+    pub fn too_deep(value: &serde_json::Value) -> bool {
+        use serde_json::Value;
+        let mut stack: Vec<(&Value, usize)> = vec![(value, 0)];
+        while let Some((value, depth)) = stack.pop() {
+            let deeper = match value {
+                Value::Array(items) if !items.is_empty() => depth + 1,
+                Value::Object(map) if !map.is_empty() => depth + 1,
+                _ => continue,
+            };
+            if deeper > MAX_DEPTH {
+                return true;
+            }
+            match value {
+                Value::Array(items) => stack.extend(items.iter().map(|item| (item, deeper))),
+                Value::Object(map) => stack.extend(map.values().map(|item| (item, deeper))),
+                _ => {}
+            }
+        }
+        false
+    }
+
     /// `Validate::validate_json` of a generated model: its check function from the root.
     pub fn run(value: &serde_json::Value, check: Check) -> Result<(), ValidationErrors> {
         let mut sink = Sink::new();
+        if too_deep(value) {
+            let message = || format!("the document nests arrays and objects more than {MAX_DEPTH} levels deep");
+            sink.record(String::new, "depth", message);
+            return sink.finish();
+        }
         check(value, &Path::Root, &mut sink, &mut Default::default());
         sink.finish()
     }

@@ -90,7 +90,7 @@ fn checks_rs(krate: &Crate, skipped: &[bool], patterns: &[String]) -> String {
         }
         Some(function) => checks::function(krate, functions[function], patterns),
     });
-    join_chunks(&chunks)
+    join_chunks(chunks)
 }
 
 fn cargo_toml(output: &Output, types: &Types) -> String {
@@ -193,7 +193,7 @@ fn module_rs(krate: &Cx<'_>, module: usize, skipped: &[bool], patterns: &[String
         }
         None => example_tests(krate, module, skipped),
     });
-    join_chunks(&chunks)
+    join_chunks(chunks)
 }
 
 fn module_items(krate: &Cx<'_>, module: usize, skipped: &[bool], patterns: &[String]) -> TokenStream {
@@ -247,7 +247,7 @@ pub fn emit_single_file(krate: &Crate, types: &Types, skipped: &[bool]) -> Strin
 }
 
 fn format_file(tokens: TokenStream) -> String {
-    join_chunks(&[format_tokens(tokens)])
+    join_chunks(vec![format_tokens(tokens)])
 }
 
 fn format_tokens(tokens: TokenStream) -> String {
@@ -296,31 +296,27 @@ fn format_chunks(count: usize, chunk: impl Fn(usize) -> TokenStream + Sync) -> V
 }
 
 /// A generated file from its formatted chunks: the header, then the chunks with a blank line
-/// between top-level items.
-fn join_chunks(chunks: &[String]) -> String {
+/// between top-level items, which prettyplease runs together. Each chunk is dropped once copied,
+/// so the file's text exists about once, not twice.
+fn join_chunks(chunks: Vec<String>) -> String {
     let len: usize = chunks.iter().map(String::len).sum();
     let mut out = String::with_capacity(HEADER.len() + 8 + len + len / 20);
     out.push_str("// ");
     out.push_str(HEADER);
     out.push_str("\n\n");
-    separate_items(chunks.iter().flat_map(|chunk| chunk.lines()), &mut out);
-    out
-}
-
-/// Puts a blank line between top-level items, which prettyplease runs together.
-fn separate_items<'a>(lines: impl Iterator<Item = &'a str>, out: &mut String) {
-    let mut previous = "";
-    for line in lines {
-        let item_ended =
-            previous == "}" || (previous.ends_with(';') && !previous.starts_with(' ') && !previous.starts_with("//"));
-        let starts_item = !line.is_empty() && !line.starts_with([' ', '}', ')']);
-        if item_ended && starts_item {
+    let mut item_ended = false;
+    for chunk in chunks {
+        for line in chunk.lines() {
+            let starts_item = !line.is_empty() && !line.starts_with([' ', '}', ')']);
+            if item_ended && starts_item {
+                out.push('\n');
+            }
+            out.push_str(line);
             out.push('\n');
+            item_ended = line == "}" || (line.ends_with(';') && !line.starts_with(' ') && !line.starts_with("//"));
         }
-        out.push_str(line);
-        out.push('\n');
-        previous = line;
     }
+    out
 }
 
 fn model(krate: &Cx<'_>, module: usize, id: ir::ModelId) -> TokenStream {
@@ -810,7 +806,7 @@ mod tests {
         let whole = format_file((0..count).map(sample).collect());
         let chunks = format_chunks(count, sample);
         assert_eq!(chunks.len(), count);
-        assert_eq!(join_chunks(&chunks), whole);
+        assert_eq!(join_chunks(chunks), whole);
         assert!(whole.contains("}\n\npub enum Item3"), "items are separated by a blank line");
     }
 }

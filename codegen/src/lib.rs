@@ -29,6 +29,7 @@ pub mod emit;
 pub mod explain;
 pub mod ir;
 pub mod jsonschema;
+pub mod layout;
 pub mod markdown;
 pub mod merge;
 pub mod names;
@@ -120,6 +121,7 @@ pub fn generate_with_progress(config: &Config, options: Options, progress: &mut 
     dates_as_strings(&mut krate, &config.types);
     let skipped = skipped_models(&krate, &mut diagnostics);
     dedupe::dedupe(&mut krate, &skipped);
+    layout::bound_nesting(&mut krate);
     emit::derives::plan(&krate, &config.types, &skipped).1.into_iter().for_each(|d| diagnostics.push(d));
     db.resolve(&mut diagnostics);
     diagnostics.sort();

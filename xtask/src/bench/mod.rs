@@ -67,6 +67,7 @@ struct Row {
     measurement: Option<Measurement>,
     error: Option<String>,
     check_s: Option<f64>,
+    check_failed: bool,
 }
 
 pub fn main(args: &[&str]) -> ExitCode {
@@ -169,7 +170,7 @@ pub fn main(args: &[&str]) -> ExitCode {
                     Err(e) => {
                         eprintln!("bench: cargo check of {} failed: {}", out.display(), first_lines(&e, 20));
                         ok &= generator != "schemagen";
-                        row.error = Some("generated crate does not check".into());
+                        row.check_failed = true;
                     }
                 }
             }
@@ -198,7 +199,7 @@ pub fn main(args: &[&str]) -> ExitCode {
                 Some(Row { error: Some(e), .. }) => {
                     format!("failed: {} | | | | | | |", first_lines(e, 1).replace('|', "/"))
                 }
-                Some(Row { measurement: Some(m), check_s, .. }) => format!(
+                Some(Row { measurement: Some(m), check_s, check_failed, .. }) => format!(
                     "{:.0} ms | {:.0} ms | {:.0} MB | {:.1}x | {} | {} | {} |",
                     m.wall_ms,
                     m.cpu_ms,
@@ -206,7 +207,11 @@ pub fn main(args: &[&str]) -> ExitCode {
                     m.peak_kib as f64 * 1024.0 / *size as f64,
                     m.lines,
                     m.types,
-                    check_s.map(|s| format!("{s:.1} s")).unwrap_or_else(|| "-".into()),
+                    match (check_s, check_failed) {
+                        (_, true) => "does not compile".to_string(),
+                        (Some(s), false) => format!("{s:.1} s"),
+                        (None, false) => "-".into(),
+                    },
                 ),
                 Some(_) => unreachable!("a row has a measurement or an error"),
             };

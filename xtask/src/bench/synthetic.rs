@@ -65,6 +65,26 @@ const WORDS: &[&str] = &[
 
 const ENUM_WORDS: &[&str] = &["active", "pending", "archived", "deleted", "draft", "failed", "queued", "running"];
 
+/// Objects are layered like a real API's: an object refers only to objects of lower layers (and
+/// to itself, for trees), so chains of references stay about as deep as there are layers. A
+/// random graph of 2,000 objects has chains hundreds of models long, which rustc refuses
+/// ("overflow while adding drop-check rules") whichever generator wrote the types.
+const LAYERS: usize = 8;
+
+fn layer_start(layer: usize, objects: usize) -> usize {
+    layer * objects / LAYERS
+}
+
+fn layer_of(index: usize, objects: usize) -> usize {
+    (0..LAYERS).rev().find(|&l| layer_start(l, objects) <= index).unwrap_or(0)
+}
+
+/// An object that `index` may refer to: one of a lower layer, or itself in the lowest.
+fn target(rng: &mut Rng, index: usize, objects: usize) -> usize {
+    let below = layer_start(layer_of(index, objects), objects);
+    if below == 0 { index } else { rng.below(below) }
+}
+
 /// How many union schemas accompany `objects` object schemas.
 pub fn unions(objects: usize) -> usize {
     objects / 10
@@ -124,13 +144,13 @@ fn object(rng: &mut Rng, index: usize, objects: usize, unions: usize, depth: usi
                 json!({"type": "string", "enum": picked})
             }
             57..72 => {
-                let target = rng.below(objects);
+                let target = target(rng, index, objects);
                 must &= target < index;
                 json!({"$ref": format!("#/components/schemas/{}", object_name(target))})
             }
             72..80 => {
                 let items = if rng.chance(60) {
-                    json!({"$ref": format!("#/components/schemas/{}", object_name(rng.below(objects)))})
+                    json!({"$ref": format!("#/components/schemas/{}", object_name(target(rng, index, objects)))})
                 } else {
                     string(rng)
                 };
@@ -138,7 +158,7 @@ fn object(rng: &mut Rng, index: usize, objects: usize, unions: usize, depth: usi
             }
             80..85 => {
                 let values = if rng.chance(50) {
-                    json!({"$ref": format!("#/components/schemas/{}", object_name(rng.below(objects)))})
+                    json!({"$ref": format!("#/components/schemas/{}", object_name(target(rng, index, objects)))})
                 } else {
                     json!({"type": "string"})
                 };
@@ -146,7 +166,8 @@ fn object(rng: &mut Rng, index: usize, objects: usize, unions: usize, depth: usi
             }
             85..92 if depth < 2 => object(rng, index, objects, unions, depth + 1),
             85..92 => json!({"type": "string"}),
-            92..95 if unions > 0 => {
+            // Unions' variants are objects of the two lowest layers; only higher layers use them.
+            92..95 if unions > 0 && layer_of(index, objects) >= 2 => {
                 must = false;
                 json!({"$ref": format!("#/components/schemas/{}", union_name(rng.below(unions)))})
             }
@@ -193,9 +214,9 @@ fn string(rng: &mut Rng) -> Value {
 fn union(rng: &mut Rng, j: usize, objects: usize) -> Value {
     let n = 2 + rng.below(3);
     if j.is_multiple_of(2) {
-        let mut variants: Vec<Value> = (0..n)
-            .map(|_| json!({"$ref": format!("#/components/schemas/{}", object_name(rng.below(objects)))}))
-            .collect();
+        let low = layer_start(2, objects).max(1);
+        let mut variants: Vec<Value> =
+            (0..n).map(|_| json!({"$ref": format!("#/components/schemas/{}", object_name(rng.below(low)))})).collect();
         variants.dedup();
         if variants.len() < 2 {
             variants.push(json!({"type": "string"}));

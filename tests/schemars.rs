@@ -100,44 +100,19 @@ fn connection_request_documents() -> Vec<(Value, bool)> {
     ]
 }
 
-fn ampersand_connection() -> Value {
-    json!({
-        "id": "connection-123",
-        "projectId": "project-456",
-        "provider": "salesforce",
-        "providerApp": {
-            "id": "provider-app-123", "projectId": "project-456", "provider": "salesforce",
-            "clientId": "client-id-123", "scopes": ["crm.read"], "createTime": "2024-04-07T16:27:00.895Z"
-        },
-        "group": {
-            "groupRef": "group-123", "groupName": "Super Customer", "projectId": "project-456",
-            "createTime": "2023-07-13T21:34:44.816Z", "updateTime": "2023-07-13T21:34:44.816Z"
-        },
-        "consumer": {
-            "consumerRef": "consumer-123", "consumerName": "Super Customer", "projectId": "project-456",
-            "createTime": "2023-07-13T21:34:44.816Z", "updateTime": "2023-07-13T21:34:44.816Z"
-        },
-        "createTime": "2023-07-13T21:34:44.816Z",
-        "updateTime": "2023-07-13T21:34:44.816Z",
-        "authScheme": "oauth2/authorizationCode",
-        "status": "working",
-        "apiKey": "api-key-123"
-    })
-}
-
 fn ampersand_connection_documents() -> Vec<(Value, bool)> {
     let with = |pointer: &str, value: Value| {
-        let mut doc = ampersand_connection();
+        let mut doc = schemagen_tests::ampersand_connection();
         *doc.pointer_mut(pointer).unwrap() = value;
         doc
     };
     let without = |key: &str| {
-        let mut doc = ampersand_connection();
+        let mut doc = schemagen_tests::ampersand_connection();
         doc.as_object_mut().unwrap().shift_remove(key);
         doc
     };
     vec![
-        (ampersand_connection(), true),
+        (schemagen_tests::ampersand_connection(), true),
         (without("apiKey"), true),
         (without("id"), false),
         (without("providerApp"), true),

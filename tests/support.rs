@@ -94,3 +94,30 @@ fn cargo(dir: &Path, args: &[&str], failure: &str) {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+/// A realistic Ampersand `Connection` as the API sends it (every field the docs show), shared by
+/// the tests that check validators against each other.
+pub fn ampersand_connection() -> serde_json::Value {
+    serde_json::json!({
+        "id": "connection-123",
+        "projectId": "project-456",
+        "provider": "salesforce",
+        "providerApp": {
+            "id": "provider-app-123", "projectId": "project-456", "provider": "salesforce",
+            "clientId": "client-id-123", "scopes": ["crm.read"], "createTime": "2024-04-07T16:27:00.895Z"
+        },
+        "group": {
+            "groupRef": "group-123", "groupName": "Super Customer", "projectId": "project-456",
+            "createTime": "2023-07-13T21:34:44.816Z", "updateTime": "2023-07-13T21:34:44.816Z"
+        },
+        "consumer": {
+            "consumerRef": "consumer-123", "consumerName": "Super Customer", "projectId": "project-456",
+            "createTime": "2023-07-13T21:34:44.816Z", "updateTime": "2023-07-13T21:34:44.816Z"
+        },
+        "createTime": "2023-07-13T21:34:44.816Z",
+        "updateTime": "2023-07-13T21:34:44.816Z",
+        "authScheme": "oauth2/authorizationCode",
+        "status": "working",
+        "apiKey": "api-key-123"
+    })
+}

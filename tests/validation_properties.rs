@@ -39,31 +39,6 @@ fn ampersand_request() -> Value {
     })
 }
 
-fn ampersand_connection() -> Value {
-    json!({
-        "id": "connection-123",
-        "projectId": "project-456",
-        "provider": "salesforce",
-        "providerApp": {
-            "id": "provider-app-123", "projectId": "project-456", "provider": "salesforce",
-            "clientId": "client-id-123", "scopes": ["crm.read"], "createTime": "2024-04-07T16:27:00.895Z"
-        },
-        "group": {
-            "groupRef": "group-123", "groupName": "Super Customer", "projectId": "project-456",
-            "createTime": "2023-07-13T21:34:44.816Z", "updateTime": "2023-07-13T21:34:44.816Z"
-        },
-        "consumer": {
-            "consumerRef": "consumer-123", "consumerName": "Super Customer", "projectId": "project-456",
-            "createTime": "2023-07-13T21:34:44.816Z", "updateTime": "2023-07-13T21:34:44.816Z"
-        },
-        "createTime": "2023-07-13T21:34:44.816Z",
-        "updateTime": "2023-07-13T21:34:44.816Z",
-        "authScheme": "oauth2/authorizationCode",
-        "status": "working",
-        "apiKey": "api-key-123"
-    })
-}
-
 fn panora_connection() -> Value {
     json!({
         "id_connection": "9f2c6a1e-3f0b-4c2a-9a57-0b9d1c0e7a11",
@@ -303,7 +278,7 @@ proptest! {
         seed in 0..3usize,
         mutations in prop::collection::vec(mutation(), 1..4),
     ) {
-        let mut doc = [ampersand_request, ampersand_connection, panora_connection][seed]();
+        let mut doc = [ampersand_request, schemagen_tests::ampersand_connection, panora_connection][seed]();
         for m in &mutations {
             apply(&mut doc, m);
         }
@@ -319,14 +294,14 @@ proptest! {
 #[test]
 fn the_seed_documents_are_valid() {
     assert!(ampersand::ConnectionRequest::validate_json(&ampersand_request()).is_ok());
-    assert!(ampersand::Connection::validate_json(&ampersand_connection()).is_ok());
+    assert!(ampersand::Connection::validate_json(&schemagen_tests::ampersand_connection()).is_ok());
     let panora = panora::Connection::validate_json(&panora_connection());
     assert!(panora.is_ok(), "{panora:?}");
 }
 
 #[test]
 fn a_mutation_that_breaks_a_rule_is_reported_by_both_paths() {
-    let mut doc = ampersand_connection();
+    let mut doc = schemagen_tests::ampersand_connection();
     doc["status"] = json!("on fire");
     doc["providerApp"]["createTime"] = json!("yesterday");
     let errors = ampersand::Connection::validate_json(&doc).unwrap_err();

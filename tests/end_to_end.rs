@@ -276,6 +276,13 @@ fn explain_prints_a_model_with_types_secrets_and_sources() {
     assert!(text.contains("id_connection -> id_connection: String (required)"), "{text}");
     assert!(text.contains("the source calls it `idConnection`; `id_connection` is the name on the wire"), "{text}");
     assert!(text.contains("connection.md:11:1"), "markdown fields name their line: {text}");
+    assert!(text.contains("created_at -> created_at: chrono::DateTime<FixedOffset> (required)"), "{text}");
+
+    // Dates are shown as the `[types]` options generate them.
+    let (code, text) =
+        cli(&["explain", "panora::Connection", "--date-time", "jiff", "--config", config.to_str().unwrap()]);
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("created_at -> created_at: jiff::Timestamp (required)"), "{text}");
 
     let (code, text) = cli(&["explain", "ConnectionReq", "--config", config.to_str().unwrap()]);
     assert_eq!(code, 1);

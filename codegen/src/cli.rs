@@ -122,6 +122,8 @@ struct Explain {
     model: String,
     #[command(flatten)]
     sources: Sources,
+    #[command(flatten)]
+    types: TypeArgs,
 }
 
 /// Runs the command line `args` (without the program name), writing messages to `err`.
@@ -218,7 +220,8 @@ fn generate(args: Generate, check: bool, err: &mut dyn Write) -> i32 {
 fn explain(args: Explain, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     let format = args.sources.message_format;
     let output = OutputArgs { out: Some(PathBuf::from("schemagen-explain")), ..OutputArgs::default() };
-    let Some(config) = load_config(&args.sources, output, err) else { return FAILURE };
+    let Some(mut config) = load_config(&args.sources, output, err) else { return FAILURE };
+    args.types.apply(&mut config);
     let generation = crate::generate(&config, Options { keep_going: true });
     print_diagnostics(&generation.db, &generation.diagnostics, format, err);
     let krate = &generation.krate;
@@ -232,7 +235,7 @@ fn explain(args: Explain, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         .collect();
     match matches.as_slice() {
         [index] => {
-            let _ = write!(out, "{}", crate::explain::explain(&generation, *index));
+            let _ = write!(out, "{}", crate::explain::explain(&generation, *index, &config.types));
             SUCCESS
         }
         [] => {

@@ -3,11 +3,14 @@
 use std::fmt::Write as _;
 
 use crate::Generation;
+use crate::config::{DateType, Types};
 use crate::ir::{Additional, Crate, ModelKind, Origin, Tagging, Type};
 
 /// The model at `index`: kind, docs, every field (or variant) with its wire name, Rust type,
-/// required-ness, constraints, secret reason, and source position.
-pub fn explain(generation: &Generation, index: usize) -> String {
+/// required-ness, constraints, secret reason, and source position. Dates are shown as the
+/// `[types]` options in `types` generate them.
+pub fn explain(generation: &Generation, index: usize, types: &Types) -> String {
+    let type_name = |krate: &Crate, ty: &Type| render(krate, ty, types);
     let krate = &generation.krate;
     let model = &krate.models[index];
     let module = &krate.modules[model.module].name;
@@ -116,8 +119,14 @@ fn position(generation: &Generation, origin: &Origin) -> String {
     }
 }
 
-/// A type as a reader would write it, with models by their Rust names.
+/// A type as a reader would write it, with models by their Rust names and dates as the default
+/// `[types]` options generate them.
 pub fn type_name(krate: &Crate, ty: &Type) -> String {
+    render(krate, ty, &Types::default())
+}
+
+fn render(krate: &Crate, ty: &Type, types: &Types) -> String {
+    let type_name = |krate: &Crate, ty: &Type| render(krate, ty, types);
     match ty {
         Type::String => "String".into(),
         Type::Secret => "Secret".into(),
@@ -126,8 +135,18 @@ pub fn type_name(krate: &Crate, ty: &Type) -> String {
         Type::Number => "serde_json::Number".into(),
         Type::Null => "()".into(),
         Type::Any => "serde_json::Value".into(),
-        Type::DateTime => "DateTime<FixedOffset>".into(),
-        Type::Date => "NaiveDate".into(),
+        Type::DateTime => match types.date_time {
+            DateType::Chrono => "chrono::DateTime<FixedOffset>".into(),
+            DateType::Time => "rfc3339::DateTime (time::OffsetDateTime)".into(),
+            DateType::Jiff => "jiff::Timestamp".into(),
+            DateType::String => "String (format date-time)".into(),
+        },
+        Type::Date => match types.date {
+            DateType::Chrono => "chrono::NaiveDate".into(),
+            DateType::Time => "rfc3339::Date (time::Date)".into(),
+            DateType::Jiff => "jiff::civil::Date".into(),
+            DateType::String => "String (format date)".into(),
+        },
         Type::Uuid => "Uuid".into(),
         Type::Model(id) => krate.model(*id).name.clone(),
         Type::Array(inner) => format!("Vec<{}>", type_name(krate, inner)),

@@ -35,29 +35,20 @@ impl Reader<'_> {
         }
     }
 
-    /// Where a `$recursiveRef` goes, approximated statically: when the resource it names has
-    /// `"$recursiveAnchor": true`, the outermost such resource in scope wins, which for the
-    /// schemas seen in practice is the document root when it has the anchor too.
-    fn recursive_target(&self, target: Loc) -> Loc {
-        let anchored =
-            |value: Option<&Value>| value.and_then(|v| v.get("$recursiveAnchor")) == Some(&Value::Bool(true));
-        let doc = self.doc(&target.file);
-        if anchored(doc.pointer(&target.pointer)) && anchored(Some(&doc)) {
-            Loc { file: target.file, pointer: String::new() }
-        } else {
-            target
-        }
-    }
-
-    /// The check for the schema at `loc`, made once per location.
+    /// The check for the schema at `loc`, made once per location and dynamic scope (the scope
+    /// evaluation is in there: the current one, having entered the resource that holds `loc`).
     pub(crate) fn check(&mut self, loc: &Loc) -> CheckId {
-        if let Some(&id) = self.check_memo.get(loc) {
+        let scope = self.scope_at(loc);
+        let key = (loc.clone(), scope);
+        if let Some(&id) = self.check_memo.get(&key) {
             return id;
         }
         let id = CheckId(self.krate.checks.len());
         self.krate.checks.push(ir::Check { origin: loc.origin(), rules: Vec::new() });
-        self.check_memo.insert(loc.clone(), id);
+        let outer = std::mem::replace(&mut self.scope, key.1.clone());
+        self.check_memo.insert(key, id);
         let rules = crate::deep(|| self.rules(loc));
+        self.scope = outer;
         self.krate.checks[id.0].rules = rules;
         id
     }
@@ -86,11 +77,15 @@ impl Reader<'_> {
 
         for keyword in ["$ref", "$recursiveRef", "$dynamicRef"] {
             let Some(reference) = object.get(keyword).and_then(Value::as_str) else { continue };
-            // Dynamic references are resolved statically, to the schema they name.
+            // Dynamic references go where the dynamic scope this check is made for says.
             let reference = if keyword == "$recursiveRef" { "#" } else { reference };
             match self.resolve_ref(loc, reference) {
                 Ok(target) => {
-                    let target = if keyword == "$recursiveRef" { self.recursive_target(target) } else { target };
+                    let target = match keyword {
+                        "$recursiveRef" => self.recursive_target(target),
+                        "$dynamicRef" if draft >= Draft::Draft2020 => self.dynamic_target(reference, target),
+                        _ => target,
+                    };
                     let check = self.check(&target);
                     rules.push(Rule::Ref { check });
                 }

@@ -9,6 +9,7 @@
 mod checks;
 mod keywords;
 mod refs;
+mod scope;
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -150,6 +151,8 @@ pub fn read_with_progress(
         stack: Vec::new(),
         checked: HashSet::new(),
         check_memo: HashMap::new(),
+        scope: Default::default(),
+        scope_files: HashMap::new(),
         bundle: None,
         reserved: HashMap::new(),
         wire_naming: Default::default(),
@@ -391,8 +394,13 @@ pub(crate) struct Reader<'a> {
     pub(crate) type_names: Vec<Namespace>,
     /// The models being lowered, innermost last; problems are charged to the innermost.
     pub(crate) stack: Vec<ModelId>,
-    /// The validation check of each schema location, made once.
-    pub(crate) check_memo: HashMap<Loc, ir::CheckId>,
+    /// The validation check of each schema location, made once per dynamic scope it is
+    /// reached in (see `scope.rs`; without dynamic anchors, the scope is always empty).
+    pub(crate) check_memo: HashMap<(Loc, scope::Scope), ir::CheckId>,
+    /// The dynamic scope of the check being lowered.
+    scope: scope::Scope,
+    /// The resources of each document that declare dynamic anchors, found on first use.
+    scope_files: HashMap<Rc<str>, Rc<scope::FileResources>>,
     /// Locations whose keywords were already checked, so each warning appears once.
     checked: HashSet<Loc>,
     bundle: Option<Rc<str>>,

@@ -28,10 +28,13 @@ use crate::source::escape_token;
 /// `$dynamicAnchor` can be spelled so (anchor names start with a letter or `_`).
 pub(super) const RECURSIVE: &str = "$recursiveAnchor";
 
+/// Dynamic anchor names, each with where it is declared.
+type Anchors = Rc<[(Rc<str>, Loc)]>;
+
 /// For each dynamic anchor name, the declaration in the first (outermost) schema resource that
 /// evaluation entered and that declares it; sorted by name.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
-pub(crate) struct Scope(Rc<[(Rc<str>, Loc)]>);
+pub(crate) struct Scope(Anchors);
 
 impl Scope {
     /// Where the outermost resource in scope declares the dynamic anchor `name`.
@@ -59,12 +62,12 @@ pub(super) struct FileResources {
     /// `$id`), longest first; empty when the document declares no dynamic anchor at all.
     roots: Vec<String>,
     /// The dynamic anchors each resource root declares (not those of resources embedded in it).
-    anchors: HashMap<String, Rc<[(Rc<str>, Loc)]>>,
+    anchors: HashMap<String, Anchors>,
 }
 
 impl FileResources {
     /// The anchors declared by the innermost resource that holds `pointer`.
-    fn anchors_at(&self, pointer: &str) -> Option<&Rc<[(Rc<str>, Loc)]>> {
+    fn anchors_at(&self, pointer: &str) -> Option<&Anchors> {
         let root = self.roots.iter().find(|root| {
             pointer.strip_prefix(root.as_str()).is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
         })?;

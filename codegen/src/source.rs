@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use codespan_reporting::diagnostic as cs;
-use codespan_reporting::files::SimpleFiles;
+use codespan_reporting::files::{self as cs_files, Files};
 use codespan_reporting::term;
 use saphyr::{LoadableYamlNode, MarkedYaml, Scalar, YamlData};
 use serde_json::Value;
@@ -46,6 +46,30 @@ pub struct SourceFile {
     pub name: String,
     pub text: String,
     pub format: Format,
+    /// Where each line of `text` starts, built on the first position lookup.
+    lines: std::sync::OnceLock<LineIndex>,
+}
+
+impl SourceFile {
+    pub fn new(path: PathBuf, name: String, text: String) -> SourceFile {
+        let format = Format::detect(&path, &text);
+        SourceFile { path, name, text, format, lines: std::sync::OnceLock::new() }
+    }
+
+    /// The file's line index, built once: every lookup after the first is a binary search.
+    pub fn lines(&self) -> &LineIndex {
+        self.lines.get_or_init(|| LineIndex::new(&self.text))
+    }
+
+    /// 1-based line and character column of a byte offset.
+    pub fn line_column(&self, offset: usize) -> (u32, u32) {
+        self.lines().line_column(&self.text, offset)
+    }
+
+    /// Byte offset of a 1-based line and 0-based character column, clamped to the text.
+    pub fn offset_of(&self, line: usize, column: usize) -> usize {
+        self.lines().offset_of(&self.text, line, column)
+    }
 }
 
 /// Every file a run has read, by name. Diagnostics refer to files by name, so rendering and
@@ -88,10 +112,9 @@ impl SourceDb {
 
     /// Adds text that did not come from disk (or was read elsewhere).
     pub fn add(&mut self, path: PathBuf, name: String, text: String) -> &SourceFile {
-        let format = Format::detect(&path, &text);
         let index = *self.by_name.entry(name.clone()).or_insert(self.files.len());
         if index == self.files.len() {
-            self.files.push(SourceFile { path, name, text, format });
+            self.files.push(SourceFile::new(path, name, text));
         }
         &self.files[index]
     }
@@ -135,7 +158,7 @@ impl SourceDb {
                             _ => found.value.clone(),
                         }
                     }),
-                    (None, Some(line)) => line_span(&file.text, line),
+                    (None, Some(line)) => line_span(file, line),
                     (None, None) => None,
                 };
             }
@@ -144,7 +167,7 @@ impl SourceDb {
                 if let Some(newline) = file.text.get(span.clone()).and_then(|t| t.find('\n')) {
                     span.end = span.start + newline;
                 }
-                let (line, column) = line_column(&file.text, span.start);
+                let (line, column) = file.line_column(span.start);
                 location.line = Some(line);
                 location.column = Some(column);
             }
@@ -154,16 +177,12 @@ impl SourceDb {
     /// Line and column of many pointers in one file (for reports), parsing the file once.
     pub fn positions(&self, name: &str, pointers: &[&str]) -> Vec<Option<(u32, u32)>> {
         let Some(file) = self.get(name) else { return vec![None; pointers.len()] };
-        let lines = LineIndex::new(&file.text);
-        locate_many(file, pointers)
-            .into_iter()
-            .map(|span| span.map(|s| lines.line_column(&file.text, s.start)))
-            .collect()
+        locate_many(file, pointers).into_iter().map(|span| span.map(|s| file.line_column(s.start))).collect()
     }
 
     /// Renders a diagnostic with its source snippet, label and hint.
     pub fn render(&self, diagnostic: &Diagnostic) -> String {
-        let mut files = SimpleFiles::new();
+        let files = RenderFiles(self);
         let mut rendered = match diagnostic.severity {
             Severity::Error => cs::Diagnostic::error(),
             Severity::Warning => cs::Diagnostic::warning(),
@@ -174,7 +193,7 @@ impl SourceDb {
         if let Some(location) = &diagnostic.location {
             match (self.get(&location.file), &location.span) {
                 (Some(file), Some(span)) => {
-                    let id = files.add(file.name.clone(), file.text.clone());
+                    let id = self.by_name[&file.name];
                     let label = diagnostic.label.clone().unwrap_or_default();
                     rendered = rendered.with_labels(vec![cs::Label::primary(id, span.clone()).with_message(label)]);
                 }
@@ -420,7 +439,7 @@ fn repeated_keys(file: &SourceFile) -> Vec<Diagnostic> {
                     let range = property.name.range();
                     match first.get(name) {
                         Some(&start) => {
-                            let (line, _) = line_column(&file.text, start);
+                            let (line, _) = file.line_column(start);
                             out.push(
                                 Diagnostic::error(Code::E060, format!("the key `{name}` appears twice in one object"))
                                     .at(Location {
@@ -461,7 +480,7 @@ fn parse_yaml(file: &SourceFile) -> Result<Value, Diagnostic> {
     };
     let documents = MarkedYaml::load_from_str(&file.text).map_err(|err| {
         let marker = err.marker();
-        let at = offset_of(&file.text, marker.line(), marker.col());
+        let at = file.offset_of(marker.line(), marker.col());
         if err.info() == "recursion limit exceeded" {
             return too_deep(file, at);
         }
@@ -487,10 +506,10 @@ fn parse_yaml(file: &SourceFile) -> Result<Value, Diagnostic> {
         return Ok(Value::Null);
     };
     if let Some(marker) = yaml_too_deep(&document) {
-        return Err(too_deep(file, offset_of(&file.text, marker.line(), marker.col())));
+        return Err(too_deep(file, file.offset_of(marker.line(), marker.col())));
     }
     yaml_to_json(&document)
-        .map_err(|(message, marker)| yaml_error(message, offset_of(&file.text, marker.line(), marker.col())))
+        .map_err(|(message, marker)| yaml_error(message, file.offset_of(marker.line(), marker.col())))
 }
 
 /// The innermost flow collection (`[` or `{`) still open at the end of a YAML prefix, with its
@@ -668,7 +687,7 @@ struct Located {
 
 fn locate_spans(file: &SourceFile, pointers: &[&str]) -> Vec<Option<Located>> {
     match file.format {
-        Format::Yaml => locate_yaml(&file.text, pointers),
+        Format::Yaml => locate_yaml(file, pointers),
         _ => locate_json(&file.text, pointers),
     }
 }
@@ -679,6 +698,7 @@ fn locate_json(text: &str, pointers: &[&str]) -> Vec<Option<Located>> {
         return vec![None; pointers.len()];
     };
     let Some(root) = parsed.value.as_ref() else { return vec![None; pointers.len()] };
+    let mut members = MemberIndex::new();
     pointers
         .iter()
         .map(|pointer| {
@@ -687,10 +707,14 @@ fn locate_json(text: &str, pointers: &[&str]) -> Vec<Option<Located>> {
             let mut key = None;
             for token in pointer_tokens(pointer) {
                 let next = match node {
-                    Node::Object(object) => object.properties.iter().find(|p| p.name.as_str() == token).map(|p| {
-                        let range = p.name.range();
-                        (&p.value, Some(range.start..range.end))
-                    }),
+                    Node::Object(object) => {
+                        let properties = || object.properties.iter().map(|p| (p.name.as_str(), p));
+                        let address = std::ptr::from_ref(object).addr();
+                        members.find(address, object.properties.len(), properties, &token).map(|p| {
+                            let range = p.name.range();
+                            (&p.value, Some(range.start..range.end))
+                        })
+                    }
                     Node::Array(array) => {
                         token.parse::<usize>().ok().and_then(|i| array.elements.get(i)).map(|element| (element, None))
                     }
@@ -710,28 +734,33 @@ fn locate_json(text: &str, pointers: &[&str]) -> Vec<Option<Located>> {
         .collect()
 }
 
-fn locate_yaml(text: &str, pointers: &[&str]) -> Vec<Option<Located>> {
-    let Ok(documents) = MarkedYaml::load_from_str(text) else { return vec![None; pointers.len()] };
+fn locate_yaml(file: &SourceFile, pointers: &[&str]) -> Vec<Option<Located>> {
+    let Ok(documents) = MarkedYaml::load_from_str(&file.text) else { return vec![None; pointers.len()] };
     let Some(root) = documents.first() else { return vec![None; pointers.len()] };
+    let mut members = MemberIndex::new();
     pointers
         .iter()
         .map(|pointer| {
             let span = |node: &MarkedYaml<'_>| {
-                let start = offset_of(text, node.span.start.line(), node.span.start.col());
-                start..offset_of(text, node.span.end.line(), node.span.end.col()).max(start)
+                let start = file.offset_of(node.span.start.line(), node.span.start.col());
+                start..file.offset_of(node.span.end.line(), node.span.end.col()).max(start)
             };
             let mut node = root;
             let mut key = None;
             for token in pointer_tokens(pointer) {
                 let next = match &node.data {
-                    YamlData::Mapping(entries) => entries.iter().find_map(|(key, value)| {
-                        let matches = match &key.data {
-                            YamlData::Value(Scalar::String(s)) => *s == token,
-                            YamlData::Value(Scalar::Integer(i)) => i.to_string() == token,
-                            _ => false,
+                    YamlData::Mapping(entries) => {
+                        // A key that is neither a string nor an integer is no pointer token.
+                        let named = || {
+                            entries.iter().filter_map(|(key, value)| match &key.data {
+                                YamlData::Value(Scalar::String(s)) => Some((s.to_string(), (key, value))),
+                                YamlData::Value(Scalar::Integer(i)) => Some((i.to_string(), (key, value))),
+                                _ => None,
+                            })
                         };
-                        matches.then(|| (value, Some(span(key))))
-                    }),
+                        let address = std::ptr::from_ref(node).addr();
+                        members.find(address, entries.len(), named, &token).map(|(key, value)| (value, Some(span(key))))
+                    }
                     YamlData::Sequence(items) => {
                         token.parse::<usize>().ok().and_then(|i| items.get(i)).map(|i| (i, None))
                     }
@@ -750,21 +779,57 @@ fn locate_yaml(text: &str, pointers: &[&str]) -> Vec<Option<Located>> {
         .collect()
 }
 
-/// Byte offset of a 1-based line and 0-based character column, clamped to the text.
-pub fn offset_of(text: &str, line: usize, column: usize) -> usize {
-    let line_start =
-        text.split_inclusive('\n').take(line.saturating_sub(1)).map(str::len).sum::<usize>().min(text.len());
-    let rest = &text[line_start..];
-    let line_text = rest.split('\n').next().unwrap_or("");
-    line_start + line_text.char_indices().nth(column).map_or(line_text.len(), |(i, _)| i)
+/// Finds object members by name while many pointers are walked through one parsed document: a
+/// wide object (a `definitions` of 10,000 entries) gets a name index on its first lookup, so each
+/// later lookup is a hash probe instead of a scan. The first member of a repeated name wins, as
+/// a scan would find it.
+struct MemberIndex<T>(HashMap<usize, HashMap<String, T>>);
+
+impl<T: Copy> MemberIndex<T> {
+    /// Objects with fewer members than this are scanned.
+    const WIDE: usize = 16;
+
+    fn new() -> Self {
+        MemberIndex(HashMap::new())
+    }
+
+    /// The member named `token` of the object at address `object`, which has `len` members.
+    fn find<K: AsRef<str>, I: Iterator<Item = (K, T)>>(
+        &mut self,
+        object: usize,
+        len: usize,
+        members: impl FnOnce() -> I,
+        token: &str,
+    ) -> Option<T> {
+        if len < Self::WIDE {
+            return members().find(|(name, _)| name.as_ref() == token).map(|(_, member)| member);
+        }
+        let index = self.0.entry(object).or_insert_with(|| {
+            let mut index = HashMap::with_capacity(len);
+            for (name, member) in members() {
+                index.entry(name.as_ref().to_string()).or_insert(member);
+            }
+            index
+        });
+        index.get(token).copied()
+    }
 }
 
-/// 1-based line and character column of a byte offset.
+/// Byte offset of a 1-based line and 0-based character column, clamped to the text. For one
+/// lookup; many lookups in one file go through [`SourceFile::offset_of`].
+pub fn offset_of(text: &str, line: usize, column: usize) -> usize {
+    LineIndex::new(text).offset_of(text, line, column)
+}
+
+/// 1-based line and character column of a byte offset. For one lookup; many lookups in one file
+/// go through [`SourceFile::line_column`].
 pub fn line_column(text: &str, offset: usize) -> (u32, u32) {
     LineIndex::new(text).line_column(text, offset)
 }
 
-/// Where each line starts, for many position lookups in one text.
+/// Where each line starts, for many position lookups in one text: building it is one pass over
+/// the text, and each lookup after that is a binary search plus a walk along one line.
+#[derive(Debug)]
 pub struct LineIndex(Vec<usize>);
 
 impl LineIndex {
@@ -772,6 +837,7 @@ impl LineIndex {
         Self(std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect())
     }
 
+    /// 1-based line and character column of a byte offset (clamped to the text).
     pub fn line_column(&self, text: &str, offset: usize) -> (u32, u32) {
         let offset = offset.min(text.len());
         let line = self.0.partition_point(|&start| start <= offset).max(1);
@@ -779,12 +845,62 @@ impl LineIndex {
         let column = text.get(start..offset).map_or(1, |s| s.chars().count() + 1);
         (line as u32, column as u32)
     }
+
+    /// The byte range of a 1-based line, without its line break; `None` past the last line.
+    pub fn line_range(&self, text: &str, line: usize) -> Option<std::ops::Range<usize>> {
+        let start = *self.0.get(line.checked_sub(1)?)?;
+        let end = self.0.get(line).map_or(text.len(), |&next| next - 1);
+        Some(start..end)
+    }
+
+    /// Byte offset of a 1-based line and 0-based character column, clamped to the text: a line
+    /// past the end is the end, a column past the line's end is the line's end.
+    pub fn offset_of(&self, text: &str, line: usize, column: usize) -> usize {
+        let Some(range) = self.line_range(text, line.max(1)) else { return text.len() };
+        let line_text = &text[range.clone()];
+        range.start + line_text.char_indices().nth(column).map_or(line_text.len(), |(i, _)| i)
+    }
 }
 
-fn line_span(text: &str, line: u32) -> Option<std::ops::Range<usize>> {
-    let start = offset_of(text, line as usize, 0);
-    let end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+fn line_span(file: &SourceFile, line: u32) -> Option<std::ops::Range<usize>> {
+    let start = file.offset_of(line as usize, 0);
+    let end = file.text[start..].find('\n').map_or(file.text.len(), |i| start + i);
     Some(start..end)
+}
+
+/// The files of a [`SourceDb`] as codespan sees them, each with its cached [`LineIndex`], so
+/// rendering a diagnostic neither copies the file nor scans it for line breaks again.
+struct RenderFiles<'a>(&'a SourceDb);
+
+impl<'a> Files<'a> for RenderFiles<'a> {
+    type FileId = usize;
+    type Name = &'a str;
+    type Source = &'a str;
+
+    fn name(&'a self, id: usize) -> Result<&'a str, cs_files::Error> {
+        self.0.files.get(id).map(|f| f.name.as_str()).ok_or(cs_files::Error::FileMissing)
+    }
+
+    fn source(&'a self, id: usize) -> Result<&'a str, cs_files::Error> {
+        self.0.files.get(id).map(|f| f.text.as_str()).ok_or(cs_files::Error::FileMissing)
+    }
+
+    fn line_index(&'a self, id: usize, byte_index: usize) -> Result<usize, cs_files::Error> {
+        let file = self.0.files.get(id).ok_or(cs_files::Error::FileMissing)?;
+        Ok(file.lines().0.partition_point(|&start| start <= byte_index).saturating_sub(1))
+    }
+
+    fn line_range(&'a self, id: usize, line_index: usize) -> Result<std::ops::Range<usize>, cs_files::Error> {
+        let file = self.0.files.get(id).ok_or(cs_files::Error::FileMissing)?;
+        let lines = &file.lines().0;
+        // As codespan's `SimpleFile`: the line after the last starts at the end of the text.
+        let start = |line: usize| match line.cmp(&lines.len()) {
+            std::cmp::Ordering::Less => Ok(lines[line]),
+            std::cmp::Ordering::Equal => Ok(file.text.len()),
+            std::cmp::Ordering::Greater => Err(cs_files::Error::LineTooLarge { given: line, max: lines.len() - 1 }),
+        };
+        Ok(start(line_index)?..start(line_index + 1)?)
+    }
 }
 
 #[cfg(test)]
@@ -792,12 +908,7 @@ mod tests {
     use super::*;
 
     fn file(name: &str, text: &str) -> SourceFile {
-        SourceFile {
-            path: PathBuf::from(name),
-            name: name.into(),
-            text: text.into(),
-            format: Format::detect(Path::new(name), text),
-        }
+        SourceFile::new(PathBuf::from(name), name.into(), text.into())
     }
 
     #[test]
@@ -810,6 +921,38 @@ mod tests {
         let yaml = file("a.yaml", "properties:\n  id:\n    $ref: '#/x'\n");
         let span = locate(&yaml, "/properties/id/$ref").unwrap();
         assert_eq!(line_column(&yaml.text, span.start), (3, 11));
+    }
+
+    /// The line index agrees with a scan from the start of the text at every line and column,
+    /// including past the end of a line and of the text, on multi-byte characters and CRLF.
+    #[test]
+    fn the_line_index_agrees_with_a_scan() {
+        fn scanned_offset(text: &str, line: usize, column: usize) -> usize {
+            let start = text.split_inclusive('\n').take(line.saturating_sub(1)).map(str::len).sum::<usize>();
+            let line_text = text[start..].split('\n').next().unwrap_or("");
+            start + line_text.char_indices().nth(column).map_or(line_text.len(), |(i, _)| i)
+        }
+        fn scanned_position(text: &str, offset: usize) -> (u32, u32) {
+            let before = &text[..offset];
+            let line = before.matches('\n').count() + 1;
+            let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+            (line as u32, column as u32)
+        }
+        for text in ["", "a", "\n", "ab\n\ncd\n", "größe: 1\r\n  ключ: [ü]\nlast"] {
+            let file = file("t.yaml", text);
+            for line in 0..8 {
+                for column in 0..12 {
+                    assert_eq!(
+                        file.offset_of(line, column),
+                        scanned_offset(text, line, column),
+                        "{text:?} {line}:{column}"
+                    );
+                }
+            }
+            for offset in (0..=text.len()).filter(|&i| text.is_char_boundary(i)) {
+                assert_eq!(file.line_column(offset), scanned_position(text, offset), "{text:?} @{offset}");
+            }
+        }
     }
 
     #[test]

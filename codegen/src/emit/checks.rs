@@ -138,17 +138,17 @@ pub fn impl_validate(name: &proc_macro2::Ident, check: CheckId, typed: TokenStre
     quote! {
         impl ::schemagen_runtime::Validate for #name {
             fn validate(&self) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
-                ::schemagen_runtime::validate::support::run_typed(self)
+                support::run_typed(self)
             }
 
             fn validate_json(value: &::schemagen_runtime::serde_json::Value) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
-                ::schemagen_runtime::validate::support::run(value, super::#module::#function)
+                support::run(value, super::#module::#function)
             }
 
             #exact_decode
 
             #[allow(unused_mut, unused_variables, clippy::all, clippy::pedantic)]
-            fn validate_at(&self, p: &::schemagen_runtime::validate::support::Path<'_>, s: &mut ::schemagen_runtime::validate::support::Sink) -> bool {
+            fn validate_at(&self, p: &support::Path<'_>, s: &mut support::Sink) -> bool {
                 #typed
             }
         }

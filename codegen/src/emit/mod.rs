@@ -185,13 +185,14 @@ fn module_rs(krate: &Cx<'_>, module: usize, skipped: &[bool], patterns: &[String
         .collect();
     let mut bodies = BTreeMap::new();
     let exact: Vec<bool> = models.iter().map(|id| typed.exact_decode(*id, &mut bodies)).collect();
-    let chunks = format_chunks(models.len() + 1, |index| match models.get(index) {
-        Some(id) => {
+    let chunks = format_chunks(models.len() + 2, |index| match index.checked_sub(1).map(|i| (i, models.get(i))) {
+        None => typed::imports(),
+        Some((index, Some(id))) => {
             let model_tokens = model(krate, module, *id);
             let validate = validate_impl(&typed, *id, exact[index]);
             quote! { #model_tokens #validate }
         }
-        None => example_tests(krate, module, skipped),
+        Some((_, None)) => example_tests(krate, module, skipped),
     });
     join_chunks(chunks)
 }
@@ -210,7 +211,8 @@ fn module_items(krate: &Cx<'_>, module: usize, skipped: &[bool], patterns: &[Str
         })
         .collect();
     let tests = example_tests(krate, module, skipped);
-    quote! { #(#items)* #tests }
+    let imports = typed::imports();
+    quote! { #imports #(#items)* #tests }
 }
 
 /// Every module in one file of inline `pub mod`s, for `include!` from a build script's

@@ -22,10 +22,13 @@ use crate::ir::{Additional, CheckId, Crate, Field, JsonType, ModelId, ModelKind,
 /// (beyond that, the value is encoded and checked by its `__checks` function).
 const INLINE_DEPTH: usize = 2;
 
-/// A typed check: nothing to test (the type guarantees it), or a `bool` expression.
+/// A typed check: nothing to test (the type guarantees it), a `bool` expression, or statements
+/// that set a `mut ok` in scope to `false` when the value fails. Statements need no block of
+/// their own with an `ok` of its own, which keeps the generated code short and flat.
 enum Test {
     Pass,
     Run(TokenStream),
+    Stmts(TokenStream),
 }
 
 impl Test {
@@ -33,14 +36,41 @@ impl Test {
         match self {
             Test::Pass => quote!(true),
             Test::Run(test) => test,
+            Test::Stmts(stmts) => quote! {{
+                let mut ok = true;
+                #stmts
+                ok
+            }},
         }
     }
 
-    /// `ok &= test;` inside what `wrap` puts around it, or nothing when there is nothing to test.
+    /// Statements that clear `ok` when the test fails (nothing when there is nothing to test).
+    fn stmts(self) -> TokenStream {
+        match self {
+            Test::Pass => TokenStream::new(),
+            Test::Run(test) => quote! { ok &= #test; },
+            Test::Stmts(stmts) => stmts,
+        }
+    }
+
+    /// [`Test::stmts`] inside what `wrap` puts around them, or nothing when there is nothing
+    /// to test.
     fn and(self, wrap: impl FnOnce(TokenStream) -> TokenStream) -> TokenStream {
         match self {
             Test::Pass => TokenStream::new(),
-            Test::Run(test) => wrap(quote! { ok &= #test; }),
+            test => wrap(test.stmts()),
+        }
+    }
+
+    /// The body of a function that returns whether the value passed.
+    fn body(self) -> TokenStream {
+        match self {
+            Test::Stmts(stmts) => quote! {
+                let mut ok = true;
+                #stmts
+                ok
+            },
+            test => test.expr(),
         }
     }
 }
@@ -53,6 +83,25 @@ pub struct Typed<'a> {
     /// read by `exact_decode`, which builds one body at a time; bodies built in parallel for
     /// the output set it too, harmlessly.
     respelled: AtomicBool,
+}
+
+/// The items every model module starts with: the names its `impl Validate`s use (names no
+/// model can take: model names are in UpperCamelCase).
+pub fn imports() -> TokenStream {
+    quote! {
+        #[allow(unused_imports)]
+        use ::schemagen_runtime::{Validate as _, validate::support};
+    }
+}
+
+/// `Validate::validate_at` of `v` (a `&T` expression): a method call on a plain name, which
+/// the module's `Validate as _` import allows.
+fn validate_at(v: TokenStream) -> TokenStream {
+    let mut tokens = v.clone().into_iter();
+    match (tokens.next(), tokens.next()) {
+        (Some(proc_macro2::TokenTree::Ident(name)), None) => quote!(#name.validate_at(p, s)),
+        _ => quote!(::schemagen_runtime::Validate::validate_at(#v, p, s)),
+    }
 }
 
 /// The JSON kind of a typed value, for deciding which keywords apply to it.
@@ -142,7 +191,7 @@ impl<'a> Typed<'a> {
                 self.respelled.store(true, Ordering::Relaxed);
                 self.fallback(quote!(self), check, false)
             })
-            .expr()
+            .body()
     }
 
     /// Checks `v` (an expression of type `&T` for the Rust type of `ty`) against `check`.
@@ -228,7 +277,7 @@ impl<'a> Typed<'a> {
         if is_value {
             return Test::Run(quote!(super::#module::#function(#v, p, s, &mut ::std::default::Default::default())));
         }
-        Test::Run(quote!(::schemagen_runtime::validate::support::encoded(#v, p, s, super::#module::#function)))
+        Test::Run(quote!(support::encoded(#v, p, s, super::#module::#function)))
     }
 
     fn try_value(&self, v: TokenStream, ty: &Type, check: CheckId, depth: usize) -> Option<Test> {
@@ -241,12 +290,14 @@ impl<'a> Typed<'a> {
             Type::Integer => self.number(quote!((*#v as f64)), Kind::Integer, &rules),
             Type::Number => Some(match self.number(quote!(number), Kind::Number, &rules)? {
                 Test::Pass => Test::Pass,
-                Test::Run(test) => Test::Run(quote! {
-                    match #v.as_f64() {
-                        ::std::option::Option::Some(number) => #test,
-                        ::std::option::Option::None => true,
-                    }
-                }),
+                test => {
+                    let test = test.stmts();
+                    Test::Stmts(quote! {
+                        if let ::std::option::Option::Some(number) = #v.as_f64() {
+                            #test
+                        }
+                    })
+                }
             }),
             // Any JSON value: its `__checks` function is the typed check.
             Type::Any => None,
@@ -269,9 +320,7 @@ impl<'a> Typed<'a> {
                         self.try_value(v, target, check, depth + 1)
                     }
                     (ModelKind::Alias { .. }, _) => None,
-                    (_, Some(own)) if self.same_check(check, own) => {
-                        Some(Test::Run(quote!(::schemagen_runtime::Validate::validate_at(#v, p, s))))
-                    }
+                    (_, Some(own)) if self.same_check(check, own) => Some(Test::Run(validate_at(v))),
                     _ if depth < INLINE_DEPTH => self.model_value(v, *id, check, depth + 1),
                     _ => None,
                 }
@@ -289,12 +338,28 @@ impl<'a> Typed<'a> {
     fn nullable(v: TokenStream, null: Test, some: Test) -> Test {
         match (null, some) {
             (Test::Pass, Test::Pass) => Test::Pass,
+            (Test::Pass, some) => {
+                let some = some.stmts();
+                Test::Stmts(quote! {
+                    if let ::std::option::Option::Some(item) = #v {
+                        #some
+                    }
+                })
+            }
+            (null, Test::Pass) => {
+                let null = null.stmts();
+                Test::Stmts(quote! {
+                    if #v.is_none() {
+                        #null
+                    }
+                })
+            }
             (null, some) => {
-                let (null, some) = (null.expr(), some.expr());
-                Test::Run(quote! {
+                let (null, some) = (null.stmts(), some.stmts());
+                Test::Stmts(quote! {
                     match #v {
-                        ::std::option::Option::None => #null,
-                        ::std::option::Option::Some(item) => #some,
+                        ::std::option::Option::None => { #null }
+                        ::std::option::Option::Some(item) => { #some }
                     }
                 })
             }
@@ -307,6 +372,23 @@ impl<'a> Typed<'a> {
         let rules = self.rules(check)?;
         match &model.kind {
             ModelKind::Struct(s) => self.structure(v, s, &rules, depth),
+            ModelKind::Enum(e) if !e.open => {
+                // A closed enum's values are its variants: an `enum` (or `const`) that lists
+                // every one of them always passes.
+                let lists_all = |values: &[String]| {
+                    checks::enum_strings(values)
+                        .is_some_and(|strings| e.variants.iter().all(|v| strings.contains(&v.wire_value)))
+                };
+                let rules: Vec<&Rule> = rules
+                    .into_iter()
+                    .filter(|rule| match rule {
+                        Rule::Enum { values } => !lists_all(values),
+                        Rule::Const { value } => !lists_all(std::slice::from_ref(value)),
+                        _ => true,
+                    })
+                    .collect();
+                self.string(quote!(#v.as_str()), &rules)
+            }
             ModelKind::Enum(_) => self.string(quote!(#v.as_str()), &rules),
             ModelKind::Newtype { target, boxed } => {
                 let inner = if *boxed { quote!(&*#v.0) } else { quote!(&#v.0) };
@@ -326,20 +408,20 @@ impl<'a> Typed<'a> {
                 let item = #expr;
                 #test
             }}),
+            Test::Stmts(stmts) => Test::Stmts(quote! {{
+                let item = #expr;
+                #stmts
+            }}),
         }
     }
 
-    /// Statements in a block that ends with whether all passed.
+    /// Statements that each clear `ok` when their test fails.
     fn block(tests: Vec<TokenStream>) -> Test {
         let tests: Vec<TokenStream> = tests.into_iter().filter(|t| !t.is_empty()).collect();
         if tests.is_empty() {
             return Test::Pass;
         }
-        Test::Run(quote! {{
-            let mut ok = true;
-            #(#tests)*
-            ok
-        }})
+        Test::Stmts(quote!(#(#tests)*))
     }
 
     /// Whether a keyword can apply to a value of this kind; one that cannot passes trivially.
@@ -427,7 +509,7 @@ impl<'a> Typed<'a> {
         }
         let function = format_ident!("c{}", check.0);
         let module = format_ident!("{}", MODULE);
-        Some(Test::Run(quote!(::schemagen_runtime::validate::support::date(#v, #own, p, s, super::#module::#function))))
+        Some(Test::Run(quote!(support::date(#v, #own, p, s, super::#module::#function))))
     }
 
     /// A date, time or UUID, whose encoded text the type guarantees has `format`.
@@ -504,7 +586,7 @@ impl<'a> Typed<'a> {
                     self.value(quote!(item), inner, *check, depth).and(|test| {
                         quote! {
                             for (index, item) in #v.iter().enumerate() #skip {
-                                let p = &::schemagen_runtime::validate::support::Path::Index(p, index);
+                                let p = &support::Path::Index(p, index);
                                 #test
                             }
                         }
@@ -515,7 +597,7 @@ impl<'a> Typed<'a> {
                         self.value(quote!(item), inner, *check, depth).and(|test| {
                             quote! {
                                 if let ::std::option::Option::Some(item) = #v.get(#index) {
-                                    let p = &::schemagen_runtime::validate::support::Path::Index(p, #index);
+                                    let p = &support::Path::Index(p, #index);
                                     #test
                                 }
                             }
@@ -558,7 +640,7 @@ impl<'a> Typed<'a> {
                             self.value(quote!(item), inner, *check, depth).and(|test| {
                                 quote! {
                                     if let ::std::option::Option::Some(item) = #v.get(#name) {
-                                        let p = &::schemagen_runtime::validate::support::Path::Key(p, #name);
+                                        let p = &support::Path::Key(p, #name);
                                         #test
                                     }
                                 }
@@ -594,7 +676,7 @@ impl<'a> Typed<'a> {
                 (!test.is_empty()).then(|| {
                     quote! {
                         #name => {
-                            let p = &::schemagen_runtime::validate::support::Path::Key(p, #name);
+                            let p = &support::Path::Key(p, #name);
                             #test
                         }
                     }
@@ -642,7 +724,7 @@ impl<'a> Typed<'a> {
         };
         quote! {
             for (key, item) in #map {
-                let p = &::schemagen_runtime::validate::support::Path::Key(p, key);
+                let p = &support::Path::Key(p, key);
                 #action
             }
         }
@@ -792,7 +874,7 @@ impl<'a> Typed<'a> {
                     self.value(quote!(item), ty, check, depth).and(|test| {
                         quote! {
                             if let ::std::option::Option::Some(item) = #v.#extra.get(#name) {
-                                let p = &::schemagen_runtime::validate::support::Path::Key(p, #name);
+                                let p = &support::Path::Key(p, #name);
                                 #test
                             }
                         }
@@ -807,13 +889,13 @@ impl<'a> Typed<'a> {
             if field.required {
                 quote! {{
                     let item = &#v.#f;
-                    let p = &::schemagen_runtime::validate::support::Path::Key(p, #name);
+                    let p = &support::Path::Key(p, #name);
                     #test
                 }}
             } else {
                 quote! {
                     if let ::std::option::Option::Some(item) = &#v.#f {
-                        let p = &::schemagen_runtime::validate::support::Path::Key(p, #name);
+                        let p = &support::Path::Key(p, #name);
                         #test
                     }
                 }

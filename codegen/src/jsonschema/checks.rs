@@ -5,6 +5,8 @@
 //! `dependencies`, `$ref` overriding its siblings before 2019-09). Like models, checks are
 //! memoized by location, which is what makes recursive schemas terminate.
 
+use std::rc::Rc;
+
 use serde_json::Value;
 
 use super::{Loc, Reader};
@@ -21,7 +23,8 @@ pub(crate) enum Draft {
 }
 
 impl Reader<'_> {
-    /// The dialect of a document: its `$schema`, OpenAPI 3.0 as draft 4's cousin, else 2020-12.
+    /// The dialect of a document: its `$schema`, OpenAPI 3.0 as draft 4's cousin, the dialect of
+    /// the document whose `$ref` loaded it, else 2020-12.
     pub(crate) fn draft(&self, file: &str) -> Draft {
         let doc = self.doc(file);
         if let Some(openapi) = doc.get("openapi").and_then(Value::as_str) {
@@ -31,8 +34,37 @@ impl Reader<'_> {
             Some(s) if s.contains("draft-04") || s.contains("draft-03") => Draft::Draft4,
             Some(s) if s.contains("draft-06") || s.contains("draft-07") => Draft::Draft7,
             Some(s) if s.contains("2019-09") => Draft::Draft2019,
-            _ => Draft::Draft2020,
+            Some(_) => Draft::Draft2020,
+            None => self.dialects.get(file).copied().unwrap_or(Draft::Draft2020),
         }
+    }
+
+    /// Whether the validation vocabulary applies in `file`: always, unless its `$schema` names a
+    /// meta-schema that we have (a mapped resource or a loaded document) whose `$vocabulary`
+    /// leaves it out. Then `type`, `enum`, `const`, the limits, `pattern`, `required` and
+    /// `dependentRequired` are annotations, as 2019-09 and 2020-12 say.
+    fn validates(&mut self, file: &Rc<str>) -> bool {
+        if let Some(&known) = self.validation_vocabulary.get(file) {
+            return known;
+        }
+        self.validation_vocabulary.insert(file.clone(), true);
+        let doc = self.doc(file);
+        let meta_schema = doc.get("$schema").and_then(Value::as_str).filter(|s| !s.contains("json-schema.org/"));
+        let validates = match meta_schema.map(str::to_string) {
+            Some(uri) if self.draft(file) >= Draft::Draft2019 => {
+                let root = Loc { file: file.clone(), pointer: String::new() };
+                match self.resolve_resource(&root, &uri) {
+                    Ok(meta) => match self.doc(&meta).get("$vocabulary").and_then(Value::as_object) {
+                        Some(vocabularies) => vocabularies.keys().any(|v| v.ends_with("/vocab/validation")),
+                        None => true,
+                    },
+                    Err(_) => true,
+                }
+            }
+            _ => true,
+        };
+        self.validation_vocabulary.insert(file.clone(), validates);
+        validates
     }
 
     /// The check for the schema at `loc`, made once per location and dynamic scope (the scope
@@ -288,6 +320,14 @@ impl Reader<'_> {
                 rules.push(Rule::UnevaluatedItems { check });
             }
         }
+        if draft >= Draft::Draft2019 && !self.validates(&loc.file) {
+            rules.retain(|rule| !is_validation_vocabulary(rule));
+            for rule in &mut rules {
+                if let Rule::Contains { min, max, .. } = rule {
+                    (*min, *max) = (1, None);
+                }
+            }
+        }
         rules
     }
 
@@ -417,6 +457,30 @@ impl Reader<'_> {
         self.krate.checks.push(ir::Check { origin, rules });
         id
     }
+}
+
+/// Whether a rule comes from a keyword of the validation vocabulary (2019-09 and 2020-12);
+/// `minContains` and `maxContains` are too, but live in `Rule::Contains`.
+fn is_validation_vocabulary(rule: &Rule) -> bool {
+    matches!(
+        rule,
+        Rule::Type { .. }
+            | Rule::Enum { .. }
+            | Rule::Const { .. }
+            | Rule::MinLength { .. }
+            | Rule::MaxLength { .. }
+            | Rule::Pattern { .. }
+            | Rule::Minimum { .. }
+            | Rule::Maximum { .. }
+            | Rule::MultipleOf { .. }
+            | Rule::MinItems { .. }
+            | Rule::MaxItems { .. }
+            | Rule::UniqueItems
+            | Rule::MinProperties { .. }
+            | Rule::MaxProperties { .. }
+            | Rule::Required { .. }
+            | Rule::DependentRequired { .. }
+    )
 }
 
 fn json_type(name: &str) -> Option<JsonType> {

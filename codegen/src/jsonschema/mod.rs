@@ -153,6 +153,8 @@ pub fn read_with_progress(
         check_memo: HashMap::new(),
         scope: Default::default(),
         scope_files: HashMap::new(),
+        validation_vocabulary: HashMap::new(),
+        dialects: HashMap::new(),
         bundle: None,
         reserved: HashMap::new(),
         wire_naming: Default::default(),
@@ -401,6 +403,11 @@ pub(crate) struct Reader<'a> {
     scope: scope::Scope,
     /// The resources of each document that declare dynamic anchors, found on first use.
     scope_files: HashMap<Rc<str>, Rc<scope::FileResources>>,
+    /// Whether each document's meta-schema asserts the validation vocabulary (`Reader::validates`).
+    validation_vocabulary: HashMap<Rc<str>, bool>,
+    /// The dialect of each document without a `$schema`, when a `$ref` from a document that has
+    /// one loaded it (`Reader::inherit_dialect`).
+    dialects: HashMap<Rc<str>, checks::Draft>,
     /// Locations whose keywords were already checked, so each warning appears once.
     checked: HashSet<Loc>,
     bundle: Option<Rc<str>>,

@@ -73,7 +73,7 @@ impl Reader<'_> {
     }
 
     /// The file a `$ref`'s resource part names, loading it if needed.
-    fn resolve_resource(&mut self, from: &Loc, resource: &str) -> Result<Rc<str>, Diagnostic> {
+    pub(super) fn resolve_resource(&mut self, from: &Loc, resource: &str) -> Result<Rc<str>, Diagnostic> {
         if let Some(file) = self.ids.get(resource.trim_end_matches('#')) {
             return Ok(file.clone());
         }
@@ -95,6 +95,7 @@ impl Reader<'_> {
             if let Some(path) = self.config.resource_path(absolute) {
                 if path.is_file() {
                     if let Some(file) = self.load(&path) {
+                        self.inherit_dialect(from, &file);
                         self.ids.entry(absolute.to_string()).or_insert_with(|| file.clone());
                         self.urls.entry(file.clone()).or_insert_with(|| absolute.to_string());
                         return Ok(file);
@@ -115,7 +116,11 @@ impl Reader<'_> {
         }
         for candidate in &candidates {
             if candidate.is_file() {
-                return self.load(candidate).ok_or_else(|| {
+                let loaded = self.load(candidate);
+                if let Some(file) = &loaded {
+                    self.inherit_dialect(from, file);
+                }
+                return loaded.ok_or_else(|| {
                     Diagnostic::error(Code::E011, format!("`$ref` names `{resource}`, which could not be loaded"))
                         .label("see the error for that file")
                         .hint("fix the error reported for that file; this `$ref` then resolves")
@@ -128,6 +133,19 @@ impl Reader<'_> {
                 candidates.iter().map(|c| self.config.display(c)).collect::<Vec<_>>().join(" and ")
             ))
             .hint("paths in `$ref` are relative to the file that contains them"))
+    }
+}
+
+impl Reader<'_> {
+    /// A document reached by a `$ref` that does not say its dialect (`$schema`) is read in the
+    /// dialect of the document that first refers to it, as a reference keeps the dialect it is
+    /// evaluated in: a draft 4 document's remote ref is read as draft 4 (`id`, boolean
+    /// `exclusiveMinimum`).
+    fn inherit_dialect(&mut self, from: &Loc, file: &Rc<str>) {
+        if self.doc(file).get("$schema").is_none() && !self.dialects.contains_key(file) {
+            let draft = self.draft(&from.file);
+            self.dialects.insert(file.clone(), draft);
+        }
     }
 }
 

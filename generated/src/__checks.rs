@@ -2,17 +2,16 @@
 
 //! Validator functions, one per schema location; models call them from `impl Validate`.
 #![allow(dead_code, unused_assignments, unused_imports, clippy::all, clippy::pedantic)]
+#![allow(unused_variables, unused_mut)]
 use ::schemagen_runtime::serde_json::Value;
 
 use ::schemagen_runtime::validate::rules::{self, Ev};
 
 use ::schemagen_runtime::validate::support::{Path, Sink};
 
-#[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c0(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
+pub(super) fn c0(v: &Value, p: &Path<'_>, s: &mut Sink) -> bool {
     let mut ok = true;
-    let ev = outer;
-    if !(v.is_string()) {
+    if !v.is_string() {
         ok = s.type_mismatch(p, "a string", v);
     }
     if !matches!(v.as_str(), Some("input" | "token" | "provider")) {
@@ -21,40 +20,20 @@ pub(super) fn c0(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool 
     ok
 }
 
-#[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c1(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
+pub(super) fn c1(v: &Value, p: &Path<'_>, s: &mut Sink) -> bool {
     let mut ok = true;
-    let ev = outer;
-    if !(v.is_object()) {
+    if !v.is_object() {
         ok = s.type_mismatch(p, "an object", v);
     }
     if let Some(object) = v.as_object() {
-        ok
-            &= s
-                .required(
-                    p,
-                    object,
-                    &[
-                        ("value", "`value` is required"),
-                        ("source", "`source` is required"),
-                    ],
-                );
+        ok &= s.required(p, object, &["value", "source"]);
     }
     if let Some(object) = v.as_object() {
         for (key, item) in object {
             match key.as_str() {
-                "value" => {
-                    ok &= c2(item, &Path::Key(p, "value"), s, &mut Ev::default());
-                    ev.prop("value");
-                }
-                "source" => {
-                    ok &= c0(item, &Path::Key(p, "source"), s, &mut Ev::default());
-                    ev.prop("source");
-                }
-                "displayName" => {
-                    ok &= c2(item, &Path::Key(p, "displayName"), s, &mut Ev::default());
-                    ev.prop("displayName");
-                }
+                "value" => ok &= c2(item, &Path::Key(p, "value"), s),
+                "source" => ok &= c0(item, &Path::Key(p, "source"), s),
+                "displayName" => ok &= c2(item, &Path::Key(p, "displayName"), s),
                 _ => {}
             }
         }
@@ -62,73 +41,44 @@ pub(super) fn c1(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool 
     ok
 }
 
-#[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c2(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
+pub(super) fn c2(v: &Value, p: &Path<'_>, s: &mut Sink) -> bool {
     let mut ok = true;
-    let ev = outer;
-    if !(v.is_string()) {
+    if !v.is_string() {
         ok = s.type_mismatch(p, "a string", v);
     }
     ok
 }
 
-#[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c3(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
+pub(super) fn c3(v: &Value, p: &Path<'_>, s: &mut Sink) -> bool {
     let mut ok = true;
-    let ev = outer;
-    if !(v.is_object()) {
+    if !v.is_object() {
         ok = s.type_mismatch(p, "an object", v);
     }
     if let Some(object) = v.as_object() {
         for (key, item) in object {
-            let known = false;
-            if !known {
-                ok &= c4(item, &Path::Key(p, key), s, &mut Ev::default());
-                ev.prop(key);
-            }
+            ok &= c1(item, &Path::Key(p, key), s);
         }
     }
     ok
 }
 
-#[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c4(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
-    let mut ok = true;
-    let ev = outer;
-    ok &= c1(v, p, s, ev);
-    ok
+pub(super) fn c4(v: &Value, p: &Path<'_>, s: &mut Sink) -> bool {
+    c1(v, p, s)
 }
 
-#[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c5(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
+pub(super) fn c5(v: &Value, p: &Path<'_>, s: &mut Sink) -> bool {
     let mut ok = true;
-    let ev = outer;
-    if !(v.is_object()) {
+    if !v.is_object() {
         ok = s.type_mismatch(p, "an object", v);
     }
     if let Some(object) = v.as_object() {
-        ok
-            &= s
-                .required(
-                    p,
-                    object,
-                    &[
-                        ("username", "`username` is required"),
-                        ("password", "`password` is required"),
-                    ],
-                );
+        ok &= s.required(p, object, &["username", "password"]);
     }
     if let Some(object) = v.as_object() {
         for (key, item) in object {
             match key.as_str() {
-                "username" => {
-                    ok &= c2(item, &Path::Key(p, "username"), s, &mut Ev::default());
-                    ev.prop("username");
-                }
-                "password" => {
-                    ok &= c2(item, &Path::Key(p, "password"), s, &mut Ev::default());
-                    ev.prop("password");
-                }
+                "username" => ok &= c2(item, &Path::Key(p, "username"), s),
+                "password" => ok &= c2(item, &Path::Key(p, "password"), s),
                 _ => {}
             }
         }
@@ -136,40 +86,20 @@ pub(super) fn c5(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool 
     ok
 }
 
-#[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c6(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
+pub(super) fn c6(v: &Value, p: &Path<'_>, s: &mut Sink) -> bool {
     let mut ok = true;
-    let ev = outer;
-    if !(v.is_object()) {
+    if !v.is_object() {
         ok = s.type_mismatch(p, "an object", v);
     }
     if let Some(object) = v.as_object() {
-        ok
-            &= s
-                .required(
-                    p,
-                    object,
-                    &[
-                        ("clientId", "`clientId` is required"),
-                        ("clientSecret", "`clientSecret` is required"),
-                    ],
-                );
+        ok &= s.required(p, object, &["clientId", "clientSecret"]);
     }
     if let Some(object) = v.as_object() {
         for (key, item) in object {
             match key.as_str() {
-                "clientId" => {
-                    ok &= c2(item, &Path::Key(p, "clientId"), s, &mut Ev::default());
-                    ev.prop("clientId");
-                }
-                "clientSecret" => {
-                    ok &= c2(item, &Path::Key(p, "clientSecret"), s, &mut Ev::default());
-                    ev.prop("clientSecret");
-                }
-                "scopes" => {
-                    ok &= c7(item, &Path::Key(p, "scopes"), s, &mut Ev::default());
-                    ev.prop("scopes");
-                }
+                "clientId" => ok &= c2(item, &Path::Key(p, "clientId"), s),
+                "clientSecret" => ok &= c2(item, &Path::Key(p, "clientSecret"), s),
+                "scopes" => ok &= c7(item, &Path::Key(p, "scopes"), s),
                 _ => {}
             }
         }
@@ -177,27 +107,22 @@ pub(super) fn c6(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool 
     ok
 }
 
-#[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c7(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
+pub(super) fn c7(v: &Value, p: &Path<'_>, s: &mut Sink) -> bool {
     let mut ok = true;
-    let ev = outer;
-    if !(v.is_array()) {
+    if !v.is_array() {
         ok = s.type_mismatch(p, "an array", v);
     }
     if let Some(items) = v.as_array() {
-        for (index, item) in items.iter().enumerate().skip(0usize) {
-            ok &= c2(item, &Path::Index(p, index), s, &mut Ev::default());
+        for (index, item) in items.iter().enumerate() {
+            ok &= c2(item, &Path::Index(p, index), s);
         }
-        ev.all_items();
     }
     ok
 }
 
-#[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c8(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
+pub(super) fn c8(v: &Value, p: &Path<'_>, s: &mut Sink) -> bool {
     let mut ok = true;
-    let ev = outer;
-    if !(v.is_object()) {
+    if !v.is_object() {
         ok = s.type_mismatch(p, "an object", v);
     }
     if let Some(object) = v.as_object() {
@@ -206,37 +131,17 @@ pub(super) fn c8(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool 
                 .required(
                     p,
                     object,
-                    &[
-                        ("username", "`username` is required"),
-                        ("password", "`password` is required"),
-                        ("clientId", "`clientId` is required"),
-                        ("clientSecret", "`clientSecret` is required"),
-                    ],
+                    &["username", "password", "clientId", "clientSecret"],
                 );
     }
     if let Some(object) = v.as_object() {
         for (key, item) in object {
             match key.as_str() {
-                "username" => {
-                    ok &= c2(item, &Path::Key(p, "username"), s, &mut Ev::default());
-                    ev.prop("username");
-                }
-                "password" => {
-                    ok &= c2(item, &Path::Key(p, "password"), s, &mut Ev::default());
-                    ev.prop("password");
-                }
-                "clientId" => {
-                    ok &= c2(item, &Path::Key(p, "clientId"), s, &mut Ev::default());
-                    ev.prop("clientId");
-                }
-                "clientSecret" => {
-                    ok &= c2(item, &Path::Key(p, "clientSecret"), s, &mut Ev::default());
-                    ev.prop("clientSecret");
-                }
-                "scopes" => {
-                    ok &= c7(item, &Path::Key(p, "scopes"), s, &mut Ev::default());
-                    ev.prop("scopes");
-                }
+                "username" => ok &= c2(item, &Path::Key(p, "username"), s),
+                "password" => ok &= c2(item, &Path::Key(p, "password"), s),
+                "clientId" => ok &= c2(item, &Path::Key(p, "clientId"), s),
+                "clientSecret" => ok &= c2(item, &Path::Key(p, "clientSecret"), s),
+                "scopes" => ok &= c7(item, &Path::Key(p, "scopes"), s),
                 _ => {}
             }
         }
@@ -244,31 +149,20 @@ pub(super) fn c8(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool 
     ok
 }
 
-#[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c9(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
+pub(super) fn c9(v: &Value, p: &Path<'_>, s: &mut Sink) -> bool {
     let mut ok = true;
-    let ev = outer;
-    if !(v.is_object()) {
+    if !v.is_object() {
         ok = s.type_mismatch(p, "an object", v);
     }
     if let Some(object) = v.as_object() {
-        ok &= s.required(p, object, &[("token", "`token` is required")]);
+        ok &= s.required(p, object, &["token"]);
     }
     if let Some(object) = v.as_object() {
         for (key, item) in object {
             match key.as_str() {
-                "token" => {
-                    ok &= c2(item, &Path::Key(p, "token"), s, &mut Ev::default());
-                    ev.prop("token");
-                }
-                "expiresAt" => {
-                    ok &= c10(item, &Path::Key(p, "expiresAt"), s, &mut Ev::default());
-                    ev.prop("expiresAt");
-                }
-                "issuedAt" => {
-                    ok &= c10(item, &Path::Key(p, "issuedAt"), s, &mut Ev::default());
-                    ev.prop("issuedAt");
-                }
+                "token" => ok &= c2(item, &Path::Key(p, "token"), s),
+                "expiresAt" => ok &= c10(item, &Path::Key(p, "expiresAt"), s),
+                "issuedAt" => ok &= c10(item, &Path::Key(p, "issuedAt"), s),
                 _ => {}
             }
         }
@@ -276,11 +170,9 @@ pub(super) fn c9(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool 
     ok
 }
 
-#[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c10(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
+pub(super) fn c10(v: &Value, p: &Path<'_>, s: &mut Sink) -> bool {
     let mut ok = true;
-    let ev = outer;
-    if !(v.is_string()) {
+    if !v.is_string() {
         ok = s.type_mismatch(p, "a string", v);
     }
     if let Some(text) = v.as_str() {
@@ -291,28 +183,17 @@ pub(super) fn c10(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool
     ok
 }
 
-#[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c11(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
+pub(super) fn c11(v: &Value, p: &Path<'_>, s: &mut Sink) -> bool {
     let mut ok = true;
-    let ev = outer;
-    if !(v.is_object()) {
+    if !v.is_object() {
         ok = s.type_mismatch(p, "an object", v);
     }
     if let Some(object) = v.as_object() {
         for (key, item) in object {
             match key.as_str() {
-                "accessToken" => {
-                    ok &= c9(item, &Path::Key(p, "accessToken"), s, &mut Ev::default());
-                    ev.prop("accessToken");
-                }
-                "refreshToken" => {
-                    ok &= c9(item, &Path::Key(p, "refreshToken"), s, &mut Ev::default());
-                    ev.prop("refreshToken");
-                }
-                "scopes" => {
-                    ok &= c7(item, &Path::Key(p, "scopes"), s, &mut Ev::default());
-                    ev.prop("scopes");
-                }
+                "accessToken" => ok &= c9(item, &Path::Key(p, "accessToken"), s),
+                "refreshToken" => ok &= c9(item, &Path::Key(p, "refreshToken"), s),
+                "scopes" => ok &= c7(item, &Path::Key(p, "scopes"), s),
                 _ => {}
             }
         }
@@ -320,97 +201,36 @@ pub(super) fn c11(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool
     ok
 }
 
-#[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c12(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
+pub(super) fn c12(v: &Value, p: &Path<'_>, s: &mut Sink) -> bool {
     let mut ok = true;
-    let ev = outer;
-    if !(v.is_object()) {
+    if !v.is_object() {
         ok = s.type_mismatch(p, "an object", v);
     }
     if let Some(object) = v.as_object() {
         for (key, item) in object {
             match key.as_str() {
                 "providerWorkspaceRef" => {
-                    ok
-                        &= c2(
-                            item,
-                            &Path::Key(p, "providerWorkspaceRef"),
-                            s,
-                            &mut Ev::default(),
-                        );
-                    ev.prop("providerWorkspaceRef");
+                    ok &= c2(item, &Path::Key(p, "providerWorkspaceRef"), s);
                 }
                 "providerMetadata" => {
-                    ok
-                        &= c13(
-                            item,
-                            &Path::Key(p, "providerMetadata"),
-                            s,
-                            &mut Ev::default(),
-                        );
-                    ev.prop("providerMetadata");
+                    ok &= c3(item, &Path::Key(p, "providerMetadata"), s);
                 }
-                "groupName" => {
-                    ok &= c2(item, &Path::Key(p, "groupName"), s, &mut Ev::default());
-                    ev.prop("groupName");
-                }
-                "groupRef" => {
-                    ok &= c2(item, &Path::Key(p, "groupRef"), s, &mut Ev::default());
-                    ev.prop("groupRef");
-                }
-                "consumerName" => {
-                    ok &= c2(item, &Path::Key(p, "consumerName"), s, &mut Ev::default());
-                    ev.prop("consumerName");
-                }
-                "consumerRef" => {
-                    ok &= c2(item, &Path::Key(p, "consumerRef"), s, &mut Ev::default());
-                    ev.prop("consumerRef");
-                }
-                "provider" => {
-                    ok &= c2(item, &Path::Key(p, "provider"), s, &mut Ev::default());
-                    ev.prop("provider");
-                }
-                "apiKey" => {
-                    ok &= c2(item, &Path::Key(p, "apiKey"), s, &mut Ev::default());
-                    ev.prop("apiKey");
-                }
-                "customAuth" => {
-                    ok &= c14(item, &Path::Key(p, "customAuth"), s, &mut Ev::default());
-                    ev.prop("customAuth");
-                }
-                "basicAuth" => {
-                    ok &= c5(item, &Path::Key(p, "basicAuth"), s, &mut Ev::default());
-                    ev.prop("basicAuth");
-                }
+                "groupName" => ok &= c2(item, &Path::Key(p, "groupName"), s),
+                "groupRef" => ok &= c2(item, &Path::Key(p, "groupRef"), s),
+                "consumerName" => ok &= c2(item, &Path::Key(p, "consumerName"), s),
+                "consumerRef" => ok &= c2(item, &Path::Key(p, "consumerRef"), s),
+                "provider" => ok &= c2(item, &Path::Key(p, "provider"), s),
+                "apiKey" => ok &= c2(item, &Path::Key(p, "apiKey"), s),
+                "customAuth" => ok &= c14(item, &Path::Key(p, "customAuth"), s),
+                "basicAuth" => ok &= c5(item, &Path::Key(p, "basicAuth"), s),
                 "oauth2ClientCredentials" => {
-                    ok
-                        &= c6(
-                            item,
-                            &Path::Key(p, "oauth2ClientCredentials"),
-                            s,
-                            &mut Ev::default(),
-                        );
-                    ev.prop("oauth2ClientCredentials");
+                    ok &= c6(item, &Path::Key(p, "oauth2ClientCredentials"), s);
                 }
                 "oauth2PasswordCredentials" => {
-                    ok
-                        &= c8(
-                            item,
-                            &Path::Key(p, "oauth2PasswordCredentials"),
-                            s,
-                            &mut Ev::default(),
-                        );
-                    ev.prop("oauth2PasswordCredentials");
+                    ok &= c8(item, &Path::Key(p, "oauth2PasswordCredentials"), s);
                 }
                 "oauth2AuthorizationCode" => {
-                    ok
-                        &= c15(
-                            item,
-                            &Path::Key(p, "oauth2AuthorizationCode"),
-                            s,
-                            &mut Ev::default(),
-                        );
-                    ev.prop("oauth2AuthorizationCode");
+                    ok &= c11(item, &Path::Key(p, "oauth2AuthorizationCode"), s);
                 }
                 _ => {}
             }
@@ -419,46 +239,30 @@ pub(super) fn c12(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool
     ok
 }
 
-#[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c13(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
-    let mut ok = true;
-    let ev = outer;
-    ok &= c3(v, p, s, ev);
-    ok
+pub(super) fn c13(v: &Value, p: &Path<'_>, s: &mut Sink) -> bool {
+    c3(v, p, s)
 }
 
-#[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c14(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
+pub(super) fn c14(v: &Value, p: &Path<'_>, s: &mut Sink) -> bool {
     let mut ok = true;
-    let ev = outer;
-    if !(v.is_object()) {
+    if !v.is_object() {
         ok = s.type_mismatch(p, "an object", v);
     }
     if let Some(object) = v.as_object() {
         for (key, item) in object {
-            let known = false;
-            if !known {
-                ok &= c2(item, &Path::Key(p, key), s, &mut Ev::default());
-                ev.prop(key);
-            }
+            ok &= c2(item, &Path::Key(p, key), s);
         }
     }
     ok
 }
 
-#[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c15(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
-    let mut ok = true;
-    let ev = outer;
-    ok &= c11(v, p, s, ev);
-    ok
+pub(super) fn c15(v: &Value, p: &Path<'_>, s: &mut Sink) -> bool {
+    c11(v, p, s)
 }
 
-#[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c16(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
+pub(super) fn c16(v: &Value, p: &Path<'_>, s: &mut Sink) -> bool {
     let mut ok = true;
-    let ev = outer;
-    if !(v.is_object()) {
+    if !v.is_object() {
         ok = s.type_mismatch(p, "an object", v);
     }
     if let Some(object) = v.as_object() {
@@ -468,94 +272,40 @@ pub(super) fn c16(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool
                     p,
                     object,
                     &[
-                        ("id", "`id` is required"),
-                        ("projectId", "`projectId` is required"),
-                        ("provider", "`provider` is required"),
-                        ("group", "`group` is required"),
-                        ("consumer", "`consumer` is required"),
-                        ("createTime", "`createTime` is required"),
-                        ("authScheme", "`authScheme` is required"),
-                        ("status", "`status` is required"),
+                        "id",
+                        "projectId",
+                        "provider",
+                        "group",
+                        "consumer",
+                        "createTime",
+                        "authScheme",
+                        "status",
                     ],
                 );
     }
     if let Some(object) = v.as_object() {
         for (key, item) in object {
             match key.as_str() {
-                "id" => {
-                    ok &= c2(item, &Path::Key(p, "id"), s, &mut Ev::default());
-                    ev.prop("id");
-                }
-                "projectId" => {
-                    ok &= c2(item, &Path::Key(p, "projectId"), s, &mut Ev::default());
-                    ev.prop("projectId");
-                }
-                "provider" => {
-                    ok &= c2(item, &Path::Key(p, "provider"), s, &mut Ev::default());
-                    ev.prop("provider");
-                }
-                "providerApp" => {
-                    ok &= c17(item, &Path::Key(p, "providerApp"), s, &mut Ev::default());
-                    ev.prop("providerApp");
-                }
-                "group" => {
-                    ok &= c18(item, &Path::Key(p, "group"), s, &mut Ev::default());
-                    ev.prop("group");
-                }
-                "consumer" => {
-                    ok &= c19(item, &Path::Key(p, "consumer"), s, &mut Ev::default());
-                    ev.prop("consumer");
-                }
+                "id" => ok &= c2(item, &Path::Key(p, "id"), s),
+                "projectId" => ok &= c2(item, &Path::Key(p, "projectId"), s),
+                "provider" => ok &= c2(item, &Path::Key(p, "provider"), s),
+                "providerApp" => ok &= c17(item, &Path::Key(p, "providerApp"), s),
+                "group" => ok &= c18(item, &Path::Key(p, "group"), s),
+                "consumer" => ok &= c19(item, &Path::Key(p, "consumer"), s),
                 "providerWorkspaceRef" => {
-                    ok
-                        &= c2(
-                            item,
-                            &Path::Key(p, "providerWorkspaceRef"),
-                            s,
-                            &mut Ev::default(),
-                        );
-                    ev.prop("providerWorkspaceRef");
+                    ok &= c2(item, &Path::Key(p, "providerWorkspaceRef"), s);
                 }
                 "providerConsumerRef" => {
-                    ok
-                        &= c2(
-                            item,
-                            &Path::Key(p, "providerConsumerRef"),
-                            s,
-                            &mut Ev::default(),
-                        );
-                    ev.prop("providerConsumerRef");
+                    ok &= c2(item, &Path::Key(p, "providerConsumerRef"), s);
                 }
-                "createTime" => {
-                    ok &= c10(item, &Path::Key(p, "createTime"), s, &mut Ev::default());
-                    ev.prop("createTime");
-                }
-                "updateTime" => {
-                    ok &= c10(item, &Path::Key(p, "updateTime"), s, &mut Ev::default());
-                    ev.prop("updateTime");
-                }
-                "authScheme" => {
-                    ok &= c20(item, &Path::Key(p, "authScheme"), s, &mut Ev::default());
-                    ev.prop("authScheme");
-                }
-                "status" => {
-                    ok &= c21(item, &Path::Key(p, "status"), s, &mut Ev::default());
-                    ev.prop("status");
-                }
+                "createTime" => ok &= c10(item, &Path::Key(p, "createTime"), s),
+                "updateTime" => ok &= c10(item, &Path::Key(p, "updateTime"), s),
+                "authScheme" => ok &= c20(item, &Path::Key(p, "authScheme"), s),
+                "status" => ok &= c21(item, &Path::Key(p, "status"), s),
                 "oauth2AuthorizationCode" => {
-                    ok
-                        &= c22(
-                            item,
-                            &Path::Key(p, "oauth2AuthorizationCode"),
-                            s,
-                            &mut Ev::default(),
-                        );
-                    ev.prop("oauth2AuthorizationCode");
+                    ok &= c22(item, &Path::Key(p, "oauth2AuthorizationCode"), s);
                 }
-                "apiKey" => {
-                    ok &= c2(item, &Path::Key(p, "apiKey"), s, &mut Ev::default());
-                    ev.prop("apiKey");
-                }
+                "apiKey" => ok &= c2(item, &Path::Key(p, "apiKey"), s),
                 _ => {}
             }
         }
@@ -563,11 +313,9 @@ pub(super) fn c16(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool
     ok
 }
 
-#[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c17(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
+pub(super) fn c17(v: &Value, p: &Path<'_>, s: &mut Sink) -> bool {
     let mut ok = true;
-    let ev = outer;
-    if !(v.is_object()) {
+    if !v.is_object() {
         ok = s.type_mismatch(p, "an object", v);
     }
     if let Some(object) = v.as_object() {
@@ -576,50 +324,20 @@ pub(super) fn c17(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool
                 .required(
                     p,
                     object,
-                    &[
-                        ("id", "`id` is required"),
-                        ("projectId", "`projectId` is required"),
-                        ("provider", "`provider` is required"),
-                        ("clientId", "`clientId` is required"),
-                        ("createTime", "`createTime` is required"),
-                    ],
+                    &["id", "projectId", "provider", "clientId", "createTime"],
                 );
     }
     if let Some(object) = v.as_object() {
         for (key, item) in object {
             match key.as_str() {
-                "id" => {
-                    ok &= c2(item, &Path::Key(p, "id"), s, &mut Ev::default());
-                    ev.prop("id");
-                }
-                "projectId" => {
-                    ok &= c2(item, &Path::Key(p, "projectId"), s, &mut Ev::default());
-                    ev.prop("projectId");
-                }
-                "externalRef" => {
-                    ok &= c2(item, &Path::Key(p, "externalRef"), s, &mut Ev::default());
-                    ev.prop("externalRef");
-                }
-                "provider" => {
-                    ok &= c2(item, &Path::Key(p, "provider"), s, &mut Ev::default());
-                    ev.prop("provider");
-                }
-                "clientId" => {
-                    ok &= c2(item, &Path::Key(p, "clientId"), s, &mut Ev::default());
-                    ev.prop("clientId");
-                }
-                "scopes" => {
-                    ok &= c7(item, &Path::Key(p, "scopes"), s, &mut Ev::default());
-                    ev.prop("scopes");
-                }
-                "createTime" => {
-                    ok &= c10(item, &Path::Key(p, "createTime"), s, &mut Ev::default());
-                    ev.prop("createTime");
-                }
-                "updateTime" => {
-                    ok &= c10(item, &Path::Key(p, "updateTime"), s, &mut Ev::default());
-                    ev.prop("updateTime");
-                }
+                "id" => ok &= c2(item, &Path::Key(p, "id"), s),
+                "projectId" => ok &= c2(item, &Path::Key(p, "projectId"), s),
+                "externalRef" => ok &= c2(item, &Path::Key(p, "externalRef"), s),
+                "provider" => ok &= c2(item, &Path::Key(p, "provider"), s),
+                "clientId" => ok &= c2(item, &Path::Key(p, "clientId"), s),
+                "scopes" => ok &= c7(item, &Path::Key(p, "scopes"), s),
+                "createTime" => ok &= c10(item, &Path::Key(p, "createTime"), s),
+                "updateTime" => ok &= c10(item, &Path::Key(p, "updateTime"), s),
                 _ => {}
             }
         }
@@ -627,11 +345,9 @@ pub(super) fn c17(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool
     ok
 }
 
-#[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c18(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
+pub(super) fn c18(v: &Value, p: &Path<'_>, s: &mut Sink) -> bool {
     let mut ok = true;
-    let ev = outer;
-    if !(v.is_object()) {
+    if !v.is_object() {
         ok = s.type_mismatch(p, "an object", v);
     }
     if let Some(object) = v.as_object() {
@@ -640,37 +356,17 @@ pub(super) fn c18(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool
                 .required(
                     p,
                     object,
-                    &[
-                        ("groupRef", "`groupRef` is required"),
-                        ("groupName", "`groupName` is required"),
-                        ("projectId", "`projectId` is required"),
-                        ("createTime", "`createTime` is required"),
-                    ],
+                    &["groupRef", "groupName", "projectId", "createTime"],
                 );
     }
     if let Some(object) = v.as_object() {
         for (key, item) in object {
             match key.as_str() {
-                "groupRef" => {
-                    ok &= c2(item, &Path::Key(p, "groupRef"), s, &mut Ev::default());
-                    ev.prop("groupRef");
-                }
-                "groupName" => {
-                    ok &= c2(item, &Path::Key(p, "groupName"), s, &mut Ev::default());
-                    ev.prop("groupName");
-                }
-                "projectId" => {
-                    ok &= c2(item, &Path::Key(p, "projectId"), s, &mut Ev::default());
-                    ev.prop("projectId");
-                }
-                "createTime" => {
-                    ok &= c10(item, &Path::Key(p, "createTime"), s, &mut Ev::default());
-                    ev.prop("createTime");
-                }
-                "updateTime" => {
-                    ok &= c10(item, &Path::Key(p, "updateTime"), s, &mut Ev::default());
-                    ev.prop("updateTime");
-                }
+                "groupRef" => ok &= c2(item, &Path::Key(p, "groupRef"), s),
+                "groupName" => ok &= c2(item, &Path::Key(p, "groupName"), s),
+                "projectId" => ok &= c2(item, &Path::Key(p, "projectId"), s),
+                "createTime" => ok &= c10(item, &Path::Key(p, "createTime"), s),
+                "updateTime" => ok &= c10(item, &Path::Key(p, "updateTime"), s),
                 _ => {}
             }
         }
@@ -678,11 +374,9 @@ pub(super) fn c18(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool
     ok
 }
 
-#[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c19(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
+pub(super) fn c19(v: &Value, p: &Path<'_>, s: &mut Sink) -> bool {
     let mut ok = true;
-    let ev = outer;
-    if !(v.is_object()) {
+    if !v.is_object() {
         ok = s.type_mismatch(p, "an object", v);
     }
     if let Some(object) = v.as_object() {
@@ -691,37 +385,17 @@ pub(super) fn c19(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool
                 .required(
                     p,
                     object,
-                    &[
-                        ("consumerRef", "`consumerRef` is required"),
-                        ("consumerName", "`consumerName` is required"),
-                        ("projectId", "`projectId` is required"),
-                        ("createTime", "`createTime` is required"),
-                    ],
+                    &["consumerRef", "consumerName", "projectId", "createTime"],
                 );
     }
     if let Some(object) = v.as_object() {
         for (key, item) in object {
             match key.as_str() {
-                "consumerRef" => {
-                    ok &= c2(item, &Path::Key(p, "consumerRef"), s, &mut Ev::default());
-                    ev.prop("consumerRef");
-                }
-                "consumerName" => {
-                    ok &= c2(item, &Path::Key(p, "consumerName"), s, &mut Ev::default());
-                    ev.prop("consumerName");
-                }
-                "projectId" => {
-                    ok &= c2(item, &Path::Key(p, "projectId"), s, &mut Ev::default());
-                    ev.prop("projectId");
-                }
-                "createTime" => {
-                    ok &= c10(item, &Path::Key(p, "createTime"), s, &mut Ev::default());
-                    ev.prop("createTime");
-                }
-                "updateTime" => {
-                    ok &= c10(item, &Path::Key(p, "updateTime"), s, &mut Ev::default());
-                    ev.prop("updateTime");
-                }
+                "consumerRef" => ok &= c2(item, &Path::Key(p, "consumerRef"), s),
+                "consumerName" => ok &= c2(item, &Path::Key(p, "consumerName"), s),
+                "projectId" => ok &= c2(item, &Path::Key(p, "projectId"), s),
+                "createTime" => ok &= c10(item, &Path::Key(p, "createTime"), s),
+                "updateTime" => ok &= c10(item, &Path::Key(p, "updateTime"), s),
                 _ => {}
             }
         }
@@ -729,10 +403,8 @@ pub(super) fn c19(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool
     ok
 }
 
-#[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c20(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
+pub(super) fn c20(v: &Value, p: &Path<'_>, s: &mut Sink) -> bool {
     let mut ok = true;
-    let ev = outer;
     if !matches!(
         v.as_str(), Some("none" | "apiKey" | "basic" | "oauth2/authorizationCode" |
         "oauth2/authorizationCodePKCE" | "oauth2/clientCredentials" | "oauth2/password")
@@ -749,10 +421,8 @@ pub(super) fn c20(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool
     ok
 }
 
-#[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c21(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
+pub(super) fn c21(v: &Value, p: &Path<'_>, s: &mut Sink) -> bool {
     let mut ok = true;
-    let ev = outer;
     if !matches!(v.as_str(), Some("created" | "working" | "bad_credentials")) {
         ok = s
             .fail(
@@ -764,34 +434,17 @@ pub(super) fn c21(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool
     ok
 }
 
-#[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c22(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
+pub(super) fn c22(v: &Value, p: &Path<'_>, s: &mut Sink) -> bool {
     let mut ok = true;
-    let ev = outer;
-    if !(v.is_object()) {
+    if !v.is_object() {
         ok = s.type_mismatch(p, "an object", v);
     }
     if let Some(object) = v.as_object() {
         for (key, item) in object {
             match key.as_str() {
-                "accessToken" => {
-                    ok &= c23(item, &Path::Key(p, "accessToken"), s, &mut Ev::default());
-                    ev.prop("accessToken");
-                }
-                "refreshToken" => {
-                    ok
-                        &= c23(
-                            item,
-                            &Path::Key(p, "refreshToken"),
-                            s,
-                            &mut Ev::default(),
-                        );
-                    ev.prop("refreshToken");
-                }
-                "scopes" => {
-                    ok &= c7(item, &Path::Key(p, "scopes"), s, &mut Ev::default());
-                    ev.prop("scopes");
-                }
+                "accessToken" => ok &= c23(item, &Path::Key(p, "accessToken"), s),
+                "refreshToken" => ok &= c23(item, &Path::Key(p, "refreshToken"), s),
+                "scopes" => ok &= c7(item, &Path::Key(p, "scopes"), s),
                 _ => {}
             }
         }
@@ -799,31 +452,20 @@ pub(super) fn c22(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool
     ok
 }
 
-#[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c23(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
+pub(super) fn c23(v: &Value, p: &Path<'_>, s: &mut Sink) -> bool {
     let mut ok = true;
-    let ev = outer;
-    if !(v.is_object()) {
+    if !v.is_object() {
         ok = s.type_mismatch(p, "an object", v);
     }
     if let Some(object) = v.as_object() {
-        ok &= s.required(p, object, &[("token", "`token` is required")]);
+        ok &= s.required(p, object, &["token"]);
     }
     if let Some(object) = v.as_object() {
         for (key, item) in object {
             match key.as_str() {
-                "token" => {
-                    ok &= c2(item, &Path::Key(p, "token"), s, &mut Ev::default());
-                    ev.prop("token");
-                }
-                "issuedAt" => {
-                    ok &= c10(item, &Path::Key(p, "issuedAt"), s, &mut Ev::default());
-                    ev.prop("issuedAt");
-                }
-                "expiresAt" => {
-                    ok &= c10(item, &Path::Key(p, "expiresAt"), s, &mut Ev::default());
-                    ev.prop("expiresAt");
-                }
+                "token" => ok &= c2(item, &Path::Key(p, "token"), s),
+                "issuedAt" => ok &= c10(item, &Path::Key(p, "issuedAt"), s),
+                "expiresAt" => ok &= c10(item, &Path::Key(p, "expiresAt"), s),
                 _ => {}
             }
         }
@@ -831,11 +473,9 @@ pub(super) fn c23(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool
     ok
 }
 
-#[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c24(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
+pub(super) fn c24(v: &Value, p: &Path<'_>, s: &mut Sink) -> bool {
     let mut ok = true;
-    let ev = outer;
-    if !(v.is_object()) {
+    if !v.is_object() {
         ok = s.type_mismatch(p, "an object", v);
     }
     if let Some(object) = v.as_object() {
@@ -845,113 +485,42 @@ pub(super) fn c24(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool
                     p,
                     object,
                     &[
-                        ("id_connection", "`id_connection` is required"),
-                        ("status", "`status` is required"),
-                        ("provider_slug", "`provider_slug` is required"),
-                        ("vertical", "`vertical` is required"),
-                        ("account_url", "`account_url` is required"),
-                        ("token_type", "`token_type` is required"),
-                        ("access_token", "`access_token` is required"),
-                        ("refresh_token", "`refresh_token` is required"),
-                        ("expiration_timestamp", "`expiration_timestamp` is required"),
-                        ("created_at", "`created_at` is required"),
-                        ("connection_token", "`connection_token` is required"),
-                        ("id_project", "`id_project` is required"),
-                        ("id_linked_user", "`id_linked_user` is required"),
+                        "id_connection",
+                        "status",
+                        "provider_slug",
+                        "vertical",
+                        "account_url",
+                        "token_type",
+                        "access_token",
+                        "refresh_token",
+                        "expiration_timestamp",
+                        "created_at",
+                        "connection_token",
+                        "id_project",
+                        "id_linked_user",
                     ],
                 );
     }
     if let Some(object) = v.as_object() {
         for (key, item) in object {
             match key.as_str() {
-                "id_connection" => {
-                    ok
-                        &= c2(
-                            item,
-                            &Path::Key(p, "id_connection"),
-                            s,
-                            &mut Ev::default(),
-                        );
-                    ev.prop("id_connection");
-                }
-                "status" => {
-                    ok &= c2(item, &Path::Key(p, "status"), s, &mut Ev::default());
-                    ev.prop("status");
-                }
-                "provider_slug" => {
-                    ok
-                        &= c2(
-                            item,
-                            &Path::Key(p, "provider_slug"),
-                            s,
-                            &mut Ev::default(),
-                        );
-                    ev.prop("provider_slug");
-                }
-                "vertical" => {
-                    ok &= c2(item, &Path::Key(p, "vertical"), s, &mut Ev::default());
-                    ev.prop("vertical");
-                }
-                "account_url" => {
-                    ok &= c2(item, &Path::Key(p, "account_url"), s, &mut Ev::default());
-                    ev.prop("account_url");
-                }
-                "token_type" => {
-                    ok &= c25(item, &Path::Key(p, "token_type"), s, &mut Ev::default());
-                    ev.prop("token_type");
-                }
-                "access_token" => {
-                    ok &= c2(item, &Path::Key(p, "access_token"), s, &mut Ev::default());
-                    ev.prop("access_token");
-                }
-                "refresh_token" => {
-                    ok
-                        &= c2(
-                            item,
-                            &Path::Key(p, "refresh_token"),
-                            s,
-                            &mut Ev::default(),
-                        );
-                    ev.prop("refresh_token");
-                }
+                "id_connection" => ok &= c2(item, &Path::Key(p, "id_connection"), s),
+                "status" => ok &= c2(item, &Path::Key(p, "status"), s),
+                "provider_slug" => ok &= c2(item, &Path::Key(p, "provider_slug"), s),
+                "vertical" => ok &= c2(item, &Path::Key(p, "vertical"), s),
+                "account_url" => ok &= c2(item, &Path::Key(p, "account_url"), s),
+                "token_type" => ok &= c25(item, &Path::Key(p, "token_type"), s),
+                "access_token" => ok &= c2(item, &Path::Key(p, "access_token"), s),
+                "refresh_token" => ok &= c2(item, &Path::Key(p, "refresh_token"), s),
                 "expiration_timestamp" => {
-                    ok
-                        &= c10(
-                            item,
-                            &Path::Key(p, "expiration_timestamp"),
-                            s,
-                            &mut Ev::default(),
-                        );
-                    ev.prop("expiration_timestamp");
+                    ok &= c10(item, &Path::Key(p, "expiration_timestamp"), s);
                 }
-                "created_at" => {
-                    ok &= c10(item, &Path::Key(p, "created_at"), s, &mut Ev::default());
-                    ev.prop("created_at");
-                }
+                "created_at" => ok &= c10(item, &Path::Key(p, "created_at"), s),
                 "connection_token" => {
-                    ok
-                        &= c2(
-                            item,
-                            &Path::Key(p, "connection_token"),
-                            s,
-                            &mut Ev::default(),
-                        );
-                    ev.prop("connection_token");
+                    ok &= c2(item, &Path::Key(p, "connection_token"), s);
                 }
-                "id_project" => {
-                    ok &= c2(item, &Path::Key(p, "id_project"), s, &mut Ev::default());
-                    ev.prop("id_project");
-                }
-                "id_linked_user" => {
-                    ok
-                        &= c2(
-                            item,
-                            &Path::Key(p, "id_linked_user"),
-                            s,
-                            &mut Ev::default(),
-                        );
-                    ev.prop("id_linked_user");
-                }
+                "id_project" => ok &= c2(item, &Path::Key(p, "id_project"), s),
+                "id_linked_user" => ok &= c2(item, &Path::Key(p, "id_linked_user"), s),
                 _ => {}
             }
         }
@@ -959,10 +528,8 @@ pub(super) fn c24(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool
     ok
 }
 
-#[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-pub(super) fn c25(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
+pub(super) fn c25(v: &Value, p: &Path<'_>, s: &mut Sink) -> bool {
     let mut ok = true;
-    let ev = outer;
     if !matches!(v.as_str(), Some("oauth2" | "apikey" | "basic")) {
         ok = s.fail(p, "enum", || "must be one of: \"oauth2\", \"apikey\", \"basic\"");
     }

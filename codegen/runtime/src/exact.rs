@@ -37,9 +37,8 @@ pub(crate) fn decode<T: DeserializeOwned>(text: &str) -> Option<T> {
 
 /// Whether a string that a type parses itself is in the form the schema's format requires.
 fn well_formed(text: &str) -> bool {
-    crate::validate::rules::format("date-time", text)
-        || crate::validate::rules::format("date", text)
-        || (text.len() == 36 && crate::validate::rules::format("uuid", text))
+    use crate::validate::rules;
+    rules::date_time(text) || rules::date(text) || (text.len() == 36 && rules::format("uuid", text))
 }
 
 struct Exact<'a, D> {
@@ -54,10 +53,12 @@ struct Wrap<'a, T> {
 }
 
 impl<'a, T> Wrap<'a, T> {
+    #[inline]
     fn new(inner: T, inexact: &'a Cell<bool>) -> Self {
         Wrap { inner, inexact }
     }
 
+    #[inline]
     fn taint(&self) {
         self.inexact.set(true);
     }
@@ -65,6 +66,7 @@ impl<'a, T> Wrap<'a, T> {
 
 macro_rules! forward {
     ($($method:ident),*) => {$(
+        #[inline]
         fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
             self.de.$method(visitor)
         }
@@ -73,6 +75,7 @@ macro_rules! forward {
 
 macro_rules! distrust {
     ($($method:ident),*) => {$(
+        #[inline]
         fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
             self.inexact.set(true);
             self.de.$method(visitor)
@@ -102,22 +105,27 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Exact<'_, D> {
     );
     distrust!(deserialize_f32, deserialize_f64, deserialize_bytes, deserialize_byte_buf, deserialize_ignored_any);
 
+    #[inline]
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
         self.de.deserialize_any(Wrap::new(Scalar(visitor), self.inexact))
     }
 
+    #[inline]
     fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
         self.de.deserialize_str(Wrap::new(Parsed(visitor), self.inexact))
     }
 
+    #[inline]
     fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
         self.de.deserialize_option(Wrap::new(Optional(visitor), self.inexact))
     }
 
+    #[inline]
     fn deserialize_unit_struct<V: Visitor<'de>>(self, name: &'static str, visitor: V) -> Result<V::Value, Self::Error> {
         self.de.deserialize_unit_struct(name, visitor)
     }
 
+    #[inline]
     fn deserialize_newtype_struct<V: Visitor<'de>>(
         self,
         name: &'static str,
@@ -126,14 +134,17 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Exact<'_, D> {
         self.de.deserialize_newtype_struct(name, Wrap::new(Newtype(visitor), self.inexact))
     }
 
+    #[inline]
     fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
         self.de.deserialize_seq(Wrap::new(Container(visitor), self.inexact))
     }
 
+    #[inline]
     fn deserialize_tuple<V: Visitor<'de>>(self, len: usize, visitor: V) -> Result<V::Value, Self::Error> {
         self.de.deserialize_tuple(len, Wrap::new(Container(visitor), self.inexact))
     }
 
+    #[inline]
     fn deserialize_tuple_struct<V: Visitor<'de>>(
         self,
         name: &'static str,
@@ -143,10 +154,12 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Exact<'_, D> {
         self.de.deserialize_tuple_struct(name, len, Wrap::new(Container(visitor), self.inexact))
     }
 
+    #[inline]
     fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
         self.de.deserialize_map(Wrap::new(Container(visitor), self.inexact))
     }
 
+    #[inline]
     fn deserialize_struct<V: Visitor<'de>>(
         self,
         name: &'static str,
@@ -157,6 +170,7 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Exact<'_, D> {
     }
 
     /// Only a string names a variant: serde would also take `{"variant": …}`.
+    #[inline]
     fn deserialize_enum<V: Visitor<'de>>(
         self,
         _name: &'static str,
@@ -166,6 +180,7 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Exact<'_, D> {
         self.de.deserialize_any(Wrap::new(Variant(visitor), self.inexact))
     }
 
+    #[inline]
     fn is_human_readable(&self) -> bool {
         self.de.is_human_readable()
     }
@@ -174,6 +189,7 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Exact<'_, D> {
 impl<'de, S: DeserializeSeed<'de>> DeserializeSeed<'de> for Wrap<'_, S> {
     type Value = S::Value;
 
+    #[inline]
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
         self.inner.deserialize(Exact { de: deserializer, inexact: self.inexact })
     }
@@ -182,14 +198,17 @@ impl<'de, S: DeserializeSeed<'de>> DeserializeSeed<'de> for Wrap<'_, S> {
 impl<'de, A: MapAccess<'de>> MapAccess<'de> for Wrap<'_, A> {
     type Error = A::Error;
 
+    #[inline]
     fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, A::Error> {
         self.inner.next_key_seed(Wrap::new(seed, self.inexact))
     }
 
+    #[inline]
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, A::Error> {
         self.inner.next_value_seed(Wrap::new(seed, self.inexact))
     }
 
+    #[inline]
     fn size_hint(&self) -> Option<usize> {
         self.inner.size_hint()
     }
@@ -198,10 +217,12 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for Wrap<'_, A> {
 impl<'de, A: SeqAccess<'de>> SeqAccess<'de> for Wrap<'_, A> {
     type Error = A::Error;
 
+    #[inline]
     fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>, A::Error> {
         self.inner.next_element_seed(Wrap::new(seed, self.inexact))
     }
 
+    #[inline]
     fn size_hint(&self) -> Option<usize> {
         self.inner.size_hint()
     }
@@ -229,39 +250,50 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for Wrap<'_, Scalar<V>> {
     type Value = V::Value;
     expecting!();
 
+    #[inline]
     fn visit_bool<E: de::Error>(self, v: bool) -> Result<V::Value, E> {
         self.inner.0.visit_bool(v)
     }
+    #[inline]
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<V::Value, E> {
         self.inner.0.visit_i64(v)
     }
+    #[inline]
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<V::Value, E> {
         self.inner.0.visit_u64(v)
     }
+    #[inline]
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<V::Value, E> {
         self.inner.0.visit_f64(v)
     }
+    #[inline]
     fn visit_str<E: de::Error>(self, v: &str) -> Result<V::Value, E> {
         self.inner.0.visit_str(v)
     }
+    #[inline]
     fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<V::Value, E> {
         self.inner.0.visit_borrowed_str(v)
     }
+    #[inline]
     fn visit_string<E: de::Error>(self, v: String) -> Result<V::Value, E> {
         self.inner.0.visit_string(v)
     }
+    #[inline]
     fn visit_unit<E: de::Error>(self) -> Result<V::Value, E> {
         self.taint();
         self.inner.0.visit_unit()
     }
+    #[inline]
     fn visit_none<E: de::Error>(self) -> Result<V::Value, E> {
         self.taint();
         self.inner.0.visit_none()
     }
+    #[inline]
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<V::Value, A::Error> {
         self.taint();
         self.inner.0.visit_seq(seq)
     }
+    #[inline]
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<V::Value, A::Error> {
         self.taint();
         self.inner.0.visit_map(map)
@@ -273,18 +305,21 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for Wrap<'_, Parsed<V>> {
     type Value = V::Value;
     expecting!();
 
+    #[inline]
     fn visit_str<E: de::Error>(self, v: &str) -> Result<V::Value, E> {
         if !well_formed(v) {
             self.taint();
         }
         self.inner.0.visit_str(v)
     }
+    #[inline]
     fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<V::Value, E> {
         if !well_formed(v) {
             self.taint();
         }
         self.inner.0.visit_borrowed_str(v)
     }
+    #[inline]
     fn visit_string<E: de::Error>(self, v: String) -> Result<V::Value, E> {
         if !well_formed(&v) {
             self.taint();
@@ -298,14 +333,17 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for Wrap<'_, Optional<V>> {
     type Value = V::Value;
     expecting!();
 
+    #[inline]
     fn visit_none<E: de::Error>(self) -> Result<V::Value, E> {
         self.taint();
         self.inner.0.visit_none()
     }
+    #[inline]
     fn visit_unit<E: de::Error>(self) -> Result<V::Value, E> {
         self.taint();
         self.inner.0.visit_unit()
     }
+    #[inline]
     fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<V::Value, D::Error> {
         self.inner.0.visit_some(Exact { de: deserializer, inexact: self.inexact })
     }
@@ -315,6 +353,7 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for Wrap<'_, Newtype<V>> {
     type Value = V::Value;
     expecting!();
 
+    #[inline]
     fn visit_newtype_struct<D: Deserializer<'de>>(self, deserializer: D) -> Result<V::Value, D::Error> {
         self.inner.0.visit_newtype_struct(Exact { de: deserializer, inexact: self.inexact })
     }
@@ -325,9 +364,11 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for Wrap<'_, Container<V>> {
     type Value = V::Value;
     expecting!();
 
+    #[inline]
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<V::Value, A::Error> {
         self.inner.0.visit_seq(Wrap::new(seq, self.inexact))
     }
+    #[inline]
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<V::Value, A::Error> {
         self.inner.0.visit_map(Wrap::new(map, self.inexact))
     }
@@ -338,9 +379,11 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for Wrap<'_, Structure<V>> {
     type Value = V::Value;
     expecting!();
 
+    #[inline]
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<V::Value, A::Error> {
         self.inner.0.visit_map(Wrap::new(map, self.inexact))
     }
+    #[inline]
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<V::Value, A::Error> {
         self.taint();
         self.inner.0.visit_seq(seq)
@@ -352,12 +395,15 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for Wrap<'_, Variant<V>> {
     type Value = V::Value;
     expecting!();
 
+    #[inline]
     fn visit_str<E: de::Error>(self, v: &str) -> Result<V::Value, E> {
         self.inner.0.visit_enum(StrDeserializer::<E>::new(v))
     }
+    #[inline]
     fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<V::Value, E> {
         self.inner.0.visit_enum(BorrowedStrDeserializer::<E>::new(v))
     }
+    #[inline]
     fn visit_string<E: de::Error>(self, v: String) -> Result<V::Value, E> {
         self.inner.0.visit_enum(StringDeserializer::<E>::new(v))
     }

@@ -271,27 +271,27 @@ pub mod support {
     /// level, so a deeper document built in code could otherwise exhaust the stack.
     pub const MAX_DEPTH: usize = 128;
 
-    /// Whether `value` nests arrays and objects deeper than [`MAX_DEPTH`], found without
-    /// recursing.
+    /// Whether `value` nests arrays and objects deeper than [`MAX_DEPTH`]. The walk recurses at
+    /// most `MAX_DEPTH + 1` levels, however deep the value, and allocates nothing.
     pub fn too_deep(value: &serde_json::Value) -> bool {
+        // The value itself is the first level.
+        deeper_than(value, MAX_DEPTH - 1)
+    }
+
+    /// Whether the members or items of `value` nest non-empty arrays and objects more than
+    /// `levels` deep (a non-empty one is a level; scalars and empty ones are none).
+    fn deeper_than(value: &serde_json::Value, levels: usize) -> bool {
         use serde_json::Value;
-        let mut stack: Vec<(&Value, usize)> = vec![(value, 0)];
-        while let Some((value, depth)) = stack.pop() {
-            let deeper = match value {
-                Value::Array(items) if !items.is_empty() => depth + 1,
-                Value::Object(map) if !map.is_empty() => depth + 1,
-                _ => continue,
-            };
-            if deeper > MAX_DEPTH {
-                return true;
-            }
-            match value {
-                Value::Array(items) => stack.extend(items.iter().map(|item| (item, deeper))),
-                Value::Object(map) => stack.extend(map.values().map(|item| (item, deeper))),
-                _ => {}
-            }
+        let nested = |item: &Value| match item {
+            Value::Array(items) if !items.is_empty() => levels == 0 || deeper_than(item, levels - 1),
+            Value::Object(map) if !map.is_empty() => levels == 0 || deeper_than(item, levels - 1),
+            _ => false,
+        };
+        match value {
+            Value::Array(items) => items.iter().any(nested),
+            Value::Object(map) => map.values().any(nested),
+            _ => false,
         }
-        false
     }
 
     /// `Validate::validate_json` of a generated model: its check function from the root.
@@ -302,7 +302,7 @@ pub mod support {
             sink.record(String::new, "depth", message);
             return sink.finish();
         }
-        check(value, &Path::Root, &mut sink, &mut Default::default());
+        check(value, &Path::Root, &mut sink);
         sink.finish()
     }
 
@@ -329,12 +329,12 @@ pub mod support {
     }
 
     /// A check function of a generated crate's `__checks` module.
-    pub type Check = fn(&serde_json::Value, &Path<'_>, &mut Sink, &mut crate::validate::rules::Ev) -> bool;
+    pub type Check = fn(&serde_json::Value, &Path<'_>, &mut Sink) -> bool;
 
     /// Checks a typed value by its encoding: encodes it as JSON and runs `check` on that.
     pub fn encoded<T: serde::Serialize + ?Sized>(value: &T, path: &Path<'_>, sink: &mut Sink, check: Check) -> bool {
         match serde_json::to_value(value) {
-            Ok(json) => check(&json, path, sink, &mut Default::default()),
+            Ok(json) => check(&json, path, sink),
             // Generated types always encode; should one not, it is reported, not hidden.
             Err(_) => sink.fail(path, "type", || "cannot be encoded as JSON"),
         }
@@ -414,17 +414,19 @@ pub mod support {
             })
         }
 
-        /// Checks `required`: each `(name, message)` whose name `object` lacks is a violation.
+        /// Checks `required`: each name `object` lacks is a violation, "`name` is required".
+        /// Inlined, so the names are compared as the constants they are.
+        #[inline]
         pub fn required(
             &mut self,
             path: &Path<'_>,
             object: &serde_json::Map<String, serde_json::Value>,
-            required: &[(&str, &'static str)],
+            required: &[&str],
         ) -> bool {
             let mut ok = true;
-            for (name, message) in required {
+            for name in required {
                 if !crate::validate::rules::has(object, name) {
-                    ok = self.fail(path, "required", || *message);
+                    ok = self.fail(path, "required", || format!("`{name}` is required"));
                 }
             }
             ok
@@ -777,7 +779,8 @@ pub mod rules {
     }
 
     /// Whether `text` is a valid value of `format`; unknown formats pass, as the specification
-    /// says they must.
+    /// says they must. Inlined, so a call with a literal format goes straight to its test.
+    #[inline]
     pub fn format(format: &str, text: &str) -> bool {
         match format {
             "date-time" => date_time(text),
@@ -817,7 +820,7 @@ pub mod rules {
     }
 
     /// full-date = yyyy-mm-dd, RFC 3339 section 5.6, with the day within its month.
-    fn date(s: &str) -> bool {
+    pub(crate) fn date(s: &str) -> bool {
         let b = s.as_bytes();
         if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
             return false;
@@ -881,7 +884,7 @@ pub mod rules {
         true
     }
 
-    fn date_time(s: &str) -> bool {
+    pub(crate) fn date_time(s: &str) -> bool {
         let b = s.as_bytes();
         // Index 10 is an ASCII `T`, so 10 and 11 are character boundaries.
         b.len() > 11 && matches!(b[10], b'T' | b't') && date(&s[..10]) && time(&s[11..])
@@ -989,6 +992,26 @@ mod tests {
         ] {
             assert!(!format("date-time", invalid), "{invalid}");
         }
+    }
+
+    #[test]
+    fn documents_nest_at_most_128_levels() {
+        use super::support::{MAX_DEPTH, too_deep};
+        let nested = |levels: usize, inner: serde_json::Value| {
+            (0..levels).fold(inner, |value, level| {
+                if level % 2 == 0 { serde_json::json!([value]) } else { serde_json::json!({ "a": value }) }
+            })
+        };
+        assert!(!too_deep(&nested(MAX_DEPTH, serde_json::json!(1))));
+        assert!(too_deep(&nested(MAX_DEPTH + 1, serde_json::json!(1))));
+        // Empty arrays and objects are no level.
+        assert!(!too_deep(&nested(MAX_DEPTH, serde_json::json!([]))));
+        assert!(!too_deep(&nested(MAX_DEPTH, serde_json::json!({}))));
+        assert!(too_deep(&nested(MAX_DEPTH, serde_json::json!([[]]))));
+        // The deep branch need not be the first.
+        let wide = serde_json::json!([1, {"a": []}, nested(MAX_DEPTH, serde_json::json!(1))]);
+        assert!(too_deep(&wide));
+        assert!(!too_deep(&serde_json::json!([1, {"a": []}, nested(MAX_DEPTH - 1, serde_json::json!(1))])));
     }
 
     #[test]

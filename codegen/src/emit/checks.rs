@@ -90,8 +90,49 @@ pub fn patterns(krate: &Crate, skipped: &[bool]) -> Vec<String> {
 /// The `__checks` module's items.
 pub fn module(krate: &Crate, skipped: &[bool], patterns: &[String]) -> TokenStream {
     let header = header(patterns);
-    let functions = reachable(krate, skipped).into_iter().map(|id| function(krate, id, patterns));
+    let reachable = reachable(krate, skipped);
+    let annotating = annotating(krate, &reachable);
+    let functions = reachable.into_iter().map(|id| function(krate, id, patterns, &annotating));
     quote! { #header #(#functions)* }
+}
+
+/// The checks whose annotations (evaluated properties and items) some `unevaluatedProperties`
+/// or `unevaluatedItems` reads: those that have one, and what they apply in place (`allOf`,
+/// `$ref`, `anyOf`, `oneOf`, `if`/`then`/`else`, `dependentSchemas`), transitively. Only these
+/// take and fill an `Ev`; every other check records nothing, so schemas without the keywords
+/// pay nothing for them.
+pub fn annotating(krate: &Crate, reachable: &BTreeSet<CheckId>) -> BTreeSet<CheckId> {
+    let mut seen = BTreeSet::new();
+    let mut stack: Vec<CheckId> = reachable
+        .iter()
+        .copied()
+        .filter(|id| {
+            krate.checks[id.0]
+                .rules
+                .iter()
+                .any(|r| matches!(r, Rule::UnevaluatedProperties { .. } | Rule::UnevaluatedItems { .. }))
+        })
+        .collect();
+    while let Some(id) = stack.pop() {
+        if krate.checks[id.0].rules.is_empty() || !seen.insert(id) {
+            continue;
+        }
+        for rule in &krate.checks[id.0].rules {
+            match rule {
+                Rule::AllOf { checks } | Rule::AnyOf { checks } | Rule::OneOf { checks } => {
+                    stack.extend(checks.iter().copied())
+                }
+                Rule::Ref { check } => stack.push(*check),
+                Rule::DependentSchemas { dependencies } => stack.extend(dependencies.iter().map(|(_, c)| *c)),
+                Rule::If { condition, then, otherwise } => {
+                    stack.push(*condition);
+                    stack.extend(then.iter().chain(otherwise).copied());
+                }
+                _ => {}
+            }
+        }
+    }
+    seen
 }
 
 /// The `__checks` module's items before its functions: imports, and one static per pattern.
@@ -113,6 +154,7 @@ pub fn header(patterns: &[String]) -> TokenStream {
         }
     });
     quote! {
+        #![allow(unused_variables, unused_mut)]
         use ::schemagen_runtime::serde_json::Value;
         use ::schemagen_runtime::validate::rules::{self, Ev};
         use ::schemagen_runtime::validate::support::{Path, Sink};
@@ -155,36 +197,106 @@ pub fn impl_validate(name: &proc_macro2::Ident, check: CheckId, typed: TokenStre
     }
 }
 
-fn call(check: CheckId, value: TokenStream, path: TokenStream, ev: TokenStream) -> TokenStream {
-    let function = format_ident!("c{}", check.0);
-    quote!(#function(#value, #path, s, #ev))
-}
-
 fn is_never(krate: &Crate, check: CheckId) -> bool {
     krate.checks[check.0].rules == [Rule::Never]
 }
 
-pub fn function(krate: &Crate, id: CheckId, patterns: &[String]) -> TokenStream {
+/// What the emitter of one check function knows.
+struct Fx<'a> {
+    krate: &'a Crate,
+    patterns: &'a [String],
+    annotating: &'a BTreeSet<CheckId>,
+    /// This check takes and fills an `Ev` (it is in `annotating`).
+    ev: bool,
+}
+
+impl Fx<'_> {
+    /// A call of `check` on `value` at `path`, in a scope of its own (a property, an item, a
+    /// probe whose annotations are dropped).
+    fn call(&self, check: CheckId, value: TokenStream, path: TokenStream) -> TokenStream {
+        let function = format_ident!("c{}", target(self.krate, check).0);
+        quote!(#function(#value, #path, s))
+    }
+
+    /// A call of `check` applied in place (`allOf`, `$ref`, …), whose annotations go to `ev`
+    /// when both checks keep them.
+    fn in_place(&self, check: CheckId, ev: TokenStream) -> TokenStream {
+        let check = target(self.krate, check);
+        if self.ev && self.annotating.contains(&check) {
+            let function = format_ident!("e{}", check.0);
+            quote!(#function(v, p, s, #ev))
+        } else {
+            self.call(check, quote!(v), quote!(p))
+        }
+    }
+
+    /// `tokens` when this check keeps annotations, else nothing.
+    fn ev(&self, tokens: TokenStream) -> TokenStream {
+        if self.ev { tokens } else { TokenStream::new() }
+    }
+}
+
+/// `check`, or the check it stands for when its one rule applies another in place (a `$ref`, a
+/// one-member `allOf`): callers call that one directly.
+fn target(krate: &Crate, mut check: CheckId) -> CheckId {
+    // A bound, so that a chain of refs that loops ends.
+    for _ in 0..32 {
+        check = match krate.checks[check.0].rules.as_slice() {
+            [Rule::Ref { check: to }] => *to,
+            [Rule::AllOf { checks }] if checks.len() == 1 => checks[0],
+            _ => break,
+        };
+    }
+    check
+}
+
+/// The check function `c{id}`: whether `v` at `p` passes, recording each violation in `s`. A
+/// check that keeps annotations is `e{id}`, which also takes the `Ev` to fill, and `c{id}`
+/// calls it with a fresh one.
+pub fn function(krate: &Crate, id: CheckId, patterns: &[String], annotating: &BTreeSet<CheckId>) -> TokenStream {
     let name = format_ident!("c{}", id.0);
     let rules = &krate.checks[id.0].rules;
     if rules.is_empty() {
         return quote! {
-            pub(super) fn #name(_v: &Value, _p: &Path<'_>, _s: &mut Sink, _outer: &mut Ev) -> bool {
+            pub(super) fn #name(_v: &Value, _p: &Path<'_>, _s: &mut Sink) -> bool {
                 true
+            }
+        };
+    }
+    let fx = Fx { krate, patterns, annotating, ev: annotating.contains(&id) };
+    let to = target(krate, id);
+    if to != id && !fx.ev {
+        let call = fx.call(to, quote!(v), quote!(p));
+        return quote! {
+            pub(super) fn #name(v: &Value, p: &Path<'_>, s: &mut Sink) -> bool {
+                #call
+            }
+        };
+    }
+    let body: Vec<TokenStream> = rules.iter().map(|rule| rule_tokens(&fx, rule)).collect();
+    if !fx.ev {
+        return quote! {
+            pub(super) fn #name(v: &Value, p: &Path<'_>, s: &mut Sink) -> bool {
+                let mut ok = true;
+                #(#body)*
+                ok
             }
         };
     }
     let own_annotations =
         rules.iter().any(|r| matches!(r, Rule::UnevaluatedProperties { .. } | Rule::UnevaluatedItems { .. }));
-    let body: Vec<TokenStream> = rules.iter().map(|rule| rule_tokens(krate, rule, patterns)).collect();
     let (setup, finish) = if own_annotations {
         (quote! { let mut own = Ev::active(); let ev = &mut own; }, quote! { outer.merge(own); })
     } else {
         (quote! { let ev = outer; }, quote! {})
     };
+    let annotated = format_ident!("e{}", id.0);
     quote! {
-        #[allow(unused_variables, unused_mut, clippy::needless_borrow)]
-        pub(super) fn #name(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
+        pub(super) fn #name(v: &Value, p: &Path<'_>, s: &mut Sink) -> bool {
+            #annotated(v, p, s, &mut Ev::default())
+        }
+
+        pub(super) fn #annotated(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
             let mut ok = true;
             #setup
             #(#body)*
@@ -198,7 +310,8 @@ fn limit_literal(n: u64) -> Literal {
     Literal::u64_unsuffixed(n)
 }
 
-fn rule_tokens(krate: &Crate, rule: &Rule, patterns: &[String]) -> TokenStream {
+fn rule_tokens(fx: &Fx<'_>, rule: &Rule) -> TokenStream {
+    let (krate, patterns) = (fx.krate, fx.patterns);
     match rule {
         Rule::Never => never(),
         Rule::Type { types } if types.is_empty() => quote! {
@@ -227,8 +340,9 @@ fn rule_tokens(krate: &Crate, rule: &Rule, patterns: &[String]) -> TokenStream {
                 })
                 .collect();
             let expected = names.join(" or ");
+            let test = if types.len() == 1 { quote!(#(#tests)*) } else { quote!((#(#tests)||*)) };
             quote! {
-                if !(#(#tests)||*) {
+                if !#test {
                     ok = s.type_mismatch(p, #expected, v);
                 }
             }
@@ -301,7 +415,7 @@ fn rule_tokens(krate: &Crate, rule: &Rule, patterns: &[String]) -> TokenStream {
         },
         Rule::PrefixItems { checks } => {
             let calls = checks.iter().enumerate().map(|(i, c)| {
-                let call = call(*c, quote!(item), quote!(&Path::Index(p, #i)), quote!(&mut Ev::default()));
+                let call = fx.call(*c, quote!(item), quote!(&Path::Index(p, #i)));
                 quote! {
                     if let Some(item) = items.get(#i) {
                         ok &= #call;
@@ -309,26 +423,34 @@ fn rule_tokens(krate: &Crate, rule: &Rule, patterns: &[String]) -> TokenStream {
                 }
             });
             let n = checks.len();
+            let ev = fx.ev(quote!(ev.items_up_to(#n);));
             quote! {
                 if let Some(items) = v.as_array() {
                     #(#calls)*
-                    ev.items_up_to(#n);
+                    #ev
                 }
             }
         }
         Rule::Items { check, from, .. } => {
-            let call = call(*check, quote!(item), quote!(&Path::Index(p, index)), quote!(&mut Ev::default()));
+            let call = fx.call(*check, quote!(item), quote!(&Path::Index(p, index)));
+            let ev = fx.ev(quote!(ev.all_items();));
+            let items = if *from == 0 {
+                quote!(items.iter().enumerate())
+            } else {
+                quote!(items.iter().enumerate().skip(#from))
+            };
             quote! {
                 if let Some(items) = v.as_array() {
-                    for (index, item) in items.iter().enumerate().skip(#from) {
+                    for (index, item) in #items {
                         ok &= #call;
                     }
-                    ev.all_items();
+                    #ev
                 }
             }
         }
         Rule::Contains { check, min, max } => {
-            let probe = call(*check, quote!(item), quote!(&Path::Index(p, index)), quote!(&mut Ev::default()));
+            let probe = fx.call(*check, quote!(item), quote!(&Path::Index(p, index)));
+            let ev = fx.ev(quote!(ev.item(index);));
             let min_n = limit_literal(*min);
             let max_test = max.map(|m| {
                 let m = limit_literal(m);
@@ -344,7 +466,7 @@ fn rule_tokens(krate: &Crate, rule: &Rule, patterns: &[String]) -> TokenStream {
                     for (index, item) in items.iter().enumerate() {
                         if s.probe(|s| #probe) {
                             found += 1;
-                            ev.item(index);
+                            #ev
                         }
                     }
                     if found < #min_n {
@@ -362,14 +484,11 @@ fn rule_tokens(krate: &Crate, rule: &Rule, patterns: &[String]) -> TokenStream {
                 }
             }
         }
-        Rule::Required { names } => {
-            let messages = names.iter().map(|name| required_message(name));
-            quote! {
-                if let Some(object) = v.as_object() {
-                    ok &= s.required(p, object, &[#((#names, #messages)),*]);
-                }
+        Rule::Required { names } => quote! {
+            if let Some(object) = v.as_object() {
+                ok &= s.required(p, object, &[#(#names),*]);
             }
-        }
+        },
         Rule::Properties { properties } => {
             let properties = distinct(properties);
             if properties.is_empty() {
@@ -377,11 +496,12 @@ fn rule_tokens(krate: &Crate, rule: &Rule, patterns: &[String]) -> TokenStream {
             }
             if properties.len() > WALK_LIMIT {
                 let calls = properties.iter().map(|(name, check)| {
-                    let call = call(*check, quote!(item), quote!(&Path::Key(p, #name)), quote!(&mut Ev::default()));
+                    let call = fx.call(*check, quote!(item), quote!(&Path::Key(p, #name)));
+                    let ev = fx.ev(quote!(ev.prop(#name);));
                     quote! {
                         if let Some(item) = object.get(#name) {
                             ok &= #call;
-                            ev.prop(#name);
+                            #ev
                         }
                     }
                 });
@@ -393,7 +513,10 @@ fn rule_tokens(krate: &Crate, rule: &Rule, patterns: &[String]) -> TokenStream {
             }
             // One pass over the document's members, each matched by name: no hashing.
             let arms = properties.iter().map(|(name, check)| {
-                let call = call(*check, quote!(item), quote!(&Path::Key(p, #name)), quote!(&mut Ev::default()));
+                let call = fx.call(*check, quote!(item), quote!(&Path::Key(p, #name)));
+                if !fx.ev {
+                    return quote! { #name => ok &= #call, };
+                }
                 quote! {
                     #name => {
                         ok &= #call;
@@ -415,11 +538,12 @@ fn rule_tokens(krate: &Crate, rule: &Rule, patterns: &[String]) -> TokenStream {
         Rule::PatternProperties { patterns: checks } => {
             let calls = checks.iter().map(|(pattern, check)| {
                 let name = format_ident!("PATTERN_{}", pattern_index(patterns, pattern));
-                let call = call(*check, quote!(item), quote!(&Path::Key(p, key)), quote!(&mut Ev::default()));
+                let call = fx.call(*check, quote!(item), quote!(&Path::Key(p, key)));
+                let ev = fx.ev(quote!(ev.prop(key);));
                 quote! {
                     if matches(&#name, key) {
                         ok &= #call;
-                        ev.prop(key);
+                        #ev
                     }
                 }
             });
@@ -440,23 +564,34 @@ fn rule_tokens(krate: &Crate, rule: &Rule, patterns: &[String]) -> TokenStream {
             let action = if is_never(krate, *check) {
                 quote! { ok = s.fail(&Path::Key(p, key), "additionalProperties", || format!("`{key}` is not an allowed property")); }
             } else {
-                let call = call(*check, quote!(item), quote!(&Path::Key(p, key)), quote!(&mut Ev::default()));
+                let call = fx.call(*check, quote!(item), quote!(&Path::Key(p, key)));
                 quote! { ok &= #call; }
             };
+            let ev = fx.ev(quote!(ev.prop(key);));
+            if known.is_empty() && pattern_names.is_empty() {
+                return quote! {
+                    if let Some(object) = v.as_object() {
+                        for (key, item) in object {
+                            #action
+                            #ev
+                        }
+                    }
+                };
+            }
             quote! {
                 if let Some(object) = v.as_object() {
                     for (key, item) in object {
                         let known = #known_test #(|| matches(&#pattern_names, key))*;
                         if !known {
                             #action
-                            ev.prop(key);
+                            #ev
                         }
                     }
                 }
             }
         }
         Rule::PropertyNames { check } => {
-            let call = call(*check, quote!(&name), quote!(&Path::Key(p, key)), quote!(&mut Ev::default()));
+            let call = fx.call(*check, quote!(&name), quote!(&Path::Key(p, key)));
             quote! {
                 if let Some(object) = v.as_object() {
                     for key in object.keys() {
@@ -488,7 +623,7 @@ fn rule_tokens(krate: &Crate, rule: &Rule, patterns: &[String]) -> TokenStream {
         }
         Rule::DependentSchemas { dependencies } => {
             let checks = dependencies.iter().map(|(name, check)| {
-                let call = call(*check, quote!(v), quote!(p), quote!(ev));
+                let call = fx.in_place(*check, quote!(ev));
                 quote! {
                     if object.contains_key(#name) {
                         ok &= #call;
@@ -503,31 +638,43 @@ fn rule_tokens(krate: &Crate, rule: &Rule, patterns: &[String]) -> TokenStream {
         }
         Rule::AllOf { checks } => {
             let calls = checks.iter().map(|c| {
-                let call = call(*c, quote!(v), quote!(p), quote!(ev));
+                let call = fx.in_place(*c, quote!(ev));
                 quote! { ok &= #call; }
             });
             quote! { #(#calls)* }
         }
         Rule::Ref { check } => {
-            let call = call(*check, quote!(v), quote!(p), quote!(ev));
+            let call = fx.in_place(*check, quote!(ev));
             quote! { ok &= #call; }
         }
         Rule::AnyOf { checks } => {
+            if !fx.ev {
+                // Without annotations to collect, the first alternative that matches settles it.
+                let probes = checks.iter().map(|c| {
+                    let call = fx.call(*c, quote!(v), quote!(p));
+                    quote!(s.probe(|s| #call))
+                });
+                return quote! {
+                    if !(#(#probes)||*) {
+                        ok = s.fail(p, "anyOf", || "must match at least one of the `anyOf` alternatives");
+                    }
+                };
+            }
             let probes = checks.iter().map(|c| {
-                let call = call(*c, quote!(v), quote!(p), quote!(&mut branch));
+                let call = fx.in_place(*c, quote!(&mut branch));
                 quote! {
                     let mut branch = ev.child();
                     if s.probe(|s| #call) {
-                        matched += 1;
+                        matched = true;
                         ev.merge(branch);
                     }
                 }
             });
             quote! {
                 {
-                    let mut matched = 0usize;
+                    let mut matched = false;
                     #(#probes)*
-                    if matched == 0 {
+                    if !matched {
                         ok = s.fail(p, "anyOf", || "must match at least one of the `anyOf` alternatives");
                     }
                 }
@@ -535,7 +682,11 @@ fn rule_tokens(krate: &Crate, rule: &Rule, patterns: &[String]) -> TokenStream {
         }
         Rule::OneOf { checks } => {
             let probes = checks.iter().map(|c| {
-                let call = call(*c, quote!(v), quote!(p), quote!(&mut branch));
+                if !fx.ev {
+                    let call = fx.call(*c, quote!(v), quote!(p));
+                    return quote! { matched += usize::from(s.probe(|s| #call)); };
+                }
+                let call = fx.in_place(*c, quote!(&mut branch));
                 quote! {
                     let mut branch = ev.child();
                     if s.probe(|s| #call) {
@@ -546,21 +697,31 @@ fn rule_tokens(krate: &Crate, rule: &Rule, patterns: &[String]) -> TokenStream {
                     }
                 }
             });
+            let (declare, merge) = if fx.ev {
+                (
+                    quote! { let mut passed: Option<Ev> = None; },
+                    quote! {
+                        else if let Some(branch) = passed {
+                            ev.merge(branch);
+                        }
+                    },
+                )
+            } else {
+                (TokenStream::new(), TokenStream::new())
+            };
             quote! {
                 {
                     let mut matched = 0usize;
-                    let mut passed: Option<Ev> = None;
+                    #declare
                     #(#probes)*
                     if matched != 1 {
                         ok = s.fail(p, "oneOf", || format!("must match exactly one of the `oneOf` alternatives; it matches {matched}"));
-                    } else if let Some(branch) = passed {
-                        ev.merge(branch);
-                    }
+                    } #merge
                 }
             }
         }
         Rule::Not { check } => {
-            let call = call(*check, quote!(v), quote!(p), quote!(&mut Ev::default()));
+            let call = fx.call(*check, quote!(v), quote!(p));
             quote! {
                 if s.probe(|s| #call) {
                     ok = s.fail(p, "not", || "must not match the schema under `not`");
@@ -568,19 +729,24 @@ fn rule_tokens(krate: &Crate, rule: &Rule, patterns: &[String]) -> TokenStream {
             }
         }
         Rule::If { condition, then, otherwise } => {
-            let test = call(*condition, quote!(v), quote!(p), quote!(&mut branch));
-            let then = then.map(|c| call(c, quote!(v), quote!(p), quote!(ev))).map(|call| quote! { ok &= #call; });
-            let otherwise =
-                otherwise.map(|c| call(c, quote!(v), quote!(p), quote!(ev))).map(|call| quote! { ok &= #call; });
+            let then = then.map(|c| fx.in_place(c, quote!(ev))).map(|call| quote! { ok &= #call; });
+            let otherwise = otherwise.map(|c| fx.in_place(c, quote!(ev))).map(|call| quote! { else { ok &= #call; } });
+            if !fx.ev {
+                let test = fx.call(*condition, quote!(v), quote!(p));
+                return quote! {
+                    if s.probe(|s| #test) {
+                        #then
+                    } #otherwise
+                };
+            }
+            let test = fx.in_place(*condition, quote!(&mut branch));
             quote! {
                 {
                     let mut branch = ev.child();
                     if s.probe(|s| #test) {
                         ev.merge(branch);
                         #then
-                    } else {
-                        #otherwise
-                    }
+                    } #otherwise
                 }
             }
         }
@@ -588,7 +754,7 @@ fn rule_tokens(krate: &Crate, rule: &Rule, patterns: &[String]) -> TokenStream {
             let action = if is_never(krate, *check) {
                 quote! { ok = s.fail(&Path::Key(p, key), "unevaluatedProperties", || format!("`{key}` is not an allowed property")); }
             } else {
-                let call = call(*check, quote!(item), quote!(&Path::Key(p, key)), quote!(&mut Ev::default()));
+                let call = fx.call(*check, quote!(item), quote!(&Path::Key(p, key)));
                 quote! { ok &= #call; }
             };
             quote! {
@@ -604,7 +770,7 @@ fn rule_tokens(krate: &Crate, rule: &Rule, patterns: &[String]) -> TokenStream {
             }
         }
         Rule::UnevaluatedItems { check } => {
-            let call = call(*check, quote!(item), quote!(&Path::Index(p, index)), quote!(&mut Ev::default()));
+            let call = fx.call(*check, quote!(item), quote!(&Path::Index(p, index)));
             quote! {
                 if let Some(items) = v.as_array() {
                     for (index, item) in items.iter().enumerate() {
@@ -631,7 +797,7 @@ pub(super) fn distinct(properties: &[(String, CheckId)]) -> Vec<&(String, CheckI
     properties.iter().filter(|(name, _)| seen.insert(name.as_str())).collect()
 }
 
-/// The message of a missing required property.
+/// The message of a missing required property (`Sink::required` in the runtime writes the same).
 pub(super) fn required_message(name: &str) -> String {
     format!("`{name}` is required")
 }

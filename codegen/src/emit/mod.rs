@@ -78,7 +78,9 @@ pub fn emit_crate(krate: &Crate, output: &Output, types: &Types, skipped: &[bool
 
 /// The validator functions, with the lints that generated matching code trips allowed.
 fn checks_rs(krate: &Crate, skipped: &[bool], patterns: &[String]) -> String {
-    let functions: Vec<ir::CheckId> = checks::reachable(krate, skipped).into_iter().collect();
+    let reachable = checks::reachable(krate, skipped);
+    let annotating = checks::annotating(krate, &reachable);
+    let functions: Vec<ir::CheckId> = reachable.into_iter().collect();
     let chunks = format_chunks(functions.len() + 1, |index| match index.checked_sub(1) {
         None => {
             let header = checks::header(patterns);
@@ -88,7 +90,7 @@ fn checks_rs(krate: &Crate, skipped: &[bool], patterns: &[String]) -> String {
                 #header
             }
         }
-        Some(function) => checks::function(krate, functions[function], patterns),
+        Some(function) => checks::function(krate, functions[function], patterns, &annotating),
     });
     join_chunks(chunks)
 }

@@ -275,7 +275,7 @@ impl<'a> Typed<'a> {
         let module = format_ident!("{}", MODULE);
         let function = format_ident!("c{}", check.0);
         if is_value {
-            return Test::Run(quote!(super::#module::#function(#v, p, s, &mut ::std::default::Default::default())));
+            return Test::Run(quote!(super::#module::#function(#v, p, s)));
         }
         Test::Run(quote!(support::encoded(#v, p, s, super::#module::#function)))
     }

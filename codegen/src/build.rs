@@ -224,7 +224,8 @@ impl Builder {
             config.modules.push(module);
         }
         let generation = crate::generate(&config, Options::default());
-        rerun.extend(generation.db.paths().map(Path::to_path_buf));
+        // Built-in meta-schemas are named by their URIs, not paths: nothing on disk to watch.
+        rerun.extend(generation.db.paths().filter(|p| !p.to_string_lossy().contains("://")).map(Path::to_path_buf));
         if !generation.succeeded() {
             return Err(Error { rendered: generation.diagnostics.iter().map(|d| generation.db.render(d)).collect() });
         }

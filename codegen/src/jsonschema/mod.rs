@@ -8,6 +8,7 @@
 
 mod checks;
 mod keywords;
+mod meta;
 mod refs;
 mod scope;
 
@@ -77,6 +78,13 @@ impl std::ops::Deref for Node {
 }
 
 /// A [`Reader::first`] result as plain references, to match on.
+/// The member of a multi-type union that holds any value the others do not: the values a
+/// schema without `type` allows besides those its keywords describe.
+const OTHER: &str = "other";
+
+/// What the memo key of a multi-type union's object member adds to the union's pointer.
+const OBJECT_PART: &str = " (object)";
+
 fn kv(found: &Option<(Loc, Node)>) -> Option<(&Loc, &Value)> {
     found.as_ref().map(|(loc, node)| (loc, &**node))
 }
@@ -424,6 +432,11 @@ pub(crate) struct Reader<'a> {
 
 impl Reader<'_> {
     pub(crate) fn push(&mut self, mut diagnostic: Diagnostic) {
+        // Warnings about the built-in meta-schemas are nothing a user could act on.
+        let in_meta_schema = diagnostic.location.as_ref().is_some_and(|l| meta::builtin(&l.file).is_some());
+        if in_meta_schema && diagnostic.severity == crate::diag::Severity::Warning {
+            return;
+        }
         diagnostic.model = self.stack.last().map(|id| id.0);
         self.diagnostics.push(diagnostic);
     }
@@ -435,6 +448,33 @@ impl Reader<'_> {
             return doc.as_ref().map(|_| name.clone());
         }
         let parsed = self.db.read(path, name.to_string()).and_then(source::parse_document);
+        self.insert_parsed(name, parsed)
+    }
+
+    /// Whether `file` is an OpenAPI document, or cut out of one (its module's bundle is one).
+    fn is_openapi(&self, file: &str) -> bool {
+        let openapi = |file: &str| self.doc(file).get("openapi").is_some();
+        openapi(file) || self.bundle.as_deref().is_some_and(openapi)
+    }
+
+    /// Loads a built-in meta-schema (`meta.rs`) once, named by its URI.
+    fn load_meta_schema(&mut self, uri: &'static str, text: &'static str) -> Option<Rc<str>> {
+        let name: Rc<str> = uri.into();
+        if let Some(doc) = self.docs.get(&name) {
+            return doc.as_ref().map(|_| name.clone());
+        }
+        let file = self.db.add(PathBuf::from(uri), uri.to_string(), text.to_string());
+        let parsed = source::parse_document(file);
+        let loaded = self.insert_parsed(name, parsed)?;
+        self.urls.insert(loaded.clone(), uri.to_string());
+        Some(loaded)
+    }
+
+    fn insert_parsed(
+        &mut self,
+        name: Rc<str>,
+        parsed: Result<(Value, Vec<Diagnostic>), Diagnostic>,
+    ) -> Option<Rc<str>> {
         let doc = match parsed {
             Ok((doc, problems)) => {
                 problems.into_iter().for_each(|problem| self.push(problem));
@@ -605,11 +645,28 @@ impl Reader<'_> {
                 self.conjuncts(loc)
             }
         };
-        match self.classify(&parts, None) {
+        // The object member of a multi-type union is the struct, not the union again.
+        let only = loc.pointer.ends_with(OBJECT_PART).then_some("object");
+        match self.classify(&parts, only) {
             Class::Struct => ModelKind::Struct(self.lower_struct(&parts, name)),
             Class::Enum(values) => ModelKind::Enum(self.lower_enum(loc, &values)),
             Class::Union(variants) => ModelKind::Union(self.lower_union(&parts, &variants, name)),
-            Class::MultiType(types) => ModelKind::Union(self.lower_multi_type(&parts, &types, name)),
+            Class::MultiType(types) => {
+                let mut union = self.lower_multi_type(&parts, &types, name);
+                // `null` among the types: the model itself holds it (a use of the model that is
+                // nullable wraps it in an `Option` too, which then takes the `null`).
+                if self.types(&parts).1 && !types.iter().any(|t| t == OTHER) {
+                    let null = ir::UnionVariant {
+                        rust_name: "Null".into(),
+                        ty: Type::Null,
+                        boxed: false,
+                        tag: None,
+                        docs: Docs::default(),
+                    };
+                    union.variants.push(null);
+                }
+                ModelKind::Union(union)
+            }
             Class::Map => {
                 let map = self.lower_map(&parts, name);
                 ModelKind::Alias { target: self.wrap_null(&parts, map) }
@@ -968,13 +1025,23 @@ impl Reader<'_> {
             None => declared.unwrap_or_default(),
         };
         let inferred = if types.is_empty() {
-            if ["properties", "required", "additionalProperties", "patternProperties"].iter().any(|k| has(self, k)) {
-                "object"
-            } else if has(self, "items") || has(self, "prefixItems") {
-                "array"
-            } else {
-                return Class::Plain(Type::Any);
+            let kind =
+                if ["properties", "required", "additionalProperties", "patternProperties"].iter().any(|k| has(self, k))
+                {
+                    "object"
+                } else if has(self, "items") || has(self, "prefixItems") {
+                    "array"
+                } else {
+                    return Class::Plain(Type::Any);
+                };
+            // Without a `type`, object (or array) keywords say nothing about other values, which
+            // are valid too: a union of the kind and any other value holds every valid document.
+            // OpenAPI documents keep the convention of their tools, which take such a schema
+            // for an object.
+            if only_type.is_none() && !self.is_openapi(&parts[0].file) {
+                return Class::MultiType(vec![kind.to_string(), OTHER.to_string()]);
             }
+            kind
         } else if types.len() > 1 {
             return Class::MultiType(types);
         } else {
@@ -1166,10 +1233,21 @@ impl Reader<'_> {
             let rest = if prefix_keyword == "items" { self.first(parts, "additionalItems") } else { items.clone() };
             if matches!(kv(&rest), Some((_, Value::Bool(false)))) {
                 let hint = self.hint_from(parts);
-                let types = (0..members.len())
+                let types: Vec<Type> = (0..members.len())
                     .map(|i| self.lower(&loc.child(&[prefix_keyword, &i.to_string()]), &format!("{hint}Item{i}")))
                     .collect();
-                return Type::Tuple(types);
+                // A tuple only when every document has all these items (`minItems` says so):
+                // a shorter array is valid too. Otherwise a list, of the items' type when they
+                // share one.
+                let min_items = kv(&self.first(parts, "minItems")).and_then(|(_, n)| n.as_f64()).unwrap_or(0.0);
+                if min_items >= types.len() as f64 {
+                    return Type::Tuple(types);
+                }
+                if let [first, rest @ ..] = types.as_slice() {
+                    if rest.iter().all(|t| t == first) {
+                        return Type::Array(Box::new(first.clone()));
+                    }
+                }
             }
             return Type::Array(Box::new(Type::Any));
         }
@@ -1200,13 +1278,21 @@ impl Reader<'_> {
 
     /// What a struct or map does with properties it does not declare.
     fn additional(&mut self, parts: &[Loc], hint: &str) -> Additional {
+        // Properties `patternProperties` matches are not additional: they are kept beside the
+        // additional ones, so the map holds both kinds.
+        let patterns = kv(&self.first(parts, "patternProperties")).is_some_and(|(_, p)| p.is_object());
         match kv(&self.first(parts, "additionalProperties")) {
-            Some((_, Value::Bool(false))) => return Additional::Deny,
+            Some((_, Value::Bool(false))) if !patterns => return Additional::Deny,
             Some((_, Value::Bool(true))) => return Additional::Keep(Type::Any),
             Some((_, Value::Object(_))) => {
                 let schemas = self.all_of_keyword(parts, "additionalProperties");
-                return Additional::Keep(self.lower_all(&schemas, &format!("{hint}Value")));
+                let ty = self.lower_all(&schemas, &format!("{hint}Value"));
+                if patterns && self.pattern_values(parts, hint) != ty {
+                    return Additional::Keep(Type::Any);
+                }
+                return Additional::Keep(ty);
             }
+            Some((_, Value::Bool(false))) => return Additional::Keep(self.pattern_values(parts, hint)),
             Some((loc, _)) => {
                 self.wrong_kind(
                     &loc.child(&["additionalProperties"]),
@@ -1216,19 +1302,24 @@ impl Reader<'_> {
             }
             None => {}
         }
-        if let Some((loc, Value::Object(patterns))) = kv(&self.first(parts, "patternProperties")) {
-            if patterns.len() == 1 {
-                let pattern = patterns.keys().next().expect("one pattern").clone();
-                return Additional::Keep(
-                    self.lower(&loc.child(&["patternProperties", &pattern]), &format!("{hint}Value")),
-                );
-            }
-            return Additional::Keep(Type::Any);
+        if patterns {
+            return Additional::Keep(self.pattern_values(parts, hint));
         }
         if self.first(parts, "properties").is_none() && self.first(parts, "required").is_none() {
             return Additional::Keep(Type::Any);
         }
         Additional::Ignore
+    }
+
+    /// The type of the values `patternProperties` matches: the one pattern's schema, else any.
+    fn pattern_values(&mut self, parts: &[Loc], hint: &str) -> Type {
+        if let Some((loc, Value::Object(patterns))) = kv(&self.first(parts, "patternProperties")) {
+            if patterns.len() == 1 {
+                let pattern = patterns.keys().next().expect("one pattern").clone();
+                return self.lower(&loc.child(&["patternProperties", &pattern]), &format!("{hint}Value"));
+            }
+        }
+        Type::Any
     }
 
     fn lower_struct(&mut self, parts: &[Loc], name: &str) -> ir::Struct {
@@ -1483,6 +1574,16 @@ impl Reader<'_> {
         let mut variants = Vec::new();
         for t in types {
             let label = names::type_name(t);
+            if t == OTHER {
+                variants.push(ir::UnionVariant {
+                    rust_name: label,
+                    ty: Type::Any,
+                    boxed: false,
+                    tag: None,
+                    docs: Docs::default(),
+                });
+                continue;
+            }
             let ty = match self.classify(parts, Some(t)) {
                 Class::Struct => {
                     let id = self.define_part_struct(parts, &format!("{name}{label}"));
@@ -1499,7 +1600,7 @@ impl Reader<'_> {
 
     /// The object member of a multi-type schema: a struct model keyed apart from the union.
     fn define_part_struct(&mut self, parts: &[Loc], wanted: &str) -> ModelId {
-        let key = Loc { file: parts[0].file.clone(), pointer: format!("{} (object)", parts[0].pointer) };
+        let key = Loc { file: parts[0].file.clone(), pointer: format!("{}{OBJECT_PART}", parts[0].pointer) };
         self.define_with(&key, wanted, Some(parts.to_vec()), Some(vec![parts[0].clone()]))
     }
 
@@ -1746,6 +1847,48 @@ fn strongly_connected(edges: &[Vec<usize>]) -> Vec<usize> {
     component
 }
 
+/// Lowering a schema in tests.
+#[cfg(test)]
+pub(crate) mod test_support {
+    use crate::config::{Config, ModuleConfig, Output, RuntimeDependency};
+    use crate::ir::Crate;
+
+    /// The IR of one schema document, written to a scratch file.
+    pub(crate) fn lower(name: &str, schema: serde_json::Value) -> Crate {
+        let dir = std::env::temp_dir().join(format!("schemagen-scope-{}-{name}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(format!("{name}.json"));
+        std::fs::write(&path, schema.to_string()).unwrap();
+        let config = Config {
+            output: Output {
+                crate_name: "scope-test".into(),
+                description: None,
+                dir: dir.join("out"),
+                runtime: RuntimeDependency::Version("0".into()),
+                workspace_member: false,
+            },
+            modules: vec![ModuleConfig {
+                name: name.into(),
+                doc: None,
+                inputs: vec![path],
+                bundle: None,
+                wire_naming: Default::default(),
+                unresolved_links: Default::default(),
+                prefer: Default::default(),
+            }],
+            display_root: dir.clone(),
+            secrets: Default::default(),
+            resources: Vec::new(),
+            format_assertion: true,
+            types: Default::default(),
+        };
+        let generation = crate::generate(&config, Default::default());
+        let _ = std::fs::remove_dir_all(&dir);
+        assert!(generation.succeeded(), "{:?}", generation.diagnostics);
+        generation.krate
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::strongly_connected;
@@ -1776,6 +1919,80 @@ mod tests {
         ] {
             assert_eq!(super::lookup(&doc, pointer), doc.pointer(pointer), "{pointer:?}");
         }
+    }
+
+    /// The kind of the model named `name`, in a form a test can compare.
+    fn kind(krate: &crate::ir::Crate, name: &str) -> String {
+        let model = krate.models.iter().find(|m| m.name == name).unwrap_or_else(|| panic!("no model {name}"));
+        match &model.kind {
+            crate::ir::ModelKind::Union(u) => {
+                let variants: Vec<String> = u.variants.iter().map(|v| format!("{}({:?})", v.rust_name, v.ty)).collect();
+                format!("union {}", variants.join(" | "))
+            }
+            crate::ir::ModelKind::Struct(s) => {
+                format!("struct {}", s.fields.iter().map(|f| f.wire_name.as_str()).collect::<Vec<_>>().join(", "))
+            }
+            other => format!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_schema_without_type_holds_every_value_it_allows() {
+        let schema = serde_json::json!({
+            "title": "Thing",
+            "properties": { "list": { "items": { "type": "string" } } },
+            "$defs": {
+                "Either": { "type": ["object", "string", "null"], "properties": { "a": { "type": "integer" } } }
+            }
+        });
+        let krate = super::test_support::lower("untyped", schema.clone());
+        assert_eq!(kind(&krate, "Thing"), "union Object(Model(ModelId(1))) | Other(Any)");
+        assert_eq!(kind(&krate, "ThingObject"), "struct list");
+        assert_eq!(kind(&krate, "ThingObjectList"), "union Array(Array(String)) | Other(Any)");
+        // The object member of a multi-type union is a struct, not the union again.
+        let either = kind(&krate, "Either");
+        assert!(
+            either.starts_with("union Object(Model(") && either.ends_with(" | String(String) | Null(Null)"),
+            "{either}"
+        );
+        assert_eq!(kind(&krate, "EitherObject"), "struct a");
+
+        // OpenAPI documents keep their tools' convention: the struct.
+        let openapi = serde_json::json!({
+            "openapi": "3.1.0",
+            "info": { "title": "t", "version": "1" },
+            "paths": {},
+            "components": { "schemas": { "Thing": schema } }
+        });
+        let krate = super::test_support::lower("openapi", openapi);
+        assert_eq!(kind(&krate, "Thing"), "struct list");
+    }
+
+    #[test]
+    fn a_tuple_only_when_every_item_must_be_there() {
+        let tuple = |min_items: u64| {
+            serde_json::json!({
+                "$schema": "https://json-schema.org/draft/2020-12/schema",
+                "title": "Pair",
+                "type": "object",
+                "properties": {
+                    "same": { "type": "array", "prefixItems": [{ "type": "string" }, { "type": "string" }], "items": false, "minItems": min_items },
+                    "mixed": { "type": "array", "prefixItems": [{ "type": "string" }, { "type": "boolean" }], "items": false, "minItems": min_items }
+                }
+            })
+        };
+        let field = |krate: &crate::ir::Crate, name: &str| {
+            let crate::ir::ModelKind::Struct(s) = &krate.models.iter().find(|m| m.name == "Pair").unwrap().kind else {
+                panic!("not a struct")
+            };
+            format!("{:?}", s.fields.iter().find(|f| f.wire_name == name).unwrap().ty)
+        };
+        let krate = super::test_support::lower("pair2", tuple(2));
+        assert_eq!(field(&krate, "same"), "Tuple([String, String])");
+        assert_eq!(field(&krate, "mixed"), "Tuple([String, Boolean])");
+        let krate = super::test_support::lower("pair1", tuple(1));
+        assert_eq!(field(&krate, "same"), "Array(String)");
+        assert_eq!(field(&krate, "mixed"), "Array(Any)");
     }
 
     #[test]

@@ -103,6 +103,11 @@ impl Reader<'_> {
                 }
             }
         }
+        if let Some((uri, text)) = absolute.as_deref().and_then(super::meta::builtin) {
+            if let Some(file) = self.load_meta_schema(uri, text) {
+                return Ok(file);
+            }
+        }
         if url::Url::parse(resource).is_ok_and(|u| !u.cannot_be_a_base() || u.scheme() == "urn") {
             return Err(Diagnostic::error(Code::E012, format!("`$ref` to the remote document `{resource}`"))
                 .label("schemagen never fetches from the network")

@@ -182,43 +182,8 @@ impl Reader<'_> {
 
 #[cfg(test)]
 mod tests {
-    use crate::config::{Config, ModuleConfig, Output, RuntimeDependency};
     use crate::ir::{Crate, Rule};
-
-    /// The IR of one schema document, written to a scratch file.
-    fn lower(name: &str, schema: serde_json::Value) -> Crate {
-        let dir = std::env::temp_dir().join(format!("schemagen-scope-{}-{name}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join(format!("{name}.json"));
-        std::fs::write(&path, schema.to_string()).unwrap();
-        let config = Config {
-            output: Output {
-                crate_name: "scope-test".into(),
-                description: None,
-                dir: dir.join("out"),
-                runtime: RuntimeDependency::Version("0".into()),
-                workspace_member: false,
-            },
-            modules: vec![ModuleConfig {
-                name: name.into(),
-                doc: None,
-                inputs: vec![path],
-                bundle: None,
-                wire_naming: Default::default(),
-                unresolved_links: Default::default(),
-                prefer: Default::default(),
-            }],
-            display_root: dir.clone(),
-            secrets: Default::default(),
-            resources: Vec::new(),
-            format_assertion: true,
-            types: Default::default(),
-        };
-        let generation = crate::generate(&config, Default::default());
-        let _ = std::fs::remove_dir_all(&dir);
-        assert!(generation.succeeded(), "{:?}", generation.diagnostics);
-        generation.krate
-    }
+    use crate::jsonschema::test_support::lower;
 
     /// The `type` rules a `$dynamicRef` at `pointer` ends up checking, one list per check made
     /// for that location, sorted.

@@ -1969,6 +1969,51 @@ mod tests {
     }
 
     #[test]
+    fn a_ref_to_an_official_meta_schema_needs_no_network() {
+        for (draft, uri) in [
+            ("http://json-schema.org/draft-04/schema#", "http://json-schema.org/draft-04/schema#"),
+            ("http://json-schema.org/draft-07/schema#", "http://json-schema.org/draft-07/schema#"),
+            ("https://json-schema.org/draft/2019-09/schema", "https://json-schema.org/draft/2019-09/schema"),
+            ("https://json-schema.org/draft/2020-12/schema", "https://json-schema.org/draft/2020-12/schema"),
+        ] {
+            let schema = serde_json::json!({
+                "$schema": draft,
+                "title": "Form",
+                "type": "object",
+                "properties": { "schema": { "$ref": uri } }
+            });
+            let name = format!("meta{}", draft.len());
+            let krate = super::test_support::lower(&name, schema);
+            let crate::ir::ModelKind::Struct(form) = &krate.models.iter().find(|m| m.name == "Form").unwrap().kind
+            else {
+                panic!("{draft}: not a struct")
+            };
+            let crate::ir::Type::Model(schema) = &form.fields[0].ty else { panic!("{draft}: {:?}", form.fields[0].ty) };
+            let fields = |kind: &crate::ir::ModelKind| match kind {
+                crate::ir::ModelKind::Struct(s) => s.fields.iter().map(|f| f.wire_name.clone()).collect::<Vec<_>>(),
+                _ => Vec::new(),
+            };
+            // The meta-schema's model knows the keywords (draft 4's is an object, the others'
+            // an object or a boolean).
+            let keywords: Vec<String> = match &krate.model(*schema).kind {
+                crate::ir::ModelKind::Union(u) => u
+                    .variants
+                    .iter()
+                    .filter_map(|v| match &v.ty {
+                        crate::ir::Type::Model(id) => Some(fields(&krate.model(*id).kind)),
+                        _ => None,
+                    })
+                    .flatten()
+                    .collect(),
+                kind => fields(kind),
+            };
+            for keyword in ["properties", "required", "items", "allOf", "enum"] {
+                assert!(keywords.iter().any(|k| k == keyword), "{draft}: no `{keyword}` in {keywords:?}");
+            }
+        }
+    }
+
+    #[test]
     fn a_tuple_only_when_every_item_must_be_there() {
         let tuple = |min_items: u64| {
             serde_json::json!({

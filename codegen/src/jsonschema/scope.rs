@@ -101,6 +101,11 @@ impl Reader<'_> {
             Draft::Draft2019 => RECURSIVE,
             _ => return FileResources::default(),
         };
+        // Most documents never name the keyword: skip the walk (and its allocations) for them.
+        let named = |text: &str| text.contains(keyword.trim_start_matches('$'));
+        if self.db.get(file).is_some_and(|source| !named(&source.text)) {
+            return FileResources::default();
+        }
         let doc = self.doc(file);
         let mut roots = vec![String::new()];
         // (anchor name, where it is declared, the resource root that declares it)

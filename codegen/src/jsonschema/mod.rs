@@ -611,7 +611,8 @@ impl Reader<'_> {
             }),
             None => self.docs_at(loc),
         };
-        let kind = self.model_kind(loc, &name, parts);
+        let checked_locs = checked.clone().unwrap_or_else(|| vec![loc.clone()]);
+        let kind = self.model_kind(loc, &name, parts, &checked_locs);
         let check = match checked {
             Some(locs) => self.check_all(&locs),
             None => self.check(loc),
@@ -624,7 +625,8 @@ impl Reader<'_> {
         id
     }
 
-    fn model_kind(&mut self, loc: &Loc, name: &str, parts: Option<Vec<Loc>>) -> ModelKind {
+    /// `checked` names the schemas a document of the model must satisfy.
+    fn model_kind(&mut self, loc: &Loc, name: &str, parts: Option<Vec<Loc>>, checked: &[Loc]) -> ModelKind {
         let parts = match parts {
             Some(parts) => parts,
             None => {
@@ -652,7 +654,7 @@ impl Reader<'_> {
             Class::Enum(values) => ModelKind::Enum(self.lower_enum(loc, &values)),
             Class::Union(variants) => ModelKind::Union(self.lower_union(&parts, &variants, name)),
             Class::MultiType(types) => {
-                let mut union = self.lower_multi_type(&parts, &types, name);
+                let mut union = self.lower_multi_type(loc, &parts, &types, name, checked);
                 // `null` among the types: the model itself holds it (a use of the model that is
                 // nullable wraps it in an `Option` too, which then takes the `null`).
                 if self.types(&parts).1 && !types.iter().any(|t| t == OTHER) {
@@ -1570,7 +1572,16 @@ impl Reader<'_> {
         })
     }
 
-    fn lower_multi_type(&mut self, parts: &[Loc], types: &[String], name: &str) -> ir::Union {
+    /// The union of a multi-type schema at `loc` (its memo key), made of `parts`, whose
+    /// documents must satisfy the schemas `checked`.
+    fn lower_multi_type(
+        &mut self,
+        loc: &Loc,
+        parts: &[Loc],
+        types: &[String],
+        name: &str,
+        checked: &[Loc],
+    ) -> ir::Union {
         let mut variants = Vec::new();
         for t in types {
             let label = names::type_name(t);
@@ -1586,7 +1597,7 @@ impl Reader<'_> {
             }
             let ty = match self.classify(parts, Some(t)) {
                 Class::Struct => {
-                    let id = self.define_part_struct(parts, &format!("{name}{label}"));
+                    let id = self.define_part_struct(loc, parts, &format!("{name}{label}"), checked);
                     Type::Model(id)
                 }
                 Class::Map => self.lower_map(parts, name),
@@ -1598,10 +1609,12 @@ impl Reader<'_> {
         ir::Union { variants, tagging: ir::Tagging::Untagged }
     }
 
-    /// The object member of a multi-type schema: a struct model keyed apart from the union.
-    fn define_part_struct(&mut self, parts: &[Loc], wanted: &str) -> ModelId {
-        let key = Loc { file: parts[0].file.clone(), pointer: format!("{}{OBJECT_PART}", parts[0].pointer) };
-        self.define_with(&key, wanted, Some(parts.to_vec()), Some(vec![parts[0].clone()]))
+    /// The object member of the multi-type schema at `loc`: a struct model keyed apart from the
+    /// union (by the union's own key, so two merges that begin with the same schema stay apart),
+    /// checked like the union.
+    fn define_part_struct(&mut self, loc: &Loc, parts: &[Loc], wanted: &str, checked: &[Loc]) -> ModelId {
+        let key = Loc { file: loc.file.clone(), pointer: format!("{}{OBJECT_PART}", loc.pointer) };
+        self.define_with(&key, wanted, Some(parts.to_vec()), Some(checked.to_vec()))
     }
 
     fn variant_label(&self, ty: &Type) -> String {
@@ -2011,6 +2024,25 @@ mod tests {
                 assert!(keywords.iter().any(|k| k == keyword), "{draft}: no `{keyword}` in {keywords:?}");
             }
         }
+    }
+
+    #[test]
+    fn merged_untyped_objects_that_begin_alike_stay_apart() {
+        // `p` of `one` and of `two` each merge the base's `p` with their own: two structs.
+        let schema = serde_json::json!({
+            "title": "Root",
+            "type": "object",
+            "properties": {
+                "one": { "type": "object", "allOf": [{ "$ref": "#/$defs/Base" }, { "properties": { "p": { "properties": { "x": { "type": "integer" } } } } }] },
+                "two": { "type": "object", "allOf": [{ "$ref": "#/$defs/Base" }, { "properties": { "p": { "properties": { "y": { "type": "integer" } } } } }] }
+            },
+            "$defs": { "Base": { "type": "object", "properties": { "p": { "properties": { "id": { "type": "string" } } } } } }
+        });
+        let krate = super::test_support::lower("merged", schema);
+        let mut structs: Vec<String> =
+            krate.models.iter().filter(|m| m.name.ends_with("PObject")).map(|m| kind(&krate, &m.name)).collect();
+        structs.sort();
+        assert_eq!(structs, ["struct id", "struct id, x", "struct id, y"]);
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! How deep models nest inside each other by value.
+//! How deep models nest inside each other by value, and how a large module is split into
+//! files ([`parts`]).
 //!
 //! A field whose type is a model (or an `Option` of one) holds that model inline, so a chain of
 //! such fields makes one type contain the next, and the next, all in one value. Recursive
@@ -7,7 +8,54 @@
 //! of enormous size, built on the stack when decoded. [`bound_nesting`] boxes the field that
 //! would make a chain deeper than [`MAX_INLINE_DEPTH`], so every value stays small.
 
-use crate::ir::{Crate, ModelKind, Type};
+use crate::ir::{Crate, ModelId, ModelKind, Type};
+use crate::names::Namespace;
+
+/// A module with more models than this is written as a directory of parts ([`parts`]).
+pub const SPLIT_ABOVE: usize = 256;
+
+/// A part starts, on average, at one model in this many.
+const PART_EVERY: u64 = 128;
+
+/// One file of a split module: its Rust module name and its models, in module order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Part {
+    pub name: String,
+    pub models: Vec<ModelId>,
+}
+
+/// Splits a module's `models` (in output order) into parts of about [`PART_EVERY`] models, or
+/// `None` when there are no more than [`SPLIT_ABOVE`]. A part starts at every model whose name
+/// hashes to a multiple of [`PART_EVERY`] (content-defined chunking), so where parts start
+/// depends only on the names: adding, removing or changing a model changes the part it is in
+/// and no other, and an edited schema recompiles one part. A part is named after its first
+/// model, made unique against `taken` (the other names in the module's scope).
+pub fn parts(krate: &Crate, models: &[ModelId], taken: &[&str]) -> Option<Vec<Part>> {
+    if models.len() <= SPLIT_ABOVE {
+        return None;
+    }
+    let mut parts: Vec<Part> = Vec::new();
+    for (index, id) in models.iter().enumerate() {
+        if index == 0 || fnv1a(&krate.model(*id).name) % PART_EVERY == 0 {
+            parts.push(Part { name: String::new(), models: Vec::new() });
+        }
+        parts.last_mut().expect("the first model starts a part").models.push(*id);
+    }
+    let mut names = Namespace::default();
+    for name in taken {
+        names.claim(name);
+    }
+    for part in &mut parts {
+        let first = &krate.model(part.models[0]).name;
+        part.name = names.claim(&crate::names::module_name(first)).0;
+    }
+    Some(parts)
+}
+
+/// FNV-1a: a hash that is the same on every platform and in every run.
+fn fnv1a(text: &str) -> u64 {
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3))
+}
 
 /// The most models one model may contain inline, one inside the other.
 pub const MAX_INLINE_DEPTH: usize = 16;
@@ -157,5 +205,38 @@ mod tests {
             s.fields[0].ty = Type::String;
         }
         assert_eq!(bound_nesting(&mut short), 0);
+    }
+
+    fn names(parts: &[Part], krate: &Crate) -> Vec<Vec<String>> {
+        parts.iter().map(|p| p.models.iter().map(|id| krate.model(*id).name.clone()).collect()).collect()
+    }
+
+    #[test]
+    fn a_large_module_splits_where_names_say_so_and_an_added_model_changes_one_part() {
+        let krate = |count: usize, extra: Option<usize>| {
+            let mut models: Vec<Model> = (0..count).map(|i| holder(&format!("Model{i}"), Type::String)).collect();
+            if let Some(at) = extra {
+                models.insert(at, holder("Added", Type::String));
+            }
+            Crate { models, ..Crate::default() }
+        };
+        let ids = |krate: &Crate| -> Vec<ModelId> { (0..krate.models.len()).map(ModelId).collect() };
+        let small = krate(SPLIT_ABOVE, None);
+        assert_eq!(parts(&small, &ids(&small), &[]), None, "a module of {SPLIT_ABOVE} models stays one file");
+
+        let before = krate(2000, None);
+        let split = parts(&before, &ids(&before), &["model0"]).expect("2,000 models are split");
+        assert!(split.len() > 4 && split.len() < 40, "{} parts", split.len());
+        assert_eq!(split.iter().map(|p| p.models.len()).sum::<usize>(), 2000);
+        assert_eq!(split[0].name, "model0_2", "a part's name does not take a name of the scope");
+        assert_eq!(split[1].name, crate::names::module_name(&before.model(split[1].models[0]).name));
+
+        let after = krate(2000, Some(1000));
+        let resplit = parts(&after, &ids(&after), &["model0"]).expect("still split");
+        let (old, new) = (names(&split, &before), names(&resplit, &after));
+        let changed: Vec<usize> = (0..new.len()).filter(|i| old.get(*i) != Some(&new[*i])).collect();
+        assert_eq!(old.len(), new.len());
+        assert_eq!(changed.len(), 1, "only the part with the added model changes: {changed:?}");
+        assert!(new[changed[0]].contains(&"Added".to_string()));
     }
 }

@@ -40,7 +40,8 @@ pub fn reachable(krate: &Crate, skipped: &[bool]) -> BTreeSet<CheckId> {
     seen
 }
 
-fn children(rule: &Rule, f: &mut impl FnMut(CheckId)) {
+/// The checks a rule applies to parts of the value (or to the value again).
+pub(super) fn children(rule: &Rule, f: &mut impl FnMut(CheckId)) {
     match rule {
         Rule::PrefixItems { checks } | Rule::AllOf { checks } | Rule::AnyOf { checks } | Rule::OneOf { checks } => {
             checks.iter().copied().for_each(f)

@@ -7,6 +7,8 @@ use ::schemagen_runtime::serde_json::Value;
 
 use ::schemagen_runtime::validate::rules::{self, Ev};
 
+use ::schemagen_runtime::required_names;
+
 use ::schemagen_runtime::validate::support::{Path, Sink};
 
 pub(super) fn c0(v: &Value, p: &Path<'_>, s: &mut Sink) -> bool {
@@ -25,17 +27,25 @@ pub(super) fn c1(v: &Value, p: &Path<'_>, s: &mut Sink) -> bool {
     if !v.is_object() {
         ok = s.type_mismatch(p, "an object", v);
     }
-    if let Some(object) = v.as_object() {
-        ok &= s.required(p, object, &["value", "source"]);
-    }
+    let mark = s.mark();
+    let mut seen = 0u64;
     if let Some(object) = v.as_object() {
         for (key, item) in object {
             match key.as_str() {
-                "value" => ok &= c2(item, &Path::Key(p, "value"), s),
-                "source" => ok &= c0(item, &Path::Key(p, "source"), s),
+                "value" => {
+                    seen |= 1;
+                    ok &= c2(item, &Path::Key(p, "value"), s);
+                }
+                "source" => {
+                    seen |= 2;
+                    ok &= c0(item, &Path::Key(p, "source"), s);
+                }
                 "displayName" => ok &= c2(item, &Path::Key(p, "displayName"), s),
-                _ => {}
+                _ => ok &= s.shallow(p, item),
             }
+        }
+        if seen != 3 {
+            ok = s.missing(mark, p, seen, required_names!["value", "source"]);
         }
     }
     ok
@@ -71,16 +81,24 @@ pub(super) fn c5(v: &Value, p: &Path<'_>, s: &mut Sink) -> bool {
     if !v.is_object() {
         ok = s.type_mismatch(p, "an object", v);
     }
-    if let Some(object) = v.as_object() {
-        ok &= s.required(p, object, &["username", "password"]);
-    }
+    let mark = s.mark();
+    let mut seen = 0u64;
     if let Some(object) = v.as_object() {
         for (key, item) in object {
             match key.as_str() {
-                "username" => ok &= c2(item, &Path::Key(p, "username"), s),
-                "password" => ok &= c2(item, &Path::Key(p, "password"), s),
-                _ => {}
+                "username" => {
+                    seen |= 1;
+                    ok &= c2(item, &Path::Key(p, "username"), s);
+                }
+                "password" => {
+                    seen |= 2;
+                    ok &= c2(item, &Path::Key(p, "password"), s);
+                }
+                _ => ok &= s.shallow(p, item),
             }
+        }
+        if seen != 3 {
+            ok = s.missing(mark, p, seen, required_names!["username", "password"]);
         }
     }
     ok
@@ -91,17 +109,25 @@ pub(super) fn c6(v: &Value, p: &Path<'_>, s: &mut Sink) -> bool {
     if !v.is_object() {
         ok = s.type_mismatch(p, "an object", v);
     }
-    if let Some(object) = v.as_object() {
-        ok &= s.required(p, object, &["clientId", "clientSecret"]);
-    }
+    let mark = s.mark();
+    let mut seen = 0u64;
     if let Some(object) = v.as_object() {
         for (key, item) in object {
             match key.as_str() {
-                "clientId" => ok &= c2(item, &Path::Key(p, "clientId"), s),
-                "clientSecret" => ok &= c2(item, &Path::Key(p, "clientSecret"), s),
+                "clientId" => {
+                    seen |= 1;
+                    ok &= c2(item, &Path::Key(p, "clientId"), s);
+                }
+                "clientSecret" => {
+                    seen |= 2;
+                    ok &= c2(item, &Path::Key(p, "clientSecret"), s);
+                }
                 "scopes" => ok &= c7(item, &Path::Key(p, "scopes"), s),
-                _ => {}
+                _ => ok &= s.shallow(p, item),
             }
+        }
+        if seen != 3 {
+            ok = s.missing(mark, p, seen, required_names!["clientId", "clientSecret"]);
         }
     }
     ok
@@ -125,25 +151,39 @@ pub(super) fn c8(v: &Value, p: &Path<'_>, s: &mut Sink) -> bool {
     if !v.is_object() {
         ok = s.type_mismatch(p, "an object", v);
     }
-    if let Some(object) = v.as_object() {
-        ok
-            &= s
-                .required(
-                    p,
-                    object,
-                    &["username", "password", "clientId", "clientSecret"],
-                );
-    }
+    let mark = s.mark();
+    let mut seen = 0u64;
     if let Some(object) = v.as_object() {
         for (key, item) in object {
             match key.as_str() {
-                "username" => ok &= c2(item, &Path::Key(p, "username"), s),
-                "password" => ok &= c2(item, &Path::Key(p, "password"), s),
-                "clientId" => ok &= c2(item, &Path::Key(p, "clientId"), s),
-                "clientSecret" => ok &= c2(item, &Path::Key(p, "clientSecret"), s),
+                "username" => {
+                    seen |= 1;
+                    ok &= c2(item, &Path::Key(p, "username"), s);
+                }
+                "password" => {
+                    seen |= 2;
+                    ok &= c2(item, &Path::Key(p, "password"), s);
+                }
+                "clientId" => {
+                    seen |= 4;
+                    ok &= c2(item, &Path::Key(p, "clientId"), s);
+                }
+                "clientSecret" => {
+                    seen |= 8;
+                    ok &= c2(item, &Path::Key(p, "clientSecret"), s);
+                }
                 "scopes" => ok &= c7(item, &Path::Key(p, "scopes"), s),
-                _ => {}
+                _ => ok &= s.shallow(p, item),
             }
+        }
+        if seen != 15 {
+            ok = s
+                .missing(
+                    mark,
+                    p,
+                    seen,
+                    required_names!["username", "password", "clientId", "clientSecret"],
+                );
         }
     }
     ok
@@ -154,17 +194,22 @@ pub(super) fn c9(v: &Value, p: &Path<'_>, s: &mut Sink) -> bool {
     if !v.is_object() {
         ok = s.type_mismatch(p, "an object", v);
     }
-    if let Some(object) = v.as_object() {
-        ok &= s.required(p, object, &["token"]);
-    }
+    let mark = s.mark();
+    let mut seen = 0u64;
     if let Some(object) = v.as_object() {
         for (key, item) in object {
             match key.as_str() {
-                "token" => ok &= c2(item, &Path::Key(p, "token"), s),
+                "token" => {
+                    seen |= 1;
+                    ok &= c2(item, &Path::Key(p, "token"), s);
+                }
                 "expiresAt" => ok &= c10(item, &Path::Key(p, "expiresAt"), s),
                 "issuedAt" => ok &= c10(item, &Path::Key(p, "issuedAt"), s),
-                _ => {}
+                _ => ok &= s.shallow(p, item),
             }
+        }
+        if seen != 1 {
+            ok = s.missing(mark, p, seen, required_names!["token"]);
         }
     }
     ok
@@ -194,7 +239,7 @@ pub(super) fn c11(v: &Value, p: &Path<'_>, s: &mut Sink) -> bool {
                 "accessToken" => ok &= c9(item, &Path::Key(p, "accessToken"), s),
                 "refreshToken" => ok &= c9(item, &Path::Key(p, "refreshToken"), s),
                 "scopes" => ok &= c7(item, &Path::Key(p, "scopes"), s),
-                _ => {}
+                _ => ok &= s.shallow(p, item),
             }
         }
     }
@@ -232,7 +277,7 @@ pub(super) fn c12(v: &Value, p: &Path<'_>, s: &mut Sink) -> bool {
                 "oauth2AuthorizationCode" => {
                     ok &= c11(item, &Path::Key(p, "oauth2AuthorizationCode"), s);
                 }
-                _ => {}
+                _ => ok &= s.shallow(p, item),
             }
         }
     }
@@ -265,49 +310,69 @@ pub(super) fn c16(v: &Value, p: &Path<'_>, s: &mut Sink) -> bool {
     if !v.is_object() {
         ok = s.type_mismatch(p, "an object", v);
     }
-    if let Some(object) = v.as_object() {
-        ok
-            &= s
-                .required(
-                    p,
-                    object,
-                    &[
-                        "id",
-                        "projectId",
-                        "provider",
-                        "group",
-                        "consumer",
-                        "createTime",
-                        "authScheme",
-                        "status",
-                    ],
-                );
-    }
+    let mark = s.mark();
+    let mut seen = 0u64;
     if let Some(object) = v.as_object() {
         for (key, item) in object {
             match key.as_str() {
-                "id" => ok &= c2(item, &Path::Key(p, "id"), s),
-                "projectId" => ok &= c2(item, &Path::Key(p, "projectId"), s),
-                "provider" => ok &= c2(item, &Path::Key(p, "provider"), s),
+                "id" => {
+                    seen |= 1;
+                    ok &= c2(item, &Path::Key(p, "id"), s);
+                }
+                "projectId" => {
+                    seen |= 2;
+                    ok &= c2(item, &Path::Key(p, "projectId"), s);
+                }
+                "provider" => {
+                    seen |= 4;
+                    ok &= c2(item, &Path::Key(p, "provider"), s);
+                }
                 "providerApp" => ok &= c17(item, &Path::Key(p, "providerApp"), s),
-                "group" => ok &= c18(item, &Path::Key(p, "group"), s),
-                "consumer" => ok &= c19(item, &Path::Key(p, "consumer"), s),
+                "group" => {
+                    seen |= 8;
+                    ok &= c18(item, &Path::Key(p, "group"), s);
+                }
+                "consumer" => {
+                    seen |= 16;
+                    ok &= c19(item, &Path::Key(p, "consumer"), s);
+                }
                 "providerWorkspaceRef" => {
                     ok &= c2(item, &Path::Key(p, "providerWorkspaceRef"), s);
                 }
                 "providerConsumerRef" => {
                     ok &= c2(item, &Path::Key(p, "providerConsumerRef"), s);
                 }
-                "createTime" => ok &= c10(item, &Path::Key(p, "createTime"), s),
+                "createTime" => {
+                    seen |= 32;
+                    ok &= c10(item, &Path::Key(p, "createTime"), s);
+                }
                 "updateTime" => ok &= c10(item, &Path::Key(p, "updateTime"), s),
-                "authScheme" => ok &= c20(item, &Path::Key(p, "authScheme"), s),
-                "status" => ok &= c21(item, &Path::Key(p, "status"), s),
+                "authScheme" => {
+                    seen |= 64;
+                    ok &= c20(item, &Path::Key(p, "authScheme"), s);
+                }
+                "status" => {
+                    seen |= 128;
+                    ok &= c21(item, &Path::Key(p, "status"), s);
+                }
                 "oauth2AuthorizationCode" => {
                     ok &= c22(item, &Path::Key(p, "oauth2AuthorizationCode"), s);
                 }
                 "apiKey" => ok &= c2(item, &Path::Key(p, "apiKey"), s),
-                _ => {}
+                _ => ok &= s.shallow(p, item),
             }
+        }
+        if seen != 255 {
+            ok = s
+                .missing(
+                    mark,
+                    p,
+                    seen,
+                    required_names![
+                        "id", "projectId", "provider", "group", "consumer", "createTime",
+                        "authScheme", "status"
+                    ],
+                );
         }
     }
     ok
@@ -318,28 +383,47 @@ pub(super) fn c17(v: &Value, p: &Path<'_>, s: &mut Sink) -> bool {
     if !v.is_object() {
         ok = s.type_mismatch(p, "an object", v);
     }
-    if let Some(object) = v.as_object() {
-        ok
-            &= s
-                .required(
-                    p,
-                    object,
-                    &["id", "projectId", "provider", "clientId", "createTime"],
-                );
-    }
+    let mark = s.mark();
+    let mut seen = 0u64;
     if let Some(object) = v.as_object() {
         for (key, item) in object {
             match key.as_str() {
-                "id" => ok &= c2(item, &Path::Key(p, "id"), s),
-                "projectId" => ok &= c2(item, &Path::Key(p, "projectId"), s),
+                "id" => {
+                    seen |= 1;
+                    ok &= c2(item, &Path::Key(p, "id"), s);
+                }
+                "projectId" => {
+                    seen |= 2;
+                    ok &= c2(item, &Path::Key(p, "projectId"), s);
+                }
                 "externalRef" => ok &= c2(item, &Path::Key(p, "externalRef"), s),
-                "provider" => ok &= c2(item, &Path::Key(p, "provider"), s),
-                "clientId" => ok &= c2(item, &Path::Key(p, "clientId"), s),
+                "provider" => {
+                    seen |= 4;
+                    ok &= c2(item, &Path::Key(p, "provider"), s);
+                }
+                "clientId" => {
+                    seen |= 8;
+                    ok &= c2(item, &Path::Key(p, "clientId"), s);
+                }
                 "scopes" => ok &= c7(item, &Path::Key(p, "scopes"), s),
-                "createTime" => ok &= c10(item, &Path::Key(p, "createTime"), s),
+                "createTime" => {
+                    seen |= 16;
+                    ok &= c10(item, &Path::Key(p, "createTime"), s);
+                }
                 "updateTime" => ok &= c10(item, &Path::Key(p, "updateTime"), s),
-                _ => {}
+                _ => ok &= s.shallow(p, item),
             }
+        }
+        if seen != 31 {
+            ok = s
+                .missing(
+                    mark,
+                    p,
+                    seen,
+                    required_names![
+                        "id", "projectId", "provider", "clientId", "createTime"
+                    ],
+                );
         }
     }
     ok
@@ -350,25 +434,39 @@ pub(super) fn c18(v: &Value, p: &Path<'_>, s: &mut Sink) -> bool {
     if !v.is_object() {
         ok = s.type_mismatch(p, "an object", v);
     }
-    if let Some(object) = v.as_object() {
-        ok
-            &= s
-                .required(
-                    p,
-                    object,
-                    &["groupRef", "groupName", "projectId", "createTime"],
-                );
-    }
+    let mark = s.mark();
+    let mut seen = 0u64;
     if let Some(object) = v.as_object() {
         for (key, item) in object {
             match key.as_str() {
-                "groupRef" => ok &= c2(item, &Path::Key(p, "groupRef"), s),
-                "groupName" => ok &= c2(item, &Path::Key(p, "groupName"), s),
-                "projectId" => ok &= c2(item, &Path::Key(p, "projectId"), s),
-                "createTime" => ok &= c10(item, &Path::Key(p, "createTime"), s),
+                "groupRef" => {
+                    seen |= 1;
+                    ok &= c2(item, &Path::Key(p, "groupRef"), s);
+                }
+                "groupName" => {
+                    seen |= 2;
+                    ok &= c2(item, &Path::Key(p, "groupName"), s);
+                }
+                "projectId" => {
+                    seen |= 4;
+                    ok &= c2(item, &Path::Key(p, "projectId"), s);
+                }
+                "createTime" => {
+                    seen |= 8;
+                    ok &= c10(item, &Path::Key(p, "createTime"), s);
+                }
                 "updateTime" => ok &= c10(item, &Path::Key(p, "updateTime"), s),
-                _ => {}
+                _ => ok &= s.shallow(p, item),
             }
+        }
+        if seen != 15 {
+            ok = s
+                .missing(
+                    mark,
+                    p,
+                    seen,
+                    required_names!["groupRef", "groupName", "projectId", "createTime"],
+                );
         }
     }
     ok
@@ -379,25 +477,41 @@ pub(super) fn c19(v: &Value, p: &Path<'_>, s: &mut Sink) -> bool {
     if !v.is_object() {
         ok = s.type_mismatch(p, "an object", v);
     }
-    if let Some(object) = v.as_object() {
-        ok
-            &= s
-                .required(
-                    p,
-                    object,
-                    &["consumerRef", "consumerName", "projectId", "createTime"],
-                );
-    }
+    let mark = s.mark();
+    let mut seen = 0u64;
     if let Some(object) = v.as_object() {
         for (key, item) in object {
             match key.as_str() {
-                "consumerRef" => ok &= c2(item, &Path::Key(p, "consumerRef"), s),
-                "consumerName" => ok &= c2(item, &Path::Key(p, "consumerName"), s),
-                "projectId" => ok &= c2(item, &Path::Key(p, "projectId"), s),
-                "createTime" => ok &= c10(item, &Path::Key(p, "createTime"), s),
+                "consumerRef" => {
+                    seen |= 1;
+                    ok &= c2(item, &Path::Key(p, "consumerRef"), s);
+                }
+                "consumerName" => {
+                    seen |= 2;
+                    ok &= c2(item, &Path::Key(p, "consumerName"), s);
+                }
+                "projectId" => {
+                    seen |= 4;
+                    ok &= c2(item, &Path::Key(p, "projectId"), s);
+                }
+                "createTime" => {
+                    seen |= 8;
+                    ok &= c10(item, &Path::Key(p, "createTime"), s);
+                }
                 "updateTime" => ok &= c10(item, &Path::Key(p, "updateTime"), s),
-                _ => {}
+                _ => ok &= s.shallow(p, item),
             }
+        }
+        if seen != 15 {
+            ok = s
+                .missing(
+                    mark,
+                    p,
+                    seen,
+                    required_names![
+                        "consumerRef", "consumerName", "projectId", "createTime"
+                    ],
+                );
         }
     }
     ok
@@ -445,7 +559,7 @@ pub(super) fn c22(v: &Value, p: &Path<'_>, s: &mut Sink) -> bool {
                 "accessToken" => ok &= c23(item, &Path::Key(p, "accessToken"), s),
                 "refreshToken" => ok &= c23(item, &Path::Key(p, "refreshToken"), s),
                 "scopes" => ok &= c7(item, &Path::Key(p, "scopes"), s),
-                _ => {}
+                _ => ok &= s.shallow(p, item),
             }
         }
     }
@@ -457,17 +571,22 @@ pub(super) fn c23(v: &Value, p: &Path<'_>, s: &mut Sink) -> bool {
     if !v.is_object() {
         ok = s.type_mismatch(p, "an object", v);
     }
-    if let Some(object) = v.as_object() {
-        ok &= s.required(p, object, &["token"]);
-    }
+    let mark = s.mark();
+    let mut seen = 0u64;
     if let Some(object) = v.as_object() {
         for (key, item) in object {
             match key.as_str() {
-                "token" => ok &= c2(item, &Path::Key(p, "token"), s),
+                "token" => {
+                    seen |= 1;
+                    ok &= c2(item, &Path::Key(p, "token"), s);
+                }
                 "issuedAt" => ok &= c10(item, &Path::Key(p, "issuedAt"), s),
                 "expiresAt" => ok &= c10(item, &Path::Key(p, "expiresAt"), s),
-                _ => {}
+                _ => ok &= s.shallow(p, item),
             }
+        }
+        if seen != 1 {
+            ok = s.missing(mark, p, seen, required_names!["token"]);
         }
     }
     ok
@@ -478,51 +597,79 @@ pub(super) fn c24(v: &Value, p: &Path<'_>, s: &mut Sink) -> bool {
     if !v.is_object() {
         ok = s.type_mismatch(p, "an object", v);
     }
-    if let Some(object) = v.as_object() {
-        ok
-            &= s
-                .required(
-                    p,
-                    object,
-                    &[
-                        "id_connection",
-                        "status",
-                        "provider_slug",
-                        "vertical",
-                        "account_url",
-                        "token_type",
-                        "access_token",
-                        "refresh_token",
-                        "expiration_timestamp",
-                        "created_at",
-                        "connection_token",
-                        "id_project",
-                        "id_linked_user",
-                    ],
-                );
-    }
+    let mark = s.mark();
+    let mut seen = 0u64;
     if let Some(object) = v.as_object() {
         for (key, item) in object {
             match key.as_str() {
-                "id_connection" => ok &= c2(item, &Path::Key(p, "id_connection"), s),
-                "status" => ok &= c2(item, &Path::Key(p, "status"), s),
-                "provider_slug" => ok &= c2(item, &Path::Key(p, "provider_slug"), s),
-                "vertical" => ok &= c2(item, &Path::Key(p, "vertical"), s),
-                "account_url" => ok &= c2(item, &Path::Key(p, "account_url"), s),
-                "token_type" => ok &= c25(item, &Path::Key(p, "token_type"), s),
-                "access_token" => ok &= c2(item, &Path::Key(p, "access_token"), s),
-                "refresh_token" => ok &= c2(item, &Path::Key(p, "refresh_token"), s),
+                "id_connection" => {
+                    seen |= 1;
+                    ok &= c2(item, &Path::Key(p, "id_connection"), s);
+                }
+                "status" => {
+                    seen |= 2;
+                    ok &= c2(item, &Path::Key(p, "status"), s);
+                }
+                "provider_slug" => {
+                    seen |= 4;
+                    ok &= c2(item, &Path::Key(p, "provider_slug"), s);
+                }
+                "vertical" => {
+                    seen |= 8;
+                    ok &= c2(item, &Path::Key(p, "vertical"), s);
+                }
+                "account_url" => {
+                    seen |= 16;
+                    ok &= c2(item, &Path::Key(p, "account_url"), s);
+                }
+                "token_type" => {
+                    seen |= 32;
+                    ok &= c25(item, &Path::Key(p, "token_type"), s);
+                }
+                "access_token" => {
+                    seen |= 64;
+                    ok &= c2(item, &Path::Key(p, "access_token"), s);
+                }
+                "refresh_token" => {
+                    seen |= 128;
+                    ok &= c2(item, &Path::Key(p, "refresh_token"), s);
+                }
                 "expiration_timestamp" => {
+                    seen |= 256;
                     ok &= c10(item, &Path::Key(p, "expiration_timestamp"), s);
                 }
-                "created_at" => ok &= c10(item, &Path::Key(p, "created_at"), s),
+                "created_at" => {
+                    seen |= 512;
+                    ok &= c10(item, &Path::Key(p, "created_at"), s);
+                }
                 "connection_token" => {
+                    seen |= 1024;
                     ok &= c2(item, &Path::Key(p, "connection_token"), s);
                 }
-                "id_project" => ok &= c2(item, &Path::Key(p, "id_project"), s),
-                "id_linked_user" => ok &= c2(item, &Path::Key(p, "id_linked_user"), s),
-                _ => {}
+                "id_project" => {
+                    seen |= 2048;
+                    ok &= c2(item, &Path::Key(p, "id_project"), s);
+                }
+                "id_linked_user" => {
+                    seen |= 4096;
+                    ok &= c2(item, &Path::Key(p, "id_linked_user"), s);
+                }
+                _ => ok &= s.shallow(p, item),
             }
+        }
+        if seen != 8191 {
+            ok = s
+                .missing(
+                    mark,
+                    p,
+                    seen,
+                    required_names![
+                        "id_connection", "status", "provider_slug", "vertical",
+                        "account_url", "token_type", "access_token", "refresh_token",
+                        "expiration_timestamp", "created_at", "connection_token",
+                        "id_project", "id_linked_user"
+                    ],
+                );
         }
     }
     ok

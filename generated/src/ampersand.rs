@@ -145,7 +145,7 @@ impl ::schemagen_runtime::Validate for ConnectionRequest {
     fn validate_json(
         value: &::schemagen_runtime::serde_json::Value,
     ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
-        support::run(value, super::__checks::c12)
+        support::run_covering(value, super::__checks::c12)
     }
     fn exact_decode() -> bool {
         true
@@ -247,7 +247,7 @@ impl ::schemagen_runtime::Validate for ProviderMetadataInfo {
     fn validate_json(
         value: &::schemagen_runtime::serde_json::Value,
     ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
-        support::run(value, super::__checks::c1)
+        support::run_covering(value, super::__checks::c1)
     }
     fn exact_decode() -> bool {
         true
@@ -327,7 +327,7 @@ impl ::schemagen_runtime::Validate for ProviderMetadataInfoSource {
     fn validate_json(
         value: &::schemagen_runtime::serde_json::Value,
     ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
-        support::run(value, super::__checks::c0)
+        support::run_covering(value, super::__checks::c0)
     }
     fn exact_decode() -> bool {
         true
@@ -371,7 +371,7 @@ impl ::schemagen_runtime::Validate for ConnectionRequestBasicAuth {
     fn validate_json(
         value: &::schemagen_runtime::serde_json::Value,
     ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
-        support::run(value, super::__checks::c5)
+        support::run_covering(value, super::__checks::c5)
     }
     fn exact_decode() -> bool {
         true
@@ -426,7 +426,7 @@ impl ::schemagen_runtime::Validate for ConnectionRequestOauth2ClientCredentials 
     fn validate_json(
         value: &::schemagen_runtime::serde_json::Value,
     ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
-        support::run(value, super::__checks::c6)
+        support::run_covering(value, super::__checks::c6)
     }
     fn exact_decode() -> bool {
         true
@@ -489,7 +489,7 @@ impl ::schemagen_runtime::Validate for ConnectionRequestOauth2PasswordCredential
     fn validate_json(
         value: &::schemagen_runtime::serde_json::Value,
     ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
-        support::run(value, super::__checks::c8)
+        support::run_covering(value, super::__checks::c8)
     }
     fn exact_decode() -> bool {
         true
@@ -556,7 +556,7 @@ impl ::schemagen_runtime::Validate for Oauth2AuthorizationCode {
     fn validate_json(
         value: &::schemagen_runtime::serde_json::Value,
     ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
-        support::run(value, super::__checks::c11)
+        support::run_covering(value, super::__checks::c11)
     }
     fn exact_decode() -> bool {
         true
@@ -630,7 +630,7 @@ impl ::schemagen_runtime::Validate for Oauth2AuthorizationCodeAccessToken {
     fn validate_json(
         value: &::schemagen_runtime::serde_json::Value,
     ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
-        support::run(value, super::__checks::c9)
+        support::run_covering(value, super::__checks::c9)
     }
     fn exact_decode() -> bool {
         true
@@ -1039,7 +1039,7 @@ impl ::schemagen_runtime::Validate for ListConnectionsProviderApp {
     fn validate_json(
         value: &::schemagen_runtime::serde_json::Value,
     ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
-        support::run(value, super::__checks::c17)
+        support::run_covering(value, super::__checks::c17)
     }
     fn exact_decode() -> bool {
         true
@@ -1154,7 +1154,7 @@ impl ::schemagen_runtime::Validate for ListConnectionsGroup {
     fn validate_json(
         value: &::schemagen_runtime::serde_json::Value,
     ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
-        support::run(value, super::__checks::c18)
+        support::run_covering(value, super::__checks::c18)
     }
     fn exact_decode() -> bool {
         true
@@ -1269,7 +1269,7 @@ impl ::schemagen_runtime::Validate for Consumer {
     fn validate_json(
         value: &::schemagen_runtime::serde_json::Value,
     ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
-        support::run(value, super::__checks::c19)
+        support::run_covering(value, super::__checks::c19)
     }
     fn exact_decode() -> bool {
         true
@@ -1492,7 +1492,7 @@ impl ::schemagen_runtime::Validate for OAuth2AuthorizationCodeToken {
     fn validate_json(
         value: &::schemagen_runtime::serde_json::Value,
     ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
-        support::run(value, super::__checks::c22)
+        support::run_covering(value, super::__checks::c22)
     }
     fn exact_decode() -> bool {
         true
@@ -1584,7 +1584,7 @@ impl ::schemagen_runtime::Validate for ListConnectionsAccessToken {
     fn validate_json(
         value: &::schemagen_runtime::serde_json::Value,
     ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
-        support::run(value, super::__checks::c23)
+        support::run_covering(value, super::__checks::c23)
     }
     fn exact_decode() -> bool {
         true
@@ -1676,7 +1676,7 @@ impl ::schemagen_runtime::Validate for ListConnectionsRefreshToken {
     fn validate_json(
         value: &::schemagen_runtime::serde_json::Value,
     ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
-        support::run(value, super::__checks::c23)
+        support::run_covering(value, super::__checks::c23)
     }
     fn exact_decode() -> bool {
         true

@@ -189,6 +189,16 @@ pub fn from_value<T: DeserializeOwned + Validate>(value: Value) -> Result<T, Err
     serde_json::from_value(value).map_err(Error::Decode)
 }
 
+/// `required_names!["a", "b"]`: the names of a `required` keyword, each with its message
+/// ("`a` is required"), made at compile time, for `Sink::required` and `Sink::missing`.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! required_names {
+    ($($name:literal),* $(,)?) => {
+        &[$(($name, concat!("`", $name, "` is required"))),*]
+    };
+}
+
 /// Support for generated validators. Not a stable API.
 #[doc(hidden)]
 pub mod support {
@@ -206,6 +216,17 @@ pub mod support {
     }
 
     impl Path<'_> {
+        /// How many keys and indexes lead here from the root.
+        pub fn depth(&self) -> usize {
+            let mut depth = 0;
+            let mut at = self;
+            while let Path::Key(parent, _) | Path::Index(parent, _) = at {
+                depth += 1;
+                at = parent;
+            }
+            depth
+        }
+
         pub fn render(&self) -> String {
             let mut length = 0;
             let mut at = self;
@@ -296,14 +317,38 @@ pub mod support {
 
     /// `Validate::validate_json` of a generated model: its check function from the root.
     pub fn run(value: &serde_json::Value, check: Check) -> Result<(), ValidationErrors> {
-        let mut sink = Sink::new();
         if too_deep(value) {
-            let message = || format!("the document nests arrays and objects more than {MAX_DEPTH} levels deep");
-            sink.record(String::new, "depth", message);
-            return sink.finish();
+            return too_deep_error();
         }
+        let mut sink = Sink::new();
         check(value, &Path::Root, &mut sink);
         sink.finish()
+    }
+
+    /// [`run`] for a model whose check covers what it passes (the generator decided it): the
+    /// check looks at every array and object of a document it passes, each by a check of its
+    /// own or by [`Sink::shallow`], and recurses a bounded number of levels by itself. So a
+    /// document it passes is not too deep, and the depth walk is needed only to report a
+    /// failing document that is too deep as that alone, as `run` does.
+    pub fn run_covering(value: &serde_json::Value, check: Check) -> Result<(), ValidationErrors> {
+        let mut sink = Sink::new();
+        if check(value, &Path::Root, &mut sink) && !sink.failed {
+            return Ok(());
+        }
+        if too_deep(value) {
+            return too_deep_error();
+        }
+        sink.finish()
+    }
+
+    fn too_deep_error() -> Result<(), ValidationErrors> {
+        let mut sink = Sink::new();
+        sink.record(String::new, "depth", depth_message);
+        sink.finish()
+    }
+
+    fn depth_message() -> String {
+        format!("the document nests arrays and objects more than {MAX_DEPTH} levels deep")
     }
 
     /// `must be {expected}, not {kind}` for the single types, written out so that reporting one
@@ -414,22 +459,46 @@ pub mod support {
             })
         }
 
-        /// Checks `required`: each name `object` lacks is a violation, "`name` is required".
-        /// Inlined, so the names are compared as the constants they are.
-        #[inline]
+        /// Checks `required` (`(name, message)` pairs, from [`required_names!`]): each name
+        /// `object` lacks is a violation.
         pub fn required(
             &mut self,
             path: &Path<'_>,
             object: &serde_json::Map<String, serde_json::Value>,
-            required: &[&str],
+            required: &[(&str, &'static str)],
         ) -> bool {
             let mut ok = true;
-            for name in required {
+            for (name, message) in required {
                 if !crate::validate::rules::has(object, name) {
-                    ok = self.fail(path, "required", || format!("`{name}` is required"));
+                    ok = self.fail(path, "required", || *message);
                 }
             }
             ok
+        }
+
+        /// Where the next violation will go, for [`Sink::missing`].
+        #[inline]
+        pub fn mark(&self) -> usize {
+            self.errors.len()
+        }
+
+        /// Reports the `required` names (`(name, message)` pairs, from [`required_names!`])
+        /// whose bits in `seen` are clear, in their order, at `mark`: the place the `required`
+        /// keyword had among the violations, though its members were found during the walk
+        /// that came after it.
+        #[cold]
+        pub fn missing(&mut self, mark: usize, path: &Path<'_>, seen: u64, names: &[(&str, &'static str)]) -> bool {
+            self.failed = true;
+            if self.probing == 0 {
+                let mut at = mark.min(self.errors.len());
+                for (i, (_, message)) in names.iter().enumerate() {
+                    if seen & (1 << i) == 0 {
+                        self.errors.insert(at, ValidationError::new(path.render(), "required", *message));
+                        at += 1;
+                    }
+                }
+            }
+            false
         }
 
         fn record<M: Into<Cow<'static, str>>>(
@@ -453,6 +522,29 @@ pub mod support {
             self.failed = was_failed;
             self.probing -= 1;
             ok
+        }
+
+        /// Whether `item`, a member of the object at `path` that no check descends into, keeps
+        /// within [`MAX_DEPTH`]; if not, records the depth violation of the whole document.
+        #[inline]
+        pub fn shallow(&mut self, path: &Path<'_>, item: &serde_json::Value) -> bool {
+            use serde_json::Value;
+            match item {
+                Value::Array(items) if !items.is_empty() => self.nested(path, item),
+                Value::Object(map) if !map.is_empty() => self.nested(path, item),
+                _ => true,
+            }
+        }
+
+        /// [`Sink::shallow`] of a non-empty array or object.
+        #[inline(never)]
+        fn nested(&mut self, path: &Path<'_>, item: &serde_json::Value) -> bool {
+            // The root is the first level, so a member of the value at depth d is level d + 2.
+            let level = path.depth() + 2;
+            if level <= MAX_DEPTH && !deeper_than(item, MAX_DEPTH - level) {
+                return true;
+            }
+            self.record(String::new, "depth", depth_message)
         }
 
         /// Records violations found below `path`, their pointers prefixed with it.
@@ -1012,6 +1104,40 @@ mod tests {
         let wide = serde_json::json!([1, {"a": []}, nested(MAX_DEPTH, serde_json::json!(1))]);
         assert!(too_deep(&wide));
         assert!(!too_deep(&serde_json::json!([1, {"a": []}, nested(MAX_DEPTH - 1, serde_json::json!(1))])));
+    }
+
+    #[test]
+    fn covering_checks_report_a_too_deep_document_as_that_alone() {
+        use super::support::{MAX_DEPTH, Path, Sink, run_covering};
+        // A check as the generator writes one: members it knows are checked for `type: string`,
+        // the others only for their depth.
+        fn check(v: &serde_json::Value, p: &Path<'_>, s: &mut Sink) -> bool {
+            let mut ok = true;
+            for (key, item) in v.as_object().into_iter().flatten() {
+                match key.as_str() {
+                    "name" if !item.is_string() => ok = s.type_mismatch(&Path::Key(p, "name"), "a string", item),
+                    "name" => {}
+                    _ => ok &= s.shallow(p, item),
+                }
+            }
+            ok
+        }
+        let member = |levels: usize| {
+            let inner = (0..levels).fold(serde_json::json!(1), |value, _| serde_json::json!([value]));
+            serde_json::json!({ "name": "n", "extra": inner })
+        };
+        // The object is the first level, so its member may nest 127 more.
+        assert!(run_covering(&member(MAX_DEPTH - 1), check).is_ok());
+        let errors = run_covering(&member(MAX_DEPTH), check).unwrap_err();
+        let found: Vec<(&str, &str)> = errors.iter().map(|e| (e.pointer(), e.keyword())).collect();
+        assert_eq!(found, [("", "depth")]);
+        // Other violations of a too-deep document are not reported, as `run` reports none.
+        let mut document = member(MAX_DEPTH);
+        document["name"] = serde_json::json!(7);
+        let errors = run_covering(&document, check).unwrap_err();
+        assert_eq!(errors.iter().map(|e| e.keyword()).collect::<Vec<_>>(), ["depth"]);
+        let errors = run_covering(&serde_json::json!({ "name": 7 }), check).unwrap_err();
+        assert_eq!(errors.iter().map(|e| (e.pointer(), e.keyword())).collect::<Vec<_>>(), [("/name", "type")]);
     }
 
     #[test]

@@ -158,6 +158,7 @@ pub fn header(patterns: &[String]) -> TokenStream {
         #![allow(unused_variables, unused_mut)]
         use ::schemagen_runtime::serde_json::Value;
         use ::schemagen_runtime::validate::rules::{self, Ev};
+        use ::schemagen_runtime::required_names;
         use ::schemagen_runtime::validate::support::{Path, Sink};
 
         #matcher
@@ -168,8 +169,17 @@ pub fn header(patterns: &[String]) -> TokenStream {
 /// `impl Validate for Model`: `validate_json` calls the model's check through `super::__checks`;
 /// `validate` and `validate_at` run the typed check `typed` (a `bool` expression over `self`,
 /// the path `p` and the sink `s`); `exact_decode` says `from_str` may decode straight into it.
-pub fn impl_validate(name: &proc_macro2::Ident, check: CheckId, typed: TokenStream, exact_decode: bool) -> TokenStream {
+/// `covering` is [`covers`] of the check: then `validate_json` skips the depth walk unless the
+/// check fails.
+pub fn impl_validate(
+    name: &proc_macro2::Ident,
+    check: CheckId,
+    typed: TokenStream,
+    exact_decode: bool,
+    covering: bool,
+) -> TokenStream {
     let function = format_ident!("c{}", check.0);
+    let run = if covering { quote!(run_covering) } else { quote!(run) };
     let module = format_ident!("{}", MODULE);
     let exact_decode = exact_decode.then(|| {
         quote! {
@@ -185,7 +195,7 @@ pub fn impl_validate(name: &proc_macro2::Ident, check: CheckId, typed: TokenStre
             }
 
             fn validate_json(value: &::schemagen_runtime::serde_json::Value) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
-                support::run(value, super::#module::#function)
+                support::#run(value, super::#module::#function)
             }
 
             #exact_decode
@@ -196,6 +206,163 @@ pub fn impl_validate(name: &proc_macro2::Ident, check: CheckId, typed: TokenStre
             }
         }
     }
+}
+
+/// How deep a covering check may descend, so that its recursion is bounded without the depth
+/// walk: the runtime's `MAX_DEPTH`.
+const MAX_DESCENT: usize = 128;
+
+/// Whether `check` covers what it passes: when it passes a value, it has looked at every array
+/// and object nested in it, each by a covering check or by `Sink::shallow` (the catch-all arm of
+/// a `properties` walk). And whatever the document, its calls nest at most [`MAX_DESCENT`]
+/// deep and nothing it runs recurses into the document by itself (`uniqueItems` compares items
+/// deeply): see [`bounded`]. Then a document that passes nests no deeper than the limit, and
+/// `validate_json` need not walk it first.
+pub fn covers(krate: &Crate, check: CheckId) -> bool {
+    let mut budget = 10_000usize;
+    bounded(krate, check, 0, &mut std::collections::HashMap::new(), &mut budget).is_some()
+        && descent(krate, check, &mut std::collections::HashMap::new(), &mut budget).is_some()
+}
+
+/// How deep the calls from `check` nest (each call a level), when no chain of calls loops, none
+/// nests past [`MAX_DESCENT`] (counted from `level`) and no check reached has `uniqueItems`;
+/// `None` otherwise, or when the `budget` of checks to look at runs out.
+fn bounded(
+    krate: &Crate,
+    check: CheckId,
+    level: usize,
+    memo: &mut std::collections::HashMap<CheckId, Option<usize>>,
+    budget: &mut usize,
+) -> Option<usize> {
+    if let Some(known) = memo.get(&check) {
+        return *known;
+    }
+    if *budget == 0 || level > MAX_DESCENT {
+        return None;
+    }
+    *budget -= 1;
+    // In progress: a cycle back here is unbounded.
+    memo.insert(check, None);
+    let rules = &krate.checks[check.0].rules;
+    let mut deepest = (!rules.iter().any(|r| matches!(r, Rule::UniqueItems))).then_some(0);
+    for rule in rules {
+        children(rule, &mut |c| {
+            if let Some(d) = deepest {
+                deepest = bounded(krate, c, level + 1, memo, budget).map(|e| d.max(e + 1));
+            }
+        });
+    }
+    let result = deepest.filter(|d| level + d <= MAX_DESCENT);
+    memo.insert(check, result);
+    result
+}
+
+/// How many levels a covering `check` descends; `None` when it is not covering (or when the
+/// `budget` of checks to look at runs out).
+fn descent(
+    krate: &Crate,
+    check: CheckId,
+    memo: &mut std::collections::HashMap<CheckId, Option<usize>>,
+    budget: &mut usize,
+) -> Option<usize> {
+    if let Some(known) = memo.get(&check) {
+        return *known;
+    }
+    if *budget == 0 {
+        return None;
+    }
+    *budget -= 1;
+    // In progress: a cycle back here is not covering.
+    memo.insert(check, None);
+    let rules = &krate.checks[check.0].rules;
+    let child = |c: CheckId, memo: &mut _, budget: &mut _| descent(krate, c, memo, budget).map(|d| d + 1);
+    let result = (|| {
+        if rules.iter().any(|r| matches!(r, Rule::Never)) {
+            return Some(0);
+        }
+        let types = rules.iter().find_map(|r| match r {
+            Rule::Type { types } => Some(types),
+            _ => None,
+        });
+        let allows = |t: JsonType| types.is_none_or(|types| types.contains(&t));
+        let mut depth = Some(0);
+        if allows(JsonType::Object) {
+            // A walk: named members go to their checks, the others to `Sink::shallow`.
+            let walk = rules.iter().find_map(|r| match r {
+                Rule::Properties { properties }
+                    if !properties.is_empty() && distinct(properties).len() <= WALK_LIMIT =>
+                {
+                    Some(properties)
+                }
+                _ => None,
+            });
+            // Or `additionalProperties`: every member goes to the check of its name, of a
+            // pattern it matches, or to the additional one.
+            let additional = rules.iter().find_map(|r| match r {
+                Rule::AdditionalProperties { check, known, patterns } => Some((*check, known, patterns)),
+                _ => None,
+            });
+            let named: Vec<&(String, CheckId)> = rules
+                .iter()
+                .flat_map(|r| match r {
+                    Rule::Properties { properties } => properties.iter().collect(),
+                    _ => Vec::new(),
+                })
+                .collect();
+            let patterned: Vec<&(String, CheckId)> = rules
+                .iter()
+                .flat_map(|r| match r {
+                    Rule::PatternProperties { patterns } => patterns.iter().collect(),
+                    _ => Vec::new(),
+                })
+                .collect();
+            let members: Option<Vec<CheckId>> = match (walk, additional) {
+                (Some(properties), _) => Some(properties.iter().map(|(_, c)| *c).collect()),
+                (None, Some((check, known, patterns)))
+                    if known.iter().all(|k| named.iter().any(|(n, _)| n == k))
+                        && patterns.iter().all(|k| patterned.iter().any(|(n, _)| n == k)) =>
+                {
+                    Some(named.iter().chain(&patterned).map(|(_, c)| *c).chain([check]).collect())
+                }
+                _ => None,
+            };
+            depth = members
+                .and_then(|members| {
+                    members.into_iter().try_fold(0, |deepest, c| child(c, memo, budget).map(|d| d.max(deepest)))
+                })
+                .and_then(|d| depth.map(|depth: usize| depth.max(d)));
+        }
+        if allows(JsonType::Array) {
+            let items = rules.iter().find_map(|r| match r {
+                Rule::Items { check, from: 0, .. } => Some(*check),
+                _ => None,
+            });
+            depth = match (depth, items) {
+                (Some(depth), Some(items)) => child(items, memo, budget).map(|d| d.max(depth)),
+                _ => None,
+            };
+        }
+        if depth.is_some() {
+            return depth;
+        }
+        // A check applied in place that covers the value covers it here too.
+        for rule in rules {
+            let covered = match rule {
+                Rule::Ref { check } => descent(krate, *check, memo, budget),
+                Rule::AllOf { checks } => checks.iter().find_map(|c| descent(krate, *c, memo, budget)),
+                Rule::AnyOf { checks } | Rule::OneOf { checks } => {
+                    checks.iter().try_fold(0, |deepest, c| descent(krate, *c, memo, budget).map(|d| d.max(deepest)))
+                }
+                _ => None,
+            };
+            if covered.is_some() {
+                return covered;
+            }
+        }
+        None
+    })();
+    memo.insert(check, result);
+    result
 }
 
 fn is_never(krate: &Crate, check: CheckId) -> bool {
@@ -209,6 +376,9 @@ struct Fx<'a> {
     annotating: &'a BTreeSet<CheckId>,
     /// This check takes and fills an `Ev` (it is in `annotating`).
     ev: bool,
+    /// The names of a `required` checked during the `properties` walk that follows it (see
+    /// [`walked_required`]).
+    walked: Option<&'a [String]>,
 }
 
 impl Fx<'_> {
@@ -264,7 +434,8 @@ pub fn function(krate: &Crate, id: CheckId, patterns: &[String], annotating: &BT
             }
         };
     }
-    let fx = Fx { krate, patterns, annotating, ev: annotating.contains(&id) };
+    let walked = walked_required(rules);
+    let fx = Fx { krate, patterns, annotating, ev: annotating.contains(&id), walked };
     let to = target(krate, id);
     if to != id && !fx.ev {
         let call = fx.call(to, quote!(v), quote!(p));
@@ -305,6 +476,22 @@ pub fn function(krate: &Crate, id: CheckId, patterns: &[String], annotating: &BT
             ok
         }
     }
+}
+
+/// The names of a `required` that the `properties` walk after it can check as it goes: each
+/// name found sets a bit, and the names whose bits are clear are reported after the walk, in
+/// their order, at the place the `required` has among the violations (`Sink::mark`). That saves
+/// looking each name up. Only when the walk is one (`WALK_LIMIT`) and the names are distinct and
+/// at most 64.
+fn walked_required(rules: &[Rule]) -> Option<&[String]> {
+    let required = rules.iter().position(|r| matches!(r, Rule::Required { .. }))?;
+    let Rule::Required { names } = &rules[required] else { return None };
+    let walk = rules[required..].iter().any(|r| {
+        matches!(r, Rule::Properties { properties } if !properties.is_empty() && distinct(properties).len() <= WALK_LIMIT)
+    });
+    let distinct_names = names.iter().collect::<BTreeSet<_>>().len() == names.len();
+    let single = rules.iter().filter(|r| matches!(r, Rule::Required { .. } | Rule::Properties { .. })).count() == 2;
+    (walk && distinct_names && single && !names.is_empty() && names.len() <= 64).then_some(names.as_slice())
 }
 
 fn limit_literal(n: u64) -> Literal {
@@ -485,9 +672,13 @@ fn rule_tokens(fx: &Fx<'_>, rule: &Rule) -> TokenStream {
                 }
             }
         }
+        Rule::Required { .. } if fx.walked.is_some() => quote! {
+            let mark = s.mark();
+            let mut seen = 0u64;
+        },
         Rule::Required { names } => quote! {
             if let Some(object) = v.as_object() {
-                ok &= s.required(p, object, &[#(#names),*]);
+                ok &= s.required(p, object, required_names![#(#names),*]);
             }
         },
         Rule::Properties { properties } => {
@@ -513,15 +704,38 @@ fn rule_tokens(fx: &Fx<'_>, rule: &Rule) -> TokenStream {
                 };
             }
             // One pass over the document's members, each matched by name: no hashing.
+            let required = fx.walked.unwrap_or_default();
+            let bit = |name: &str| {
+                required.iter().position(|r| r == name).map(|i| {
+                    let bit = Literal::u64_unsuffixed(1 << i);
+                    quote!(seen |= #bit;)
+                })
+            };
             let arms = properties.iter().map(|(name, check)| {
                 let call = fx.call(*check, quote!(item), quote!(&Path::Key(p, #name)));
-                if !fx.ev {
+                let seen = bit(name);
+                if !fx.ev && seen.is_none() {
                     return quote! { #name => ok &= #call, };
                 }
+                let ev = fx.ev(quote!(ev.prop(#name);));
                 quote! {
                     #name => {
+                        #seen
                         ok &= #call;
-                        ev.prop(#name);
+                        #ev
+                    }
+                }
+            });
+            // Required names that are not properties: only noted.
+            let others = required.iter().filter(|name| !properties.iter().any(|(n, _)| n == *name)).map(|name| {
+                let seen = bit(name);
+                quote! { #name => { #seen } }
+            });
+            let missing = fx.walked.map(|names| {
+                let all = Literal::u64_unsuffixed(u64::MAX >> (64 - names.len()));
+                quote! {
+                    if seen != #all {
+                        ok = s.missing(mark, p, seen, required_names![#(#names),*]);
                     }
                 }
             });
@@ -530,9 +744,11 @@ fn rule_tokens(fx: &Fx<'_>, rule: &Rule) -> TokenStream {
                     for (key, item) in object {
                         match key.as_str() {
                             #(#arms)*
-                            _ => {}
+                            #(#others)*
+                            _ => ok &= s.shallow(p, item),
                         }
                     }
+                    #missing
                 }
             }
         }
@@ -798,7 +1014,7 @@ pub(super) fn distinct(properties: &[(String, CheckId)]) -> Vec<&(String, CheckI
     properties.iter().filter(|(name, _)| seen.insert(name.as_str())).collect()
 }
 
-/// The message of a missing required property (`Sink::required` in the runtime writes the same).
+/// The message of a missing required property (the runtime's `required_names!` writes the same).
 pub(super) fn required_message(name: &str) -> String {
     format!("`{name}` is required")
 }
@@ -908,4 +1124,75 @@ pub(super) fn count_leaf(rule: &Rule, count: TokenStream) -> Option<TokenStream>
             ok = s.fail(p, #keyword, || format!(#message, #n));
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ir::{Check, Origin};
+
+    /// A crate of the given checks (`rules[i]` is check `i`).
+    fn krate(rules: Vec<Vec<Rule>>) -> Crate {
+        let origin = Origin { file: "t.json".into(), pointer: None, line: None };
+        let checks = rules.into_iter().map(|rules| Check { origin: origin.clone(), rules }).collect();
+        Crate { checks, ..Crate::default() }
+    }
+
+    fn object(properties: &[(&str, usize)]) -> Vec<Rule> {
+        vec![
+            Rule::Type { types: vec![JsonType::Object] },
+            Rule::Properties { properties: properties.iter().map(|(n, c)| (n.to_string(), CheckId(*c))).collect() },
+        ]
+    }
+
+    fn string() -> Vec<Rule> {
+        vec![Rule::Type { types: vec![JsonType::String] }]
+    }
+
+    #[test]
+    fn walks_and_scalars_cover_what_they_pass() {
+        // { a: string, b: { c: string } }, other members checked by `Sink::shallow`.
+        let k = krate(vec![object(&[("a", 1), ("b", 2)]), string(), object(&[("c", 1)])]);
+        assert!(covers(&k, CheckId(0)));
+        // A map of strings: `additionalProperties` descends into every member.
+        let map = vec![
+            Rule::Type { types: vec![JsonType::Object] },
+            Rule::AdditionalProperties { check: CheckId(1), known: vec![], patterns: vec![] },
+        ];
+        assert!(covers(&krate(vec![map, string()]), CheckId(0)));
+        // Arrays of strings; a `$ref` to a covering check.
+        let array = vec![
+            Rule::Type { types: vec![JsonType::Array] },
+            Rule::Items { check: CheckId(1), from: 0, additional_items: false },
+        ];
+        assert!(covers(&krate(vec![array, string()]), CheckId(0)));
+        assert!(covers(&krate(vec![vec![Rule::Ref { check: CheckId(1) }], string()]), CheckId(0)));
+    }
+
+    #[test]
+    fn what_leaves_values_unlooked_at_or_recurses_does_not_cover() {
+        // Any value, an object without a walk, an array without `items`.
+        assert!(!covers(&krate(vec![vec![]]), CheckId(0)));
+        assert!(!covers(&krate(vec![vec![Rule::Type { types: vec![JsonType::Object] }]]), CheckId(0)));
+        assert!(!covers(&krate(vec![vec![Rule::Type { types: vec![JsonType::Array] }]]), CheckId(0)));
+        // No `type`: an array passes the walk unlooked at.
+        let untyped = vec![Rule::Properties { properties: vec![("a".into(), CheckId(1))] }];
+        assert!(!covers(&krate(vec![untyped, string()]), CheckId(0)));
+        // A named member that is not covered.
+        assert!(!covers(&krate(vec![object(&[("a", 1)]), vec![]]), CheckId(0)));
+        // Recursion, even through a keyword coverage does not need: the calls could nest as deep
+        // as the document.
+        assert!(!covers(&krate(vec![object(&[("child", 0)])]), CheckId(0)));
+        let mut tree = object(&[("a", 1)]);
+        tree.push(Rule::PatternProperties { patterns: vec![("^x".into(), CheckId(0))] });
+        assert!(!covers(&krate(vec![tree, string()]), CheckId(0)));
+        // `uniqueItems` compares items as deeply as they nest.
+        let mut unique = object(&[("a", 1)]);
+        unique.push(Rule::UniqueItems);
+        assert!(!covers(&krate(vec![unique, string()]), CheckId(0)));
+        // Calls nested past the limit; up to it they cover.
+        let chain = |objects: usize| krate((0..objects).map(|i| object(&[("a", i + 1)])).chain([string()]).collect());
+        assert!(covers(&chain(MAX_DESCENT), CheckId(0)));
+        assert!(!covers(&chain(MAX_DESCENT + 1), CheckId(0)));
+    }
 }

@@ -687,7 +687,14 @@ fn validate_impl(typed: &typed::Typed<'_>, id: ir::ModelId, exact_decode: bool) 
     match (&model.kind, model.check) {
         (ModelKind::Alias { .. }, _) | (_, None) => TokenStream::new(),
         (_, Some(check)) => {
-            checks::impl_validate(&format_ident!("{}", model.name), check, typed.model_body(id, check), exact_decode)
+            let covering = checks::covers(typed.krate, check);
+            checks::impl_validate(
+                &format_ident!("{}", model.name),
+                check,
+                typed.model_body(id, check),
+                exact_decode,
+                covering,
+            )
         }
     }
 }

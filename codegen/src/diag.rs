@@ -90,6 +90,9 @@ pub enum Code {
     /// A derive that `[types] derives` asks for cannot apply to a model (a field's type does not
     /// implement it); the model is generated without it.
     W020,
+    /// A `pattern` the linear-time engine cannot express (a backreference, lookaround): generated
+    /// validators match it with a backtracking engine, which a hostile string can make slow.
+    W040,
 }
 
 impl fmt::Display for Code {

@@ -33,6 +33,7 @@ pub mod layout;
 pub mod markdown;
 pub mod merge;
 pub mod names;
+pub mod pattern;
 pub mod report;
 pub mod secrets;
 pub mod source;

@@ -20,6 +20,8 @@ pub use schemars;
 #[cfg(feature = "time")]
 pub use time;
 
+pub mod pattern;
+pub use pattern::Pattern;
 #[cfg(feature = "time")]
 pub mod rfc3339;
 #[cfg(feature = "schemars")]

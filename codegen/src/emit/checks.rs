@@ -136,21 +136,26 @@ pub fn annotating(krate: &Crate, reachable: &BTreeSet<CheckId>) -> BTreeSet<Chec
     seen
 }
 
-/// The `__checks` module's items before its functions: imports, and one static per pattern.
+/// The `__checks` module's items before its functions: imports, and one static per pattern,
+/// compiled on first use: in the `regex` crate's syntax when it translates exactly (linear-time
+/// matching), else as ECMA-262 for regress (see `crate::pattern`).
 pub fn header(patterns: &[String]) -> TokenStream {
     let statics = patterns.iter().enumerate().map(|(i, pattern)| {
         let name = format_ident!("PATTERN_{}", i);
+        let compile = match crate::pattern::translate(pattern) {
+            Ok(translated) => quote!(::schemagen_runtime::Pattern::linear(#translated)),
+            Err(_) => quote!(::schemagen_runtime::Pattern::backtracking(#pattern)),
+        };
         quote! {
-            pub(super) static #name: ::std::sync::LazyLock<::std::option::Option<::schemagen_runtime::regress::Regex>> =
-                ::std::sync::LazyLock::new(|| ::schemagen_runtime::regress::Regex::new(#pattern).ok());
+            pub(super) static #name: ::std::sync::LazyLock<::schemagen_runtime::Pattern> =
+                ::std::sync::LazyLock::new(|| #compile);
         }
     });
     let matcher = (!patterns.is_empty()).then(|| {
         quote! {
-            /// Whether `text` matches a pattern compiled once. The generator checked every pattern
-            /// compiles; a pattern that does not is treated as matching nothing.
-            pub(super) fn matches(pattern: &::std::sync::LazyLock<::std::option::Option<::schemagen_runtime::regress::Regex>>, text: &str) -> bool {
-                pattern.as_ref().is_some_and(|re| re.find(text).is_some())
+            /// Whether `text` matches a pattern compiled once.
+            pub(super) fn matches(pattern: &::std::sync::LazyLock<::schemagen_runtime::Pattern>, text: &str) -> bool {
+                pattern.is_match(text)
             }
         }
     });

@@ -331,10 +331,27 @@ impl Reader<'_> {
         rules
     }
 
-    /// Whether `pattern` compiles as an ECMA-262 regular expression; an E022 where it does not.
+    /// Whether `pattern` compiles as an ECMA-262 regular expression; an E022 where it does not,
+    /// and a W040 where it does but only a backtracking engine can match it.
     fn valid_pattern(&mut self, at: &Location, pattern: &str) -> bool {
         match regress::Regex::new(pattern) {
-            Ok(_) => true,
+            Ok(_) => {
+                if let Err(reason) = crate::pattern::translate(pattern) {
+                    self.push(
+                        Diagnostic::warning(
+                            Code::W040,
+                            format!(
+                                "`{pattern}` {}: generated validators match it with a backtracking engine, which can take exponential time on some strings",
+                                reason.describe()
+                            ),
+                        )
+                        .at(at.clone())
+                        .label("matched by backtracking")
+                        .hint(reason.hint()),
+                    );
+                }
+                true
+            }
             Err(err) => {
                 self.push(
                     Diagnostic::error(

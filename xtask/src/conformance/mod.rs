@@ -32,6 +32,10 @@ struct Args {
     /// Run `optional/format/*.json` with format assertion on, instead of the required files.
     #[arg(long)]
     optional_format: bool,
+    /// Run `optional/ecmascript-regex.json` and `optional/non-bmp-regex.json` instead of the
+    /// required files.
+    #[arg(long, conflicts_with = "optional_format")]
+    optional_regex: bool,
     /// Only test files whose name contains this (`--filter type` runs `type.json`); for
     /// development, so thresholds are not checked.
     #[arg(long, value_name = "SUBSTRING")]
@@ -123,7 +127,11 @@ fn run(args: &Args) -> Result<bool, String> {
     let conformance_dir = workspace.join("conformance");
     let thresholds_path = conformance_dir.join("thresholds.toml");
     let mut thresholds = baseline::Thresholds::load(&thresholds_path)?;
-    let part = if args.optional_format { Part::OptionalFormat } else { Part::Required };
+    let part = match (args.optional_format, args.optional_regex) {
+        (true, _) => Part::OptionalFormat,
+        (_, true) => Part::OptionalRegex,
+        _ => Part::Required,
+    };
 
     let mut ok = true;
     let mut updated = false;

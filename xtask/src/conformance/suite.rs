@@ -45,11 +45,14 @@ impl Draft {
     }
 }
 
-/// Which files of a draft are run: the required ones, or the optional format-assertion ones.
+/// Which files of a draft are run: the required ones, the optional format-assertion ones, or the
+/// optional ones about ECMA-262 regular expressions.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Part {
     Required,
     OptionalFormat,
+    /// `optional/ecmascript-regex.json` and `optional/non-bmp-regex.json`.
+    OptionalRegex,
 }
 
 impl Part {
@@ -58,6 +61,7 @@ impl Part {
         match self {
             Part::Required => "required",
             Part::OptionalFormat => "optional-format",
+            Part::OptionalRegex => "optional-regex",
         }
     }
 
@@ -66,6 +70,16 @@ impl Part {
         match self {
             Part::Required => "required",
             Part::OptionalFormat => "optional/format",
+            Part::OptionalRegex => "optional/regex",
+        }
+    }
+
+    /// The command-line flag that selects the part.
+    pub fn flag(self) -> &'static str {
+        match self {
+            Part::Required => "",
+            Part::OptionalFormat => " --optional-format",
+            Part::OptionalRegex => " --optional-regex",
         }
     }
 }
@@ -85,6 +99,7 @@ impl Suite {
         match self.part {
             Part::Required => self.draft.dir_name().to_string(),
             Part::OptionalFormat => format!("{}-optional-format", self.draft.dir_name()),
+            Part::OptionalRegex => format!("{}-optional-regex", self.draft.dir_name()),
         }
     }
 }
@@ -131,7 +146,9 @@ pub fn read(suite_dir: &Path, suite: Suite, filter: Option<&str>) -> Result<Vec<
     let (dir, prefix) = match suite.part {
         Part::Required => (draft_dir.clone(), ""),
         Part::OptionalFormat => (draft_dir.join("optional").join("format"), "optional/format/"),
+        Part::OptionalRegex => (draft_dir.join("optional"), "optional/"),
     };
+    let regex_files = ["ecmascript-regex.json", "non-bmp-regex.json"];
     let entries = fs::read_dir(&dir).map_err(|e| format!("cannot list {}: {e}", dir.display()))?;
     let mut paths: Vec<PathBuf> = entries
         .filter_map(|entry| entry.ok().map(|e| e.path()))
@@ -141,6 +158,9 @@ pub fn read(suite_dir: &Path, suite: Suite, filter: Option<&str>) -> Result<Vec<
     let mut groups = Vec::new();
     for path in paths {
         let Some(name) = path.file_name().and_then(|n| n.to_str()) else { continue };
+        if suite.part == Part::OptionalRegex && !regex_files.contains(&name) {
+            continue;
+        }
         let file = format!("{prefix}{name}");
         if filter.is_some_and(|f| !file.contains(f)) {
             continue;

@@ -213,3 +213,24 @@ fn a_document_nested_10000_levels_is_a_clean_validation_error() {
         dismantle(deep_document());
     });
 }
+
+/// A crate generated from `tests/fixtures/limits/hostile.json`, tested with
+/// `tests/fixtures/limits/hostile_behaviour.rs`: `^(a+)+$` and `^(a|aa)+$` against 100,000 `a`s
+/// and a `b` (which a backtracking engine would not finish in the age of the universe), through
+/// `validate_json` and typed `validate()`, and a recursive model nested 10,000 levels deep built
+/// in code, whose typed `validate()` must be one `depth` violation, as `validate_json` says of
+/// its encoding, and no stack overflow. The hostile values run on 2 MiB threads under a generous
+/// time limit, so a hang fails instead of stalling.
+#[test]
+fn a_generated_crate_withstands_catastrophic_patterns_and_values_nested_10000_deep() {
+    use schemagen_tests::{assert_compiles, cli, root};
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("hostile-models");
+    let input = root().join("tests/fixtures/limits/hostile.json");
+    let (code, log) = cli(&["generate", "--out", dir.to_str().unwrap(), input.to_str().unwrap()]);
+    assert_eq!(code, 0, "{log}");
+    assert!(!log.contains("W040"), "both patterns translate to the linear-time engine: {log}");
+    fs::create_dir_all(dir.join("tests")).unwrap();
+    fs::copy(root().join("tests/fixtures/limits/hostile_behaviour.rs"), dir.join("tests/hostile.rs")).unwrap();
+    assert_compiles(&dir);
+}

@@ -157,24 +157,24 @@ impl ::schemagen_runtime::Validate for ConnectionRequest {
             let p = &support::Path::Key(p, "providerMetadata");
             for (key, item) in item {
                 let p = &support::Path::Key(p, key);
-                ok &= item.validate_at(p, s);
+                ok &= s.nest(item, p);
             }
         }
         if let ::std::option::Option::Some(item) = &self.basic_auth {
             let p = &support::Path::Key(p, "basicAuth");
-            ok &= item.validate_at(p, s);
+            ok &= s.nest(item, p);
         }
         if let ::std::option::Option::Some(item) = &self.oauth2_client_credentials {
             let p = &support::Path::Key(p, "oauth2ClientCredentials");
-            ok &= item.validate_at(p, s);
+            ok &= s.nest(item, p);
         }
         if let ::std::option::Option::Some(item) = &self.oauth2_password_credentials {
             let p = &support::Path::Key(p, "oauth2PasswordCredentials");
-            ok &= item.validate_at(p, s);
+            ok &= s.nest(item, p);
         }
         if let ::std::option::Option::Some(item) = &self.oauth2_authorization_code {
             let p = &support::Path::Key(p, "oauth2AuthorizationCode");
-            ok &= item.validate_at(p, s);
+            ok &= s.nest(item, p);
         }
         ok
     }
@@ -258,7 +258,7 @@ impl ::schemagen_runtime::Validate for ProviderMetadataInfo {
         {
             let item = &self.source;
             let p = &support::Path::Key(p, "source");
-            ok &= item.validate_at(p, s);
+            ok &= s.nest(item, p);
         }
         ok
     }
@@ -566,11 +566,11 @@ impl ::schemagen_runtime::Validate for Oauth2AuthorizationCode {
         let mut ok = true;
         if let ::std::option::Option::Some(item) = &self.access_token {
             let p = &support::Path::Key(p, "accessToken");
-            ok &= item.validate_at(p, s);
+            ok &= s.nest(item, p);
         }
         if let ::std::option::Option::Some(item) = &self.refresh_token {
             let p = &support::Path::Key(p, "refreshToken");
-            ok &= item.validate_at(p, s);
+            ok &= s.nest(item, p);
         }
         ok
     }
@@ -881,17 +881,17 @@ impl ::schemagen_runtime::Validate for Connection {
         let mut ok = true;
         if let ::std::option::Option::Some(item) = &self.provider_app {
             let p = &support::Path::Key(p, "providerApp");
-            ok &= item.validate_at(p, s);
+            ok &= s.nest(item, p);
         }
         {
             let item = &self.group;
             let p = &support::Path::Key(p, "group");
-            ok &= item.validate_at(p, s);
+            ok &= s.nest(item, p);
         }
         {
             let item = &self.consumer;
             let p = &support::Path::Key(p, "consumer");
-            ok &= item.validate_at(p, s);
+            ok &= s.nest(item, p);
         }
         {
             let item = &self.create_time;
@@ -905,16 +905,16 @@ impl ::schemagen_runtime::Validate for Connection {
         {
             let item = &self.auth_scheme;
             let p = &support::Path::Key(p, "authScheme");
-            ok &= item.validate_at(p, s);
+            ok &= s.nest(item, p);
         }
         {
             let item = &self.status;
             let p = &support::Path::Key(p, "status");
-            ok &= item.validate_at(p, s);
+            ok &= s.nest(item, p);
         }
         if let ::std::option::Option::Some(item) = &self.oauth2_authorization_code {
             let p = &support::Path::Key(p, "oauth2AuthorizationCode");
-            ok &= item.validate_at(p, s);
+            ok &= s.nest(item, p);
         }
         ok
     }
@@ -1502,11 +1502,11 @@ impl ::schemagen_runtime::Validate for OAuth2AuthorizationCodeToken {
         let mut ok = true;
         if let ::std::option::Option::Some(item) = &self.access_token {
             let p = &support::Path::Key(p, "accessToken");
-            ok &= item.validate_at(p, s);
+            ok &= s.nest(item, p);
         }
         if let ::std::option::Option::Some(item) = &self.refresh_token {
             let p = &support::Path::Key(p, "refreshToken");
-            ok &= item.validate_at(p, s);
+            ok &= s.nest(item, p);
         }
         ok
     }

@@ -175,7 +175,7 @@ impl ::schemagen_runtime::Validate for Connection {
         {
             let item = &self.token_type;
             let p = &support::Path::Key(p, "token_type");
-            ok &= item.validate_at(p, s);
+            ok &= s.nest(item, p);
         }
         {
             let item = &self.expiration_timestamp;

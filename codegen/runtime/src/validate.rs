@@ -416,6 +416,8 @@ pub mod support {
         /// The value checked was decoded exactly from a document whose dates were well-formed
         /// (`from_str`'s fast path): a date checked only for its `type` and `format` passes.
         dates_decoded: bool,
+        /// The document nests deeper than [`MAX_DEPTH`]: that is the one violation reported.
+        depth_exceeded: bool,
     }
 
     impl Default for Sink {
@@ -427,7 +429,7 @@ pub mod support {
     impl Sink {
         #[inline]
         pub fn new() -> Self {
-            Sink { errors: Vec::new(), probing: 0, failed: false, dates_decoded: false }
+            Sink { errors: Vec::new(), probing: 0, failed: false, dates_decoded: false, depth_exceeded: false }
         }
 
         /// Records a violation; returns `false` so checks can `return sink.fail(…)`. The message
@@ -557,8 +559,26 @@ pub mod support {
             }
         }
 
+        /// A nested model's typed check (`validate_at`) of a value at `path`, the one place
+        /// typed checks recurse: run only when the value sits less than [`MAX_DEPTH`] levels deep.
+        /// A value built in code can nest deeper (a recursive model 10,000 levels deep through
+        /// its `Box`es), and checking it would recurse until the stack overflows; instead the
+        /// whole check reports one `depth` violation, as `validate_json` does for its encoding.
+        #[inline]
+        pub fn nest<T: super::Validate + ?Sized>(&mut self, value: &T, path: &Path<'_>) -> bool {
+            if path.depth() >= MAX_DEPTH {
+                self.depth_exceeded = true;
+                self.failed = true;
+                return false;
+            }
+            value.validate_at(path, self)
+        }
+
         #[inline]
         pub fn finish(self) -> Result<(), ValidationErrors> {
+            if self.depth_exceeded {
+                return too_deep_error();
+            }
             if self.errors.is_empty() && !self.failed { Ok(()) } else { Err(ValidationErrors(self.errors)) }
         }
     }

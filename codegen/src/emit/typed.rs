@@ -94,14 +94,10 @@ pub fn imports() -> TokenStream {
     }
 }
 
-/// `Validate::validate_at` of `v` (a `&T` expression): a method call on a plain name, which
-/// the module's `Validate as _` import allows.
+/// `Validate::validate_at` of a nested model `v` (a `&T` expression), through the sink, which
+/// stops at a value nested too deeply (`Sink::nest`): the one place typed checks recurse.
 fn validate_at(v: TokenStream) -> TokenStream {
-    let mut tokens = v.clone().into_iter();
-    match (tokens.next(), tokens.next()) {
-        (Some(proc_macro2::TokenTree::Ident(name)), None) => quote!(#name.validate_at(p, s)),
-        _ => quote!(::schemagen_runtime::Validate::validate_at(#v, p, s)),
-    }
+    quote!(s.nest(#v, p))
 }
 
 /// The JSON kind of a typed value, for deciding which keywords apply to it.

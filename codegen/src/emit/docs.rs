@@ -62,15 +62,22 @@ pub fn render(docs: &Docs) -> String {
     if !docs.constraints.is_empty() {
         sections.push(format!("Constraints: {}.", docs.constraints.join(", ")));
     }
-    for example in &docs.examples {
+    for example in docs.examples.iter().take(MAX_EXAMPLES) {
         let pretty = serde_json::from_str::<serde_json::Value>(example)
             .ok()
             .and_then(|v| serde_json::to_string_pretty(&v).ok())
             .unwrap_or_else(|| example.clone());
         sections.push(format!("# Example\n\n```json\n{pretty}\n```"));
     }
+    if let Some(more) = docs.examples.len().checked_sub(MAX_EXAMPLES).filter(|&n| n > 0) {
+        sections.push(format!("The schema gives {more} more examples."));
+    }
     sections.join("\n\n")
 }
+
+/// How many of a schema's `examples` the docs show. A schema can list a million (a 100 MB input
+/// did); six doc lines each would make a crate nobody reads and take gigabytes to format.
+const MAX_EXAMPLES: usize = 10;
 
 /// Keeps schema prose from turning into Rust doctests: unlabelled code fences become `text`
 /// and indentation is capped below the four spaces that start an indented code block.

@@ -1760,17 +1760,33 @@ fn merge_docs(into: &mut Docs, more: Docs) {
     if into.default.is_none() {
         into.default = more.default;
     }
-    for example in more.examples {
-        if !into.examples.contains(&example) {
-            into.examples.push(example);
-        }
-    }
+    merge_examples(&mut into.examples, more.examples);
     for constraint in more.constraints {
         if !into.constraints.contains(&constraint) {
             into.constraints.push(constraint);
         }
     }
     into.deprecated |= more.deprecated;
+}
+
+/// Appends the examples of `more` that `into` lacks, each once, in order. Hashed: a schema can
+/// carry a million examples (a 100 MB input), which a scan per example would take hours over.
+fn merge_examples(into: &mut Vec<String>, more: Vec<String>) {
+    if more.is_empty() {
+        return;
+    }
+    let state = std::hash::RandomState::new();
+    let mut by_hash: HashMap<u64, Vec<usize>> = HashMap::with_capacity(into.len() + more.len());
+    for (i, example) in into.iter().enumerate() {
+        by_hash.entry(std::hash::BuildHasher::hash_one(&state, example)).or_default().push(i);
+    }
+    for example in more {
+        let same = by_hash.entry(std::hash::BuildHasher::hash_one(&state, &example)).or_default();
+        if !same.iter().any(|&i| into[i] == example) {
+            same.push(into.len());
+            into.push(example);
+        }
+    }
 }
 
 /// Marks the fields and variants that must be boxed: those whose type contains, by value, a

@@ -15,7 +15,10 @@ pub struct Pattern(Engine);
 enum Engine {
     /// `find` asks for the match's position as well: `(?-u:\B)` can make `is_match` miss a
     /// match that `find` reports (regex 1.13), so patterns with it use `find`.
-    Linear { regex: regex::Regex, find: bool },
+    Linear {
+        regex: regex::Regex,
+        find: bool,
+    },
     Backtracking(regress::Regex),
     /// The generator compiled every pattern, so this only happens with another `regex` or
     /// regress version than the generator's; such a pattern matches nothing.

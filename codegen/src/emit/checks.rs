@@ -645,6 +645,14 @@ fn rule_tokens(fx: &Fx<'_>, rule: &Rule) -> TokenStream {
             let probe = fx.call(*check, quote!(item), quote!(&Path::Index(p, index)));
             let ev = fx.ev(quote!(ev.item(index);));
             let min_n = limit_literal(*min);
+            // `minContains: 0` asks nothing (and `found < 0` would be a warning).
+            let min_test = (*min > 0).then(|| {
+                quote! {
+                    if found < #min_n {
+                        ok = s.fail(p, "contains", || format!("must contain at least {} matching item(s)", #min_n));
+                    }
+                }
+            });
             let max_test = max.map(|m| {
                 let m = limit_literal(m);
                 quote! {
@@ -662,9 +670,7 @@ fn rule_tokens(fx: &Fx<'_>, rule: &Rule) -> TokenStream {
                             #ev
                         }
                     }
-                    if found < #min_n {
-                        ok = s.fail(p, "contains", || format!("must contain at least {} matching item(s)", #min_n));
-                    }
+                    #min_test
                     #max_test
                 }
             }

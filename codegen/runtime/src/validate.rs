@@ -527,7 +527,8 @@ pub mod support {
         }
 
         /// Whether `item`, a member of the object at `path` that no check descends into, keeps
-        /// within [`MAX_DEPTH`]; if not, records the depth violation of the whole document.
+        /// within [`MAX_DEPTH`]; if not, the whole result is the one depth violation (as in
+        /// [`Sink::nest`]).
         #[inline]
         pub fn shallow(&mut self, path: &Path<'_>, item: &serde_json::Value) -> bool {
             use serde_json::Value;
@@ -546,7 +547,9 @@ pub mod support {
             if level <= MAX_DEPTH && !deeper_than(item, MAX_DEPTH - level) {
                 return true;
             }
-            self.record(String::new, "depth", depth_message)
+            self.depth_exceeded = true;
+            self.failed = true;
+            false
         }
 
         /// Records violations found below `path`, their pointers prefixed with it.

@@ -137,15 +137,8 @@ pub struct ConnectionRequest {
 }
 
 impl ::schemagen_runtime::Validate for ConnectionRequest {
-    fn validate(
-        &self,
-    ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
-        support::run_typed(self)
-    }
-    fn validate_json(
-        value: &::schemagen_runtime::serde_json::Value,
-    ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
-        support::run_covering(value, super::__checks::c12)
+    fn json_check() -> support::JsonCheck {
+        support::JsonCheck::Covering(super::__checks::c12)
     }
     fn exact_decode() -> bool {
         true
@@ -239,15 +232,8 @@ pub struct ProviderMetadataInfo {
 }
 
 impl ::schemagen_runtime::Validate for ProviderMetadataInfo {
-    fn validate(
-        &self,
-    ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
-        support::run_typed(self)
-    }
-    fn validate_json(
-        value: &::schemagen_runtime::serde_json::Value,
-    ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
-        support::run_covering(value, super::__checks::c1)
+    fn json_check() -> support::JsonCheck {
+        support::JsonCheck::Covering(super::__checks::c1)
     }
     fn exact_decode() -> bool {
         true
@@ -319,15 +305,8 @@ impl ::std::fmt::Display for ProviderMetadataInfoSource {
 }
 
 impl ::schemagen_runtime::Validate for ProviderMetadataInfoSource {
-    fn validate(
-        &self,
-    ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
-        support::run_typed(self)
-    }
-    fn validate_json(
-        value: &::schemagen_runtime::serde_json::Value,
-    ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
-        support::run_covering(value, super::__checks::c0)
+    fn json_check() -> support::JsonCheck {
+        support::JsonCheck::Covering(super::__checks::c0)
     }
     fn exact_decode() -> bool {
         true
@@ -363,15 +342,8 @@ pub struct ConnectionRequestBasicAuth {
 }
 
 impl ::schemagen_runtime::Validate for ConnectionRequestBasicAuth {
-    fn validate(
-        &self,
-    ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
-        support::run_typed(self)
-    }
-    fn validate_json(
-        value: &::schemagen_runtime::serde_json::Value,
-    ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
-        support::run_covering(value, super::__checks::c5)
+    fn json_check() -> support::JsonCheck {
+        support::JsonCheck::Covering(super::__checks::c5)
     }
     fn exact_decode() -> bool {
         true
@@ -418,15 +390,8 @@ pub struct ConnectionRequestOauth2ClientCredentials {
 }
 
 impl ::schemagen_runtime::Validate for ConnectionRequestOauth2ClientCredentials {
-    fn validate(
-        &self,
-    ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
-        support::run_typed(self)
-    }
-    fn validate_json(
-        value: &::schemagen_runtime::serde_json::Value,
-    ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
-        support::run_covering(value, super::__checks::c6)
+    fn json_check() -> support::JsonCheck {
+        support::JsonCheck::Covering(super::__checks::c6)
     }
     fn exact_decode() -> bool {
         true
@@ -481,15 +446,8 @@ pub struct ConnectionRequestOauth2PasswordCredentials {
 }
 
 impl ::schemagen_runtime::Validate for ConnectionRequestOauth2PasswordCredentials {
-    fn validate(
-        &self,
-    ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
-        support::run_typed(self)
-    }
-    fn validate_json(
-        value: &::schemagen_runtime::serde_json::Value,
-    ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
-        support::run_covering(value, super::__checks::c8)
+    fn json_check() -> support::JsonCheck {
+        support::JsonCheck::Covering(super::__checks::c8)
     }
     fn exact_decode() -> bool {
         true
@@ -548,15 +506,8 @@ pub struct Oauth2AuthorizationCode {
 }
 
 impl ::schemagen_runtime::Validate for Oauth2AuthorizationCode {
-    fn validate(
-        &self,
-    ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
-        support::run_typed(self)
-    }
-    fn validate_json(
-        value: &::schemagen_runtime::serde_json::Value,
-    ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
-        support::run_covering(value, super::__checks::c11)
+    fn json_check() -> support::JsonCheck {
+        support::JsonCheck::Covering(super::__checks::c11)
     }
     fn exact_decode() -> bool {
         true
@@ -622,15 +573,8 @@ pub struct Oauth2AuthorizationCodeAccessToken {
 }
 
 impl ::schemagen_runtime::Validate for Oauth2AuthorizationCodeAccessToken {
-    fn validate(
-        &self,
-    ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
-        support::run_typed(self)
-    }
-    fn validate_json(
-        value: &::schemagen_runtime::serde_json::Value,
-    ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
-        support::run_covering(value, super::__checks::c9)
+    fn json_check() -> support::JsonCheck {
+        support::JsonCheck::Covering(super::__checks::c9)
     }
     fn exact_decode() -> bool {
         true
@@ -863,15 +807,8 @@ pub struct Connection {
 }
 
 impl ::schemagen_runtime::Validate for Connection {
-    fn validate(
-        &self,
-    ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
-        support::run_typed(self)
-    }
-    fn validate_json(
-        value: &::schemagen_runtime::serde_json::Value,
-    ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
-        support::run(value, super::__checks::c16)
+    fn json_check() -> support::JsonCheck {
+        support::JsonCheck::Walk(super::__checks::c16)
     }
     fn exact_decode() -> bool {
         true
@@ -1031,15 +968,8 @@ pub struct ListConnectionsProviderApp {
 }
 
 impl ::schemagen_runtime::Validate for ListConnectionsProviderApp {
-    fn validate(
-        &self,
-    ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
-        support::run_typed(self)
-    }
-    fn validate_json(
-        value: &::schemagen_runtime::serde_json::Value,
-    ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
-        support::run_covering(value, super::__checks::c17)
+    fn json_check() -> support::JsonCheck {
+        support::JsonCheck::Covering(super::__checks::c17)
     }
     fn exact_decode() -> bool {
         true
@@ -1146,15 +1076,8 @@ pub struct ListConnectionsGroup {
 }
 
 impl ::schemagen_runtime::Validate for ListConnectionsGroup {
-    fn validate(
-        &self,
-    ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
-        support::run_typed(self)
-    }
-    fn validate_json(
-        value: &::schemagen_runtime::serde_json::Value,
-    ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
-        support::run_covering(value, super::__checks::c18)
+    fn json_check() -> support::JsonCheck {
+        support::JsonCheck::Covering(super::__checks::c18)
     }
     fn exact_decode() -> bool {
         true
@@ -1261,15 +1184,8 @@ pub struct Consumer {
 }
 
 impl ::schemagen_runtime::Validate for Consumer {
-    fn validate(
-        &self,
-    ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
-        support::run_typed(self)
-    }
-    fn validate_json(
-        value: &::schemagen_runtime::serde_json::Value,
-    ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
-        support::run_covering(value, super::__checks::c19)
+    fn json_check() -> support::JsonCheck {
+        support::JsonCheck::Covering(super::__checks::c19)
     }
     fn exact_decode() -> bool {
         true
@@ -1355,15 +1271,8 @@ impl ::std::fmt::Display for AuthScheme {
 }
 
 impl ::schemagen_runtime::Validate for AuthScheme {
-    fn validate(
-        &self,
-    ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
-        support::run_typed(self)
-    }
-    fn validate_json(
-        value: &::schemagen_runtime::serde_json::Value,
-    ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
-        support::run(value, super::__checks::c20)
+    fn json_check() -> support::JsonCheck {
+        support::JsonCheck::Walk(super::__checks::c20)
     }
     fn exact_decode() -> bool {
         true
@@ -1423,15 +1332,8 @@ impl ::std::fmt::Display for Status {
 }
 
 impl ::schemagen_runtime::Validate for Status {
-    fn validate(
-        &self,
-    ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
-        support::run_typed(self)
-    }
-    fn validate_json(
-        value: &::schemagen_runtime::serde_json::Value,
-    ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
-        support::run(value, super::__checks::c21)
+    fn json_check() -> support::JsonCheck {
+        support::JsonCheck::Walk(super::__checks::c21)
     }
     fn exact_decode() -> bool {
         true
@@ -1484,15 +1386,8 @@ pub struct OAuth2AuthorizationCodeToken {
 }
 
 impl ::schemagen_runtime::Validate for OAuth2AuthorizationCodeToken {
-    fn validate(
-        &self,
-    ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
-        support::run_typed(self)
-    }
-    fn validate_json(
-        value: &::schemagen_runtime::serde_json::Value,
-    ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
-        support::run_covering(value, super::__checks::c22)
+    fn json_check() -> support::JsonCheck {
+        support::JsonCheck::Covering(super::__checks::c22)
     }
     fn exact_decode() -> bool {
         true
@@ -1576,15 +1471,8 @@ pub struct ListConnectionsAccessToken {
 }
 
 impl ::schemagen_runtime::Validate for ListConnectionsAccessToken {
-    fn validate(
-        &self,
-    ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
-        support::run_typed(self)
-    }
-    fn validate_json(
-        value: &::schemagen_runtime::serde_json::Value,
-    ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
-        support::run_covering(value, super::__checks::c23)
+    fn json_check() -> support::JsonCheck {
+        support::JsonCheck::Covering(super::__checks::c23)
     }
     fn exact_decode() -> bool {
         true
@@ -1668,15 +1556,8 @@ pub struct ListConnectionsRefreshToken {
 }
 
 impl ::schemagen_runtime::Validate for ListConnectionsRefreshToken {
-    fn validate(
-        &self,
-    ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
-        support::run_typed(self)
-    }
-    fn validate_json(
-        value: &::schemagen_runtime::serde_json::Value,
-    ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
-        support::run_covering(value, super::__checks::c23)
+    fn json_check() -> support::JsonCheck {
+        support::JsonCheck::Covering(super::__checks::c23)
     }
     fn exact_decode() -> bool {
         true

@@ -156,15 +156,8 @@ pub struct Connection {
 }
 
 impl ::schemagen_runtime::Validate for Connection {
-    fn validate(
-        &self,
-    ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
-        support::run_typed(self)
-    }
-    fn validate_json(
-        value: &::schemagen_runtime::serde_json::Value,
-    ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
-        support::run(value, super::__checks::c24)
+    fn json_check() -> support::JsonCheck {
+        support::JsonCheck::Walk(super::__checks::c24)
     }
     fn exact_decode() -> bool {
         true
@@ -240,15 +233,8 @@ impl ::std::fmt::Display for TokenType {
 }
 
 impl ::schemagen_runtime::Validate for TokenType {
-    fn validate(
-        &self,
-    ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
-        support::run_typed(self)
-    }
-    fn validate_json(
-        value: &::schemagen_runtime::serde_json::Value,
-    ) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
-        support::run(value, super::__checks::c25)
+    fn json_check() -> support::JsonCheck {
+        support::JsonCheck::Walk(super::__checks::c25)
     }
     fn exact_decode() -> bool {
         true

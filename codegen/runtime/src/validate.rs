@@ -95,12 +95,27 @@ impl fmt::Display for ValidationErrors {
 impl std::error::Error for ValidationErrors {}
 
 /// A generated model that can check itself and check JSON documents against its schema.
+///
+/// Generated models implement [`Validate::json_check`] and [`Validate::validate_at`]; the
+/// other methods have defaults built on those two. A hand-written implementation must
+/// implement `validate` or `validate_at` (each default calls the other).
 pub trait Validate {
     /// Checks a value built in code against every rule of the schema.
-    fn validate(&self) -> Result<(), ValidationErrors>;
+    fn validate(&self) -> Result<(), ValidationErrors> {
+        support::run_typed(self)
+    }
 
     /// Checks a JSON document against the model's schema, reporting every violation.
     fn validate_json(value: &Value) -> Result<(), ValidationErrors>
+    where
+        Self: Sized,
+    {
+        support::run_json(value, Self::json_check())
+    }
+
+    /// The check function of the model's schema, which [`Validate::validate_json`] runs.
+    #[doc(hidden)]
+    fn json_check() -> support::JsonCheck
     where
         Self: Sized;
 
@@ -323,6 +338,25 @@ pub mod support {
         let mut sink = Sink::new();
         check(value, &Path::Root, &mut sink);
         sink.finish()
+    }
+
+    /// A model's check function over a JSON document, as [`Validate::json_check`] gives it.
+    ///
+    /// [`Validate::json_check`]: super::Validate::json_check
+    #[derive(Clone, Copy)]
+    pub enum JsonCheck {
+        /// Run by [`run`]: the document's depth is walked first.
+        Walk(Check),
+        /// Run by [`run_covering`]: the check covers what it passes.
+        Covering(Check),
+    }
+
+    /// `Validate::validate_json`'s default: [`run`] or [`run_covering`] as `check` says.
+    pub fn run_json(value: &serde_json::Value, check: JsonCheck) -> Result<(), ValidationErrors> {
+        match check {
+            JsonCheck::Walk(check) => run(value, check),
+            JsonCheck::Covering(check) => run_covering(value, check),
+        }
     }
 
     /// [`run`] for a model whose check covers what it passes (the generator decided it): the

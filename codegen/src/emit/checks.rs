@@ -171,48 +171,6 @@ pub fn header(patterns: &[String]) -> TokenStream {
     }
 }
 
-/// `impl Validate for Model`: `validate_json` calls the model's check through `super::__checks`;
-/// `validate` and `validate_at` run the typed check `typed` (a `bool` expression over `self`,
-/// the path `p` and the sink `s`); `exact_decode` says `from_str` may decode straight into it.
-/// `covering` is [`covers`] of the check: then `validate_json` skips the depth walk unless the
-/// check fails.
-pub fn impl_validate(
-    name: &proc_macro2::Ident,
-    check: CheckId,
-    typed: TokenStream,
-    exact_decode: bool,
-    covering: bool,
-) -> TokenStream {
-    let function = format_ident!("c{}", check.0);
-    let run = if covering { quote!(run_covering) } else { quote!(run) };
-    let module = format_ident!("{}", MODULE);
-    let exact_decode = exact_decode.then(|| {
-        quote! {
-            fn exact_decode() -> bool {
-                true
-            }
-        }
-    });
-    quote! {
-        impl ::schemagen_runtime::Validate for #name {
-            fn validate(&self) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
-                support::run_typed(self)
-            }
-
-            fn validate_json(value: &::schemagen_runtime::serde_json::Value) -> ::std::result::Result<(), ::schemagen_runtime::ValidationErrors> {
-                support::#run(value, super::#module::#function)
-            }
-
-            #exact_decode
-
-            #[allow(unused_mut, unused_variables, clippy::all, clippy::pedantic)]
-            fn validate_at(&self, p: &support::Path<'_>, s: &mut support::Sink) -> bool {
-                #typed
-            }
-        }
-    }
-}
-
 /// How deep a covering check may descend, so that its recursion is bounded without the depth
 /// walk: the runtime's `MAX_DEPTH`.
 const MAX_DESCENT: usize = 128;

@@ -688,13 +688,45 @@ fn validate_impl(typed: &typed::Typed<'_>, id: ir::ModelId, exact_decode: bool) 
         (ModelKind::Alias { .. }, _) | (_, None) => TokenStream::new(),
         (_, Some(check)) => {
             let covering = checks::covers(typed.krate, check);
-            checks::impl_validate(
-                &format_ident!("{}", model.name),
-                check,
-                typed.model_body(id, check),
-                exact_decode,
-                covering,
-            )
+            impl_validate(&format_ident!("{}", model.name), check, typed.model_body(id, check), exact_decode, covering)
+        }
+    }
+}
+
+/// `impl Validate for Model`: `json_check` names the model's check function in `__checks`
+/// (`covering` is [`checks::covers`] of it: then `validate_json` skips the depth walk unless the
+/// check fails); `validate_at` runs the typed check `typed` (a `bool` expression over `self`, the
+/// path `p` and the sink `s`); `exact_decode` says `from_str` may decode straight into it.
+/// `validate` and `validate_json` are the trait's defaults.
+fn impl_validate(
+    name: &proc_macro2::Ident,
+    check: ir::CheckId,
+    typed: TokenStream,
+    exact_decode: bool,
+    covering: bool,
+) -> TokenStream {
+    let function = format_ident!("c{}", check.0);
+    let kind = if covering { quote!(Covering) } else { quote!(Walk) };
+    let module = format_ident!("{}", checks::MODULE);
+    let exact_decode = exact_decode.then(|| {
+        quote! {
+            fn exact_decode() -> bool {
+                true
+            }
+        }
+    });
+    quote! {
+        impl ::schemagen_runtime::Validate for #name {
+            fn json_check() -> support::JsonCheck {
+                support::JsonCheck::#kind(super::#module::#function)
+            }
+
+            #exact_decode
+
+            #[allow(unused_mut, unused_variables, clippy::all, clippy::pedantic)]
+            fn validate_at(&self, p: &support::Path<'_>, s: &mut support::Sink) -> bool {
+                #typed
+            }
         }
     }
 }

@@ -3,14 +3,28 @@
 //! generated validator backtrack for ever (`^(a+)+$` on `aaaa…b`).
 //!
 //! The translation is exact: the translated pattern matches a string exactly when regress, the
-//! ECMA-262 engine that checked the pattern, finds a match in it. Patterns are read as regress
-//! reads them without flags (ECMA-262 without the `u` flag, with the web-compatibility grammar
-//! of its Annex B: `\p` is the letter `p`, a `{` that starts no quantifier is a literal, `\8` is
-//! `8`), matching code points. What differs between the two syntaxes is spelled out:
+//! ECMA-262 engine that checked the pattern, finds a match in it. Which grammar a pattern is read
+//! in (`ecma_regex`, the rule generated validators follow too):
+//!
+//! - with ECMA-262's `u` flag, when the pattern is valid there: `\p{…}` and `\P{…}` are Unicode
+//!   properties (`\p{Letter}`, `\p{L}`, `\p{digit}`, `\p{Script=Greek}`, `\p{scx=Grek}`,
+//!   `\p{ASCII}`), as the JSON Schema test suite expects ("patterns always use unicode
+//!   semantics"). For a pattern valid in both grammars, this is the only difference that
+//!   matching code points can see: `u` changes case folding, which only `(?i:…)` uses, and
+//!   whether `.` and classes match UTF-16 code units or code points, and regress matches a Rust
+//!   string's code points either way;
+//! - otherwise without flags (ECMA-262 with the web-compatibility grammar of its Annex B: `\p`
+//!   is the letter `p`, a `{` that starts no quantifier is a literal, `\8` is `8`, `\-` and
+//!   `[\w-]` are allowed), which many schemas written for other engines rely on.
+//!
+//! Matching is by code point. What differs between the two syntaxes is spelled out:
 //!
 //! - `\d`, `\w`, `\s` and their negations are ECMA's sets (ASCII digits, ASCII word characters,
 //!   ECMA white space and line terminators), written as explicit classes; the `regex` crate's
 //!   are Unicode-aware;
+//! - `\p{…}` and `\P{…}` are written out as the classes of code points regress gives them, so
+//!   the two agree on every code point even where their Unicode versions differ (the `regex`
+//!   crate is built without Unicode tables);
 //! - `.` is any code point but `\n`, `\r`, U+2028 and U+2029 (`(?s:…)` makes it any);
 //! - `\b` and `\B` are ASCII word boundaries, `(?-u:\b)`;
 //! - `^` and `$` are the start and end of the text, never of a line, as in the `regex` crate
@@ -90,18 +104,60 @@ impl Untranslatable {
 /// The `regex`-crate pattern that matches exactly the strings `ecma` finds a match in, checked to
 /// compile; or why there is none.
 pub fn translate(ecma: &str) -> Result<String, Untranslatable> {
-    if regress::Regex::new(ecma).is_err() {
+    let Ok((_, unicode)) = ecma_regex(ecma) else {
         return Err(Untranslatable::Invalid);
-    }
+    };
     let chars: Vec<char> = ecma.chars().collect();
     let (groups, named) = count_groups(&chars);
-    let mut parser = Parser { chars, at: 0, groups, named, dot_all: false, depth: 0 };
+    let mut parser = Parser { chars, at: 0, groups, named, unicode, dot_all: false, depth: 0 };
     let translated = parser.disjunction()?;
     if parser.at != parser.chars.len() {
         return Err(Untranslatable::Invalid);
     }
     regex::Regex::new(&translated).map_err(|_| Untranslatable::TooLarge)?;
     Ok(translated)
+}
+
+/// `ecma` compiled by regress as generated validators read it: with the `u` flag when it is valid
+/// there, else without flags (see the module's documentation); and whether `u` was used.
+/// `schemagen_runtime::Pattern::backtracking` follows the same rule.
+pub fn ecma_regex(ecma: &str) -> Result<(regress::Regex, bool), regress::Error> {
+    match regress::Regex::with_flags(ecma, "u") {
+        Ok(regex) => Ok((regex, true)),
+        Err(_) => regress::Regex::new(ecma).map(|regex| (regex, false)),
+    }
+}
+
+/// The code points of a Unicode property escape, `\p{…}` with `name` between the braces, as
+/// sorted inclusive ranges (surrogates included where a range spans them); `None` when regress
+/// knows no such property. regress is asked rather than a Unicode table of our own, so a
+/// translated pattern agrees with the ECMA-262 engine on every code point: `[\p{…}]+` is run
+/// over every code point in order, and each match is one range. Each property is worked out
+/// once per process.
+fn property(name: &str) -> Option<Vec<(u32, u32)>> {
+    use std::collections::HashMap;
+    use std::sync::{LazyLock, Mutex};
+
+    static EVERY_CODE_POINT: LazyLock<String> = LazyLock::new(|| (0..=MAX).filter_map(char::from_u32).collect());
+    type Ranges = Option<Vec<(u32, u32)>>;
+    static KNOWN: LazyLock<Mutex<HashMap<String, Ranges>>> = LazyLock::new(Default::default);
+
+    if let Some(known) = KNOWN.lock().ok()?.get(name) {
+        return known.clone();
+    }
+    let ranges = regress::Regex::with_flags(&format!("[\\p{{{name}}}]+"), "u").ok().map(|regex| {
+        let text = EVERY_CODE_POINT.as_str();
+        regex
+            .find_iter(text)
+            .filter_map(|m| {
+                let first = text[m.start()..].chars().next()?;
+                let last = text[..m.end()].chars().next_back()?;
+                Some((first as u32, last as u32))
+            })
+            .collect()
+    });
+    KNOWN.lock().ok()?.insert(name.to_owned(), ranges.clone());
+    ranges
 }
 
 /// How many capturing groups the pattern has, and whether any is named: the first pass regress
@@ -276,6 +332,8 @@ struct Parser {
     groups: usize,
     /// Whether any group is named.
     named: bool,
+    /// Read with the `u` flag: `\p{…}` is a Unicode property.
+    unicode: bool,
     /// Inside `(?s:…)`.
     dot_all: bool,
     depth: usize,
@@ -504,6 +562,10 @@ impl Parser {
             'd' | 'D' => class(DIGITS, c == 'D'),
             'w' | 'W' => class(WORD, c == 'W'),
             's' | 'S' => class(SPACE, c == 'S'),
+            'p' | 'P' if self.unicode => {
+                self.at += 1;
+                return Ok(self.property_escape()?.class(c == 'P'));
+            }
             '1'..='9' => {
                 let start = self.at;
                 let number = self.decimal().unwrap_or(0);
@@ -629,6 +691,23 @@ impl Parser {
         Some(high)
     }
 
+    /// `{name}` or `{name=value}` after a `\p` or `\P` read in `u` mode: the property's code
+    /// points.
+    fn property_escape(&mut self) -> Result<Set, Untranslatable> {
+        if !self.eat('{') {
+            return Err(Untranslatable::Invalid);
+        }
+        let start = self.at;
+        while self.peek().is_some_and(|c| c != '}') {
+            self.at += 1;
+        }
+        let name: String = self.chars[start..self.at].iter().collect();
+        if !self.eat('}') {
+            return Err(Untranslatable::Invalid);
+        }
+        property(&name).map(|ranges| Set::of(&ranges)).ok_or(Untranslatable::Invalid)
+    }
+
     /// `[…]` or `[^…]`.
     fn bracket(&mut self) -> Result<String, Untranslatable> {
         self.at += 1;
@@ -682,6 +761,11 @@ impl Parser {
                     'd' | 'D' => set(DIGITS, e == 'D'),
                     'w' | 'W' => set(WORD, e == 'W'),
                     's' | 'S' => set(SPACE, e == 'S'),
+                    'p' | 'P' if self.unicode => {
+                        self.at += 1;
+                        let set = self.property_escape()?;
+                        return Ok(Some(ClassAtom::Set(if e == 'P' { set.inverted() } else { set })));
+                    }
                     'c' => {
                         return Ok(Some(match self.peek_at(1) {
                             Some(l) if l.is_ascii_alphanumeric() || l == '_' => {
@@ -736,7 +820,11 @@ mod tests {
             (r"\bword\B", r"(?-u:\b)word(?-u:\B)"),
             (r"[^\D_]", r"[^\x{0}-/:-\x{D7FF}\x{E000}-\x{10FFFF}]"),
             (r"(?<year>\d{4})", "(?:[0-9]{4})"),
-            (r"\p{L}", r"p\{L\}"),
+            (r"\p{Foo}", r"p\{Foo\}"),
+            (r"\p", "p"),
+            (r"\p{ASCII}\P{ASCII}", r"[\x{0}-\x{7F}][^\x{0}-\x{7F}]"),
+            (r"[\p{ASCII_Hex_Digit}_][^\P{AHex}]", r"[0-9A-F_a-f][^\x{0}-/:-@G-`g-\x{D7FF}\x{E000}-\x{10FFFF}]"),
+            (r"\p{gc=Cs}", NOTHING),
             (r"a{,2}", r"a\{,2\}"),
             (r"\8\1", r"8\x{1}"),
             (r"\u00e9\u{1F600}\uD83D\uDE00", r"\x{E9}\x{1F600}\x{1F600}"),
@@ -764,6 +852,35 @@ mod tests {
             ("(", Untranslatable::Invalid),
         ] {
             assert_eq!(translate(ecma), Err(reason), "{ecma}");
+        }
+    }
+
+    /// Every seventh code point, and the edges of the ranges, matched by each engine against
+    /// property escapes read in `u` mode: the written-out classes hold what regress's do.
+    #[test]
+    fn property_escapes_match_what_regress_matches() {
+        for pattern in [
+            r"^\p{L}$",
+            r"^\P{Letter}$",
+            r"^[^\p{Lu}\d]$",
+            r"^\p{Script=Greek}$",
+            r"^\p{scx=Deva}$",
+            r"^\p{digit}$",
+            r"^[\p{Emoji}\P{Any}]$",
+        ] {
+            let translated = translate(pattern).unwrap();
+            let (ecma, unicode) = ecma_regex(pattern).unwrap();
+            assert!(unicode, "{pattern} is read in u mode");
+            let linear = regex::Regex::new(&translated).unwrap();
+            let edges = property(&pattern[pattern.find('{').unwrap() + 1..pattern.find('}').unwrap()]).unwrap();
+            let sample =
+                (0..=MAX).step_by(7).chain(edges.iter().flat_map(|&(a, b)| [a.saturating_sub(1), a, b, b + 1]));
+            let mut text = String::new();
+            for c in sample.filter_map(char::from_u32) {
+                text.clear();
+                text.push(c);
+                assert_eq!(linear.is_match(&text), ecma.find(&text).is_some(), "{pattern} on U+{:04X}", c as u32);
+            }
         }
     }
 
@@ -855,10 +972,60 @@ mod tests {
             r"[\B]",
             "[a-]",
             r"[\w-]",
+            // Property escapes; mostly small ones, since the `regex` crate takes milliseconds
+            // to compile a class of hundreds of ranges in a debug build.
+            r"\p{Letter}",
+            r"\P{L}",
+            r"\p{digit}",
+            r"\P{Nd}",
+            r"\p{Script=Greek}",
+            r"\p{sc=Beng}",
+            r"\p{scx=Grek}",
+            r"\p{ASCII}",
+            r"\p{White_Space}",
+            r"\p{Any}",
+            r"[\p{Nd}a]",
+            r"[^\p{Greek}_]",
+            r"[\P{ASCII}]",
+            r"\p{Foo}",
+            r"\p{",
+            r"{L}",
         ];
         const TEXT: &[&str] = &[
-            "a", "b", "0", "9", "_", " ", "-", "\n", "\r", "\u{2028}", "\u{a0}", "\u{feff}", "é", "😀", "A", "\u{1}",
-            "\u{8}", "{", "}", "]", "p", "k", "\\", "c", ".", "\t", "\u{b}", "\u{1d}",
+            "a",
+            "b",
+            "0",
+            "9",
+            "_",
+            " ",
+            "-",
+            "\n",
+            "\r",
+            "\u{2028}",
+            "\u{a0}",
+            "\u{feff}",
+            "é",
+            "😀",
+            "A",
+            "\u{1}",
+            "\u{8}",
+            "{",
+            "}",
+            "]",
+            "p",
+            "k",
+            "\\",
+            "c",
+            ".",
+            "\t",
+            "\u{b}",
+            "\u{1d}",
+            "π",
+            "Σ",
+            "৪",
+            "L",
+            "Ǆ",
+            "\u{10FFFF}",
         ];
         let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
         let mut below = |n: usize| {
@@ -871,7 +1038,7 @@ mod tests {
         for _ in 0..6_000 {
             let pattern: String = (0..1 + below(6)).map(|_| PIECES[below(PIECES.len())]).collect();
             let Ok(translated) = translate(&pattern) else { continue };
-            let ecma = regress::Regex::new(&pattern).unwrap();
+            let (ecma, _) = ecma_regex(&pattern).unwrap();
             let linear = regex::Regex::new(&translated).unwrap();
             for _ in 0..24 {
                 let text: String = (0..below(8)).map(|_| TEXT[below(TEXT.len())]).collect();

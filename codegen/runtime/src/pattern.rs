@@ -36,9 +36,12 @@ impl Pattern {
     }
 
     /// An ECMA-262 pattern the `regex` crate cannot express, matched by a backtracking engine:
-    /// a hostile text can take it exponential time.
+    /// a hostile text can take it exponential time. Read as the generator reads it
+    /// (`schemagen::pattern::ecma_regex`): with the `u` flag when it is valid there, so
+    /// `\p{Letter}` is a Unicode property, else without flags.
     pub fn backtracking(ecma: &str) -> Pattern {
-        Pattern(regress::Regex::new(ecma).map_or(Engine::Invalid, Engine::Backtracking))
+        let regex = regress::Regex::with_flags(ecma, "u").or_else(|_| regress::Regex::new(ecma));
+        Pattern(regex.map_or(Engine::Invalid, Engine::Backtracking))
     }
 
     /// Whether the pattern matches anywhere in `text` (JSON Schema patterns are not anchored).
@@ -68,6 +71,16 @@ mod tests {
         let pattern = Pattern::linear(r"p\x{2028}|(?-u:\B)");
         assert!(pattern.is_match("p\u{2028}_"));
         assert!(!Pattern::linear(r"b|(?-u:\B)").is_match("p\u{2028}_"));
+    }
+
+    /// `\p{…}` is a Unicode property where the pattern is valid with the `u` flag, and the
+    /// letter `p` where it is not (`\p{L}{` keeps its Annex B literal brace).
+    #[test]
+    fn backtracking_patterns_read_properties_in_u_mode() {
+        let letters = Pattern::backtracking(r"^(\p{L})\1$");
+        assert!(letters.is_match("ππ") && !letters.is_match("11"));
+        let annex_b = Pattern::backtracking(r"^\p{L}{$");
+        assert!(annex_b.is_match("p{L}{") && !annex_b.is_match("π{"));
     }
 
     #[test]

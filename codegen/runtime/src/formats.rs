@@ -176,6 +176,14 @@ fn consecutive(units: &str, order: &str) -> bool {
     units.is_empty() || order.contains(units)
 }
 
+/// An ECMA-262 regular expression as the specification writes it: valid with the `u` flag, so
+/// without the web-compatibility grammar of its Annex B, in which `\a` is the letter `a` and a
+/// stray `{` or `]` is a literal. (A `pattern` keyword is still read with Annex B where the `u`
+/// flag refuses it, for the schemas that rely on it; see `Pattern::backtracking`.)
+pub(crate) fn regex(s: &str) -> bool {
+    regress::Regex::with_flags(s, "u").is_ok()
+}
+
 /// RFC 1123 host names; labels starting `xn--` must be valid IDNA A-labels. With `idn`, labels
 /// may also be U-labels (RFC 5890).
 pub(crate) fn hostname(s: &str, idn: bool) -> bool {
@@ -373,5 +381,17 @@ mod tests {
         assert!(!hostname("\u{212A}elvin.example.com", false), "KELVIN SIGN is not ASCII");
         assert!(hostname("실례.테스트", true) && !hostname("\u{302E}실례.테스트", true));
         assert!(hostname("l\u{00B7}l", true) && !hostname("a\u{00B7}l", true));
+    }
+
+    /// `format: regex` is ECMA-262 with the `u` flag: Annex B's identity escapes and literal
+    /// braces are not regular expressions the specification defines.
+    #[test]
+    fn regexes_are_read_in_unicode_mode() {
+        for valid in [r"^\p{Letter}+$", r"(?<n>a)\k<n>", r"(?<=a+)b", "[^]", r"\cA", r"\u{1F600}", r"[\w-]?"] {
+            assert!(regex(valid), "{valid}");
+        }
+        for invalid in [r"\a", "a{", "]", r"\p{Foo}", r"[\w-a]", "(?P<n>x)", "(?i)abc"] {
+            assert!(!regex(invalid), "{invalid}");
+        }
     }
 }

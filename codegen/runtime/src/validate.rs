@@ -949,7 +949,7 @@ pub mod rules {
             "ipv6" => text.parse::<std::net::Ipv6Addr>().is_ok() && !text.contains('%'),
             "hostname" => crate::formats::hostname(text, false),
             "idn-hostname" => crate::formats::hostname(text, true),
-            "regex" => regress::Regex::new(text).is_ok(),
+            "regex" => crate::formats::regex(text),
             _ => true,
         }
     }

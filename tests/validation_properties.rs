@@ -102,6 +102,8 @@ fn leaf() -> impl Strategy<Value = Value> {
         any::<bool>().prop_map(Value::Bool),
         any::<i64>().prop_map(Value::from),
         (-1.0e9..1.0e9f64).prop_map(Value::from),
+        // `1.0`: an integer to JSON Schema, a float to serde.
+        any::<i32>().prop_map(|n| Value::from(f64::from(n))),
         prop::sample::select(STRINGS).prop_map(Value::from),
         "[a-zA-Z0-9 _.:/-]{0,12}".prop_map(Value::from),
     ]

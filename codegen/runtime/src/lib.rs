@@ -29,6 +29,7 @@ pub mod schema;
 
 mod exact;
 mod formats;
+mod integral;
 mod secret;
 pub use secret::Secret;
 

@@ -198,9 +198,16 @@ pub fn from_str<T: DeserializeOwned + Validate>(text: &str) -> Result<T, Error> 
     from_value(value)
 }
 
-/// Validates a document, then decodes it.
-pub fn from_value<T: DeserializeOwned + Validate>(value: Value) -> Result<T, Error> {
+/// Validates a document, then decodes it. A float that equals an integer (`1.0`) is an integer
+/// to JSON Schema, and decodes where the model holds one (see the `integral` module).
+pub fn from_value<T: DeserializeOwned + Validate>(mut value: Value) -> Result<T, Error> {
     T::validate_json(&value).map_err(Error::Invalid)?;
+    if crate::integral::has_integral_float(&value) {
+        if let Ok(model) = <T as serde::Deserialize>::deserialize(&value) {
+            return Ok(model);
+        }
+        crate::integral::integral_floats_as_integers(&mut value);
+    }
     serde_json::from_value(value).map_err(Error::Decode)
 }
 

@@ -246,7 +246,57 @@ fn u_label(label: &str) -> bool {
         return false;
     }
     let chars: Vec<char> = label.chars().collect();
-    chars.iter().enumerate().all(|(i, &c)| contexto_ok(&chars, i, c))
+    chars.iter().enumerate().all(|(i, &c)| idna2008_valid(c) && contexto_ok(&chars, i, c))
+}
+
+/// Whether RFC 5892 (section 3) lets `c` into a U-label, as PVALID or under a contextual rule:
+/// the steps UTS #46 does not take. A code point that is not an exception (section 2.6), a
+/// letter, digit or hyphen of ASCII, or a joiner must be a letter, mark or decimal digit
+/// (`LetterDigits`: `¡`, which `xn--7a` decodes to, is punctuation), and must not be in
+/// `IgnorableProperties`, `IgnorableBlocks` or `OldHangulJamo`. Unassigned code points and
+/// those NFKC case folding changes (`Unstable`) are already refused by UTS #46's mapping.
+fn idna2008_valid(c: char) -> bool {
+    use icu_properties::props::{
+        DefaultIgnorableCodePoint, GeneralCategory as Gc, HangulSyllableType as Hst, NoncharacterCodePoint, WhiteSpace,
+    };
+    use icu_properties::{CodePointMapData, CodePointSetData};
+
+    match c {
+        // Exceptions that are PVALID, and those that are CONTEXTO (`contexto_ok` checks them).
+        '\u{00DF}' | '\u{03C2}' | '\u{06FD}' | '\u{06FE}' | '\u{0F0B}' | '\u{3007}' => return true,
+        '\u{00B7}'
+        | '\u{0375}'
+        | '\u{05F3}'
+        | '\u{05F4}'
+        | '\u{30FB}'
+        | '\u{0660}'..='\u{0669}'
+        | '\u{06F0}'..='\u{06F9}' => {
+            return true;
+        }
+        // LDH, and the joiners (CONTEXTJ, checked by UTS #46).
+        'a'..='z' | '0'..='9' | '-' | '\u{200C}' | '\u{200D}' => return true,
+        // IgnorableBlocks: Combining Diacritical Marks for Symbols, Musical Symbols, Ancient
+        // Greek Musical Notation.
+        '\u{20D0}'..='\u{20FF}' | '\u{1D100}'..='\u{1D1FF}' | '\u{1D200}'..='\u{1D24F}' => return false,
+        _ => {}
+    }
+    let ignorable = CodePointSetData::new::<DefaultIgnorableCodePoint>().contains(c)
+        || CodePointSetData::new::<WhiteSpace>().contains(c)
+        || CodePointSetData::new::<NoncharacterCodePoint>().contains(c);
+    let old_hangul_jamo =
+        matches!(CodePointMapData::<Hst>::new().get(c), Hst::LeadingJamo | Hst::VowelJamo | Hst::TrailingJamo);
+    !ignorable
+        && !old_hangul_jamo
+        && matches!(
+            CodePointMapData::<Gc>::new().get(c),
+            Gc::LowercaseLetter
+                | Gc::UppercaseLetter
+                | Gc::OtherLetter
+                | Gc::DecimalNumber
+                | Gc::ModifierLetter
+                | Gc::NonspacingMark
+                | Gc::SpacingMark
+        )
 }
 
 fn contexto_ok(chars: &[char], i: usize, c: char) -> bool {
@@ -381,6 +431,16 @@ mod tests {
         assert!(!hostname("\u{212A}elvin.example.com", false), "KELVIN SIGN is not ASCII");
         assert!(hostname("실례.테스트", true) && !hostname("\u{302E}실례.테스트", true));
         assert!(hostname("l\u{00B7}l", true) && !hostname("a\u{00B7}l", true));
+        // RFC 5892's derived property: punctuation, symbols and old Hangul jamo are DISALLOWED,
+        // although UTS #46 maps them to themselves.
+        assert!(!hostname("xn--7a", false) && !hostname("xn--7a", true) && !hostname("a¡b", true));
+        assert!(!hostname("a♥b", true) && !hostname("\u{1100}\u{1161}", true));
+        assert!(
+            hostname("ß", true)
+                && hostname("ς", true)
+                && hostname("δοκιμή", true)
+                && hostname("xn--ihqwcrb4cv8a8dqg056pqjye", true)
+        );
     }
 
     /// `format: regex` is ECMA-262 with the `u` flag: Annex B's identity escapes and literal

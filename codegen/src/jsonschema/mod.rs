@@ -18,6 +18,7 @@ use std::rc::Rc;
 
 use indexmap::{IndexMap, IndexSet};
 use serde_json::Value;
+use yoke::Yoke;
 
 use crate::config::Config;
 use crate::diag::{Code, Diagnostic, Diagnostics, Location};
@@ -51,29 +52,32 @@ impl Loc {
     }
 }
 
-/// A value inside a loaded document, found again on each use by walking its pointer (without
-/// allocating) instead of being copied out: the reader looks at most schemas several times, and
-/// copying a schema copied everything nested in it.
+/// A value inside a loaded document, borrowed from it rather than copied: the reader looks at
+/// most schemas several times, and copying a schema copied everything nested in it. The
+/// document's `Rc` is the value's owner ([`Yoke`]), so a `Node` can outlive the borrow of the
+/// `Reader` that made it; its pointer is walked once, when the `Node` is made.
 #[derive(Clone)]
-pub(crate) struct Node {
-    doc: Rc<Value>,
-    pointer: String,
-    /// A keyword under the value at `pointer`, for [`Reader::first`].
-    key: Option<String>,
-}
+pub(crate) struct Node(Yoke<&'static Value, Rc<Value>>);
 
 static NULL: Value = Value::Null;
+
+impl Node {
+    /// The value at `pointer` in `doc`; `null` when absent.
+    fn new(doc: Rc<Value>, pointer: &str) -> Node {
+        Node(Yoke::attach_to_cart(doc, |root| lookup(root, pointer).unwrap_or(&NULL)))
+    }
+
+    /// The member `key` of the value at `pointer` in `doc`, if there is one.
+    fn member(doc: Rc<Value>, pointer: &str, key: &str) -> Option<Node> {
+        Yoke::try_attach_to_cart(doc, |root| lookup(root, pointer).and_then(|v| v.get(key)).ok_or(())).ok().map(Node)
+    }
+}
 
 impl std::ops::Deref for Node {
     type Target = Value;
 
     fn deref(&self) -> &Value {
-        let value = lookup(&self.doc, &self.pointer);
-        match &self.key {
-            Some(key) => value.and_then(|v| v.get(key)),
-            None => value,
-        }
-        .unwrap_or(&NULL)
+        self.0.get()
     }
 }
 
@@ -501,7 +505,7 @@ impl Reader<'_> {
     /// The value at a location, borrowed from its document: nothing is copied. Locations are
     /// only made for values that exist.
     fn value(&self, loc: &Loc) -> Node {
-        Node { doc: self.doc(&loc.file), pointer: loc.pointer.clone(), key: None }
+        Node::new(self.doc(&loc.file), &loc.pointer)
     }
 
     fn read_input(&mut self, path: &Path) {
@@ -917,9 +921,7 @@ impl Reader<'_> {
     /// The first value of `keyword` among `parts`, with the part it came from.
     fn first(&self, parts: &[Loc], keyword: &str) -> Option<(Loc, Node)> {
         parts.iter().find_map(|part| {
-            let doc = self.doc(&part.file);
-            lookup(&doc, &part.pointer)?.get(keyword)?;
-            Some((part.clone(), Node { doc, pointer: part.pointer.clone(), key: Some(keyword.to_string()) }))
+            Node::member(self.doc(&part.file), &part.pointer, keyword).map(|node| (part.clone(), node))
         })
     }
 
@@ -1629,7 +1631,8 @@ impl Reader<'_> {
     }
 
     fn docs_at(&self, loc: &Loc) -> Docs {
-        let value = self.value(loc);
+        let node = self.value(loc);
+        let value: &Value = &node;
         let text = |key: &str| value.get(key).and_then(Value::as_str).map(str::to_string);
         let mut examples: Vec<String> = match value.get("examples") {
             Some(Value::Array(examples)) => examples.iter().map(Value::to_string).collect(),

@@ -117,9 +117,14 @@ pub fn closest<'a>(wanted: &str, candidates: impl IntoIterator<Item = &'a str>) 
     let fold = |s: &str| s.chars().filter(|c| *c != '-' && *c != '_').collect::<String>().to_ascii_lowercase();
     let wanted_folded = fold(wanted);
     let limit = if wanted.chars().count() <= 4 { 1 } else { 2 };
+    let length = wanted_folded.chars().count();
     candidates
         .into_iter()
-        .map(|c| (edit_distance(&fold(c), &wanted_folded), c))
+        .filter_map(|c| {
+            let folded = fold(c);
+            // The distance is at least the difference in length: skip the quadratic comparison.
+            (folded.chars().count().abs_diff(length) <= limit).then(|| (edit_distance(&folded, &wanted_folded), c))
+        })
         .filter(|(distance, _)| *distance <= limit)
         .min()
         .map(|(_, c)| c)

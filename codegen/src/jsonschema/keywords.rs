@@ -128,8 +128,13 @@ pub fn unhandled(keyword: &str) -> Option<(String, String)> {
 /// two edits away (one for short keywords).
 fn suggestion(keyword: &str) -> Option<&'static str> {
     let known = SHAPING.iter().chain(ANNOTATIONS).chain(CONSTRAINTS).chain(VALIDATION_ONLY);
-    let limit = if keyword.chars().count() <= 4 { 1 } else { 2 };
+    let length = keyword.chars().count();
+    let limit = if length <= 4 { 1 } else { 2 };
     known
+        // The distance is at least the difference in length (the keywords are ASCII), so only
+        // keywords of about the same length are compared: a file with thousands of unknown
+        // keywords costs a few comparisons each, not one per known keyword.
+        .filter(|k| k.len().abs_diff(length) <= limit)
         .map(|k| (if k.eq_ignore_ascii_case(keyword) { 0 } else { crate::names::edit_distance(k, keyword) }, *k))
         .filter(|(distance, _)| *distance <= limit)
         .min()

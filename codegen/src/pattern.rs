@@ -49,7 +49,8 @@ pub enum Untranslatable {
     Backreference,
     /// `(?=…)`, `(?!…)`, `(?<=…)`, `(?<!…)`.
     Lookaround,
-    /// `(?i:…)`: ECMA's case folding without the `u` flag differs from the `regex` crate's.
+    /// `(?i:…)`: ECMA's case folding (upper-casing without the `u` flag, simple case folding with
+    /// it) is not written out, and the `regex` crate is built without Unicode case tables.
     CaseInsensitive,
     /// `(?m:…)`: ECMA's `^` and `$` then also stop at `\r`, U+2028 and U+2029.
     Multiline,

@@ -965,49 +965,95 @@ pub mod rules {
         !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())
     }
 
-    /// Two ASCII digits at `at` as a number.
-    fn two_digits(b: &[u8], at: usize) -> Option<u32> {
-        match (b.get(at), b.get(at + 1)) {
-            (Some(&h), Some(&l)) if h.is_ascii_digit() && l.is_ascii_digit() => {
-                Some(u32::from(h - b'0') * 10 + u32::from(l - b'0'))
-            }
-            _ => None,
-        }
+    /// The layout of 8 bytes of an RFC 3339 text, checked in one go (SWAR): `d` is an ASCII
+    /// digit, `T` is `T` or `t`, any other byte is itself.
+    struct Shape {
+        /// 0xFF in each digit's byte.
+        digits: u64,
+        /// The other bytes as they must be (`t` for `T`), after `fold`.
+        fixed: u64,
+        /// 0x20 in the byte of a `T`, so `T` and `t` compare alike.
+        fold: u64,
     }
 
-    /// full-date = yyyy-mm-dd, RFC 3339 section 5.6, with the day within its month.
-    pub(crate) fn date(s: &str) -> bool {
-        let b = s.as_bytes();
-        if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
-            return false;
+    const fn shape(pattern: &[u8; 8]) -> Shape {
+        let (mut digits, mut fixed, mut fold, mut i) = (0u64, 0u64, 0u64, 0);
+        while i < 8 {
+            match pattern[i] {
+                b'd' => digits |= 0xFF << (8 * i),
+                b'T' => {
+                    fixed |= (b't' as u64) << (8 * i);
+                    fold |= 0x20 << (8 * i);
+                }
+                byte => fixed |= (byte as u64) << (8 * i),
+            }
+            i += 1;
         }
-        let (Some(century), Some(year), Some(month), Some(day)) =
-            (two_digits(b, 0), two_digits(b, 2), two_digits(b, 5), two_digits(b, 8))
-        else {
-            return false;
-        };
-        let year = century * 100 + year;
-        let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+        Shape { digits, fixed, fold }
+    }
+
+    const YEAR_MONTH: Shape = shape(b"dddd-dd-");
+    const DAY_HOUR_MINUTE: Shape = shape(b"ddTdd:dd");
+    const HOUR_MINUTE_SECOND: Shape = shape(b"dd:dd:dd");
+
+    /// Whether the 8 bytes of `b` at `at` have the `shape` (`b` holds them).
+    #[inline(always)]
+    fn fits(b: &[u8], at: usize, shape: &Shape) -> bool {
+        let Some(bytes) = b.get(at..at + 8) else { return false };
+        let word = u64::from_le_bytes(bytes.try_into().unwrap_or_default());
+        let high = 0xF0F0_F0F0_F0F0_F0F0 & shape.digits;
+        let three = 0x3030_3030_3030_3030 & shape.digits;
+        let six = 0x0606_0606_0606_0606 & shape.digits;
+        let digits = word & shape.digits;
+        // A byte is a digit when its high nibble is 3 and adding 6 keeps it so (no byte
+        // carries into the next once every high nibble is 3).
+        ((word | shape.fold) & !shape.digits == shape.fixed)
+            & (digits & high == three)
+            & (digits.wrapping_add(six) & high == three)
+    }
+
+    /// The number of the two digits at `at` (checked to be digits).
+    #[inline(always)]
+    fn two(b: &[u8], at: usize) -> u32 {
+        u32::from(b[at].wrapping_sub(b'0')) * 10 + u32::from(b[at + 1].wrapping_sub(b'0'))
+    }
+
+    /// Whether `day` is a day of `month` in `year`.
+    #[inline]
+    fn in_month(year: u32, month: u32, day: u32) -> bool {
         let days = match month {
             1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
             4 | 6 | 9 | 11 => 30,
-            2 if leap => 29,
+            2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
             2 => 28,
             _ => return false,
         };
         (1..=days).contains(&day)
     }
 
-    fn time(s: &str) -> bool {
-        // full-time = hh:mm:ss[.frac](Z|±hh:mm), RFC 3339 section 5.6.
+    /// full-date = yyyy-mm-dd, RFC 3339 section 5.6, with the day within its month.
+    pub(crate) fn date(s: &str) -> bool {
         let b = s.as_bytes();
-        if b.len() < 9 || b[2] != b':' || b[5] != b':' {
+        b.len() == 10
+            && fits(b, 0, &YEAR_MONTH)
+            && b[8].is_ascii_digit()
+            && b[9].is_ascii_digit()
+            && in_month(two(b, 0) * 100 + two(b, 2), two(b, 5), two(b, 8))
+    }
+
+    /// full-time = hh:mm:ss[.frac](Z|±hh:mm), RFC 3339 section 5.6.
+    fn time(s: &str) -> bool {
+        let b = s.as_bytes();
+        fits(b, 0, &HOUR_MINUTE_SECOND) && time_rest(two(b, 0), two(b, 3), two(b, 6), &b[8..])
+    }
+
+    /// The rest of a full-time after its seconds: the fraction and the offset; and whether the
+    /// hour, minute and second are in range (second 60 only at 23:59 UTC).
+    #[inline]
+    fn time_rest(h: u32, m: u32, sec: u32, mut rest: &[u8]) -> bool {
+        if (h > 23) | (m > 59) | (sec > 60) {
             return false;
         }
-        let (Some(h), Some(m), Some(sec)) = (two_digits(b, 0), two_digits(b, 3), two_digits(b, 6)) else {
-            return false;
-        };
-        let mut rest = &b[8..];
         if let Some((b'.', frac)) = rest.split_first() {
             let end = frac.iter().position(|c| !c.is_ascii_digit()).unwrap_or(frac.len());
             if end == 0 {
@@ -1017,10 +1063,10 @@ pub mod rules {
         }
         let offset_minutes: i32 = match rest {
             b"Z" | b"z" => 0,
-            [sign @ (b'+' | b'-'), _, _, b':', _, _] => {
-                let (Some(oh), Some(om)) = (two_digits(rest, 1), two_digits(rest, 4)) else {
-                    return false;
-                };
+            [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2]
+                if h1.is_ascii_digit() && h2.is_ascii_digit() && m1.is_ascii_digit() && m2.is_ascii_digit() =>
+            {
+                let (oh, om) = (two(rest, 1), two(rest, 4));
                 if oh > 23 || om > 59 {
                     return false;
                 }
@@ -1029,9 +1075,6 @@ pub mod rules {
             }
             _ => return false,
         };
-        if h > 23 || m > 59 || sec > 60 {
-            return false;
-        }
         if sec == 60 {
             // A leap second happens at 23:59:60 UTC only.
             let utc = (h as i32 * 60 + m as i32 - offset_minutes).rem_euclid(24 * 60);
@@ -1040,10 +1083,17 @@ pub mod rules {
         true
     }
 
+    /// date-time = full-date (T|t) full-time, RFC 3339 section 5.6: the first 16 bytes are
+    /// checked as two words.
     pub(crate) fn date_time(s: &str) -> bool {
         let b = s.as_bytes();
-        // Index 10 is an ASCII `T`, so 10 and 11 are character boundaries.
-        b.len() > 11 && matches!(b[10], b'T' | b't') && date(&s[..10]) && time(&s[11..])
+        b.len() >= 20
+            && fits(b, 0, &YEAR_MONTH) & fits(b, 8, &DAY_HOUR_MINUTE)
+            && b[16] == b':'
+            && b[17].is_ascii_digit()
+            && b[18].is_ascii_digit()
+            && in_month(two(b, 0) * 100 + two(b, 2), two(b, 5), two(b, 8))
+            && time_rest(two(b, 11), two(b, 14), two(b, 17), &b[19..])
     }
 
     fn email(s: &str) -> bool {
@@ -1114,6 +1164,116 @@ mod tests {
         assert_eq!(Path::Index(&c, 120).render(), "/basic~1Auth/2/x~0y/120");
         assert_eq!(Path::Index(&root, 0).render(), "/0");
         assert_eq!(root.render(), "");
+    }
+
+    /// The word-at-a-time date and time checks decide exactly as the byte-by-byte reading of
+    /// RFC 3339 below, on valid texts and on every one-byte change and truncation of them.
+    #[test]
+    fn word_checks_agree_with_a_plain_reading_of_rfc_3339() {
+        fn two(b: &[u8], at: usize) -> Option<u32> {
+            match (b.get(at), b.get(at + 1)) {
+                (Some(&h), Some(&l)) if h.is_ascii_digit() && l.is_ascii_digit() => {
+                    Some(u32::from(h - b'0') * 10 + u32::from(l - b'0'))
+                }
+                _ => None,
+            }
+        }
+        fn date(b: &[u8]) -> bool {
+            if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+                return false;
+            }
+            let (Some(c), Some(y), Some(m), Some(d)) = (two(b, 0), two(b, 2), two(b, 5), two(b, 8)) else {
+                return false;
+            };
+            let year = c * 100 + y;
+            let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+            let days = match m {
+                1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+                4 | 6 | 9 | 11 => 30,
+                2 if leap => 29,
+                2 => 28,
+                _ => return false,
+            };
+            (1..=days).contains(&d)
+        }
+        fn time(b: &[u8]) -> bool {
+            if b.len() < 9 || b[2] != b':' || b[5] != b':' {
+                return false;
+            }
+            let (Some(h), Some(m), Some(sec)) = (two(b, 0), two(b, 3), two(b, 6)) else { return false };
+            let mut rest = &b[8..];
+            if let Some((b'.', frac)) = rest.split_first() {
+                let end = frac.iter().position(|c| !c.is_ascii_digit()).unwrap_or(frac.len());
+                if end == 0 {
+                    return false;
+                }
+                rest = &frac[end..];
+            }
+            let offset: i32 = match rest {
+                b"Z" | b"z" => 0,
+                [sign @ (b'+' | b'-'), _, _, b':', _, _] => {
+                    let (Some(oh), Some(om)) = (two(rest, 1), two(rest, 4)) else { return false };
+                    if oh > 23 || om > 59 {
+                        return false;
+                    }
+                    let minutes = (oh * 60 + om) as i32;
+                    if *sign == b'-' { -minutes } else { minutes }
+                }
+                _ => return false,
+            };
+            if h > 23 || m > 59 || sec > 60 {
+                return false;
+            }
+            sec != 60 || (h as i32 * 60 + m as i32 - offset).rem_euclid(24 * 60) == 23 * 60 + 59
+        }
+        fn date_time(b: &[u8]) -> bool {
+            b.len() > 11 && matches!(b[10], b'T' | b't') && date(&b[..10]) && time(&b[11..])
+        }
+
+        use super::rules::format;
+        let seeds = [
+            ("date", "2024-02-29"),
+            ("date", "1900-12-31"),
+            ("time", "23:59:60Z"),
+            ("time", "08:30:06.283185+05:30"),
+            ("date-time", "2023-07-13T21:34:44.816354Z"),
+            ("date-time", "1998-12-31T15:59:60-08:00"),
+            ("date-time", "2024-02-29t22:59:59.5-05:00"),
+            ("date-time", "2000-01-01T00:00:00z"),
+        ];
+        let replacements = b"0123456789-:+.TtZz /\x2f\x3a\x40\x5b\x60\x7b\xff\x00\x39\x30\x9a";
+        let mut checked = 0;
+        for (name, seed) in seeds {
+            let reference = match name {
+                "date" => date,
+                "time" => time,
+                _ => date_time,
+            };
+            let mut variants: Vec<Vec<u8>> = (0..=seed.len()).map(|n| seed.as_bytes()[..n].to_vec()).collect();
+            for at in 0..seed.len() {
+                for &byte in replacements {
+                    let mut bytes = seed.as_bytes().to_vec();
+                    bytes[at] = byte;
+                    variants.push(bytes.clone());
+                    bytes.insert(at, b'1');
+                    variants.push(bytes);
+                }
+            }
+            // Every month and day of a leap and a common year, and every leap-second offset.
+            for (year, month, day) in (1..=13).flat_map(|m| (0..=32).flat_map(move |d| [(2024, m, d), (2100, m, d)])) {
+                variants.push(format!("{year}-{month:02}-{day:02}").into_bytes());
+            }
+            for offset in ["+00:00", "-08:00", "+23:59", "-00:01", "+01:00"] {
+                variants.push(format!("1998-12-31T23:59:60{offset}").into_bytes());
+                variants.push(format!("1999-01-01T07:59:60{offset}").into_bytes());
+            }
+            for bytes in variants {
+                let Ok(text) = std::str::from_utf8(&bytes) else { continue };
+                assert_eq!(format(name, text), reference(&bytes), "{name} {text:?}");
+                checked += 1;
+            }
+        }
+        assert!(checked > 2000, "only {checked} texts");
     }
 
     #[test]

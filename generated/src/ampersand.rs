@@ -4,19 +4,8 @@
 use ::schemagen_runtime::{Validate as _, validate::support};
 
 /// ConnectionRequest schema from Ampersand API
-#[derive(
-    ::std::fmt::Debug,
-    ::std::clone::Clone,
-    ::std::cmp::PartialEq,
-    ::std::default::Default,
-    ::schemagen_runtime::serde::Serialize,
-    ::schemagen_runtime::serde::Deserialize
-)]
-#[cfg_attr(
-    feature = "schemars",
-    derive(::schemagen_runtime::schemars::JsonSchema),
-    schemars(crate = "::schemagen_runtime::schemars")
-)]
+#[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq, ::std::default::Default, ::schemagen_runtime::serde::Serialize, ::schemagen_runtime::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemagen_runtime::schemars::JsonSchema), schemars(crate = "::schemagen_runtime::schemars"))]
 #[serde(crate = "::schemagen_runtime::serde")]
 pub struct ConnectionRequest {
     /// The ID of the provider workspace that this connection belongs to.
@@ -92,18 +81,8 @@ pub struct ConnectionRequest {
     /// Wire name: `customAuth`. A credential (the name `customAuth` means a credential (auth)): redacted in `Debug`.
     #[serde(rename = "customAuth")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    #[cfg_attr(
-        feature = "schemars",
-        schemars(
-            with = "::schemagen_runtime::indexmap::IndexMap<::std::string::String, ::schemagen_runtime::Secret>"
-        )
-    )]
-    pub custom_auth: ::std::option::Option<
-        ::schemagen_runtime::indexmap::IndexMap<
-            ::std::string::String,
-            ::schemagen_runtime::Secret,
-        >,
-    >,
+    #[cfg_attr(feature = "schemars", schemars(with = "::schemagen_runtime::indexmap::IndexMap<::std::string::String, ::schemagen_runtime::Secret>"))]
+    pub custom_auth: ::std::option::Option<::schemagen_runtime::indexmap::IndexMap<::std::string::String, ::schemagen_runtime::Secret>>,
     /// Wire name: `basicAuth`.
     #[serde(rename = "basicAuth")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -112,23 +91,13 @@ pub struct ConnectionRequest {
     /// Wire name: `oauth2ClientCredentials`.
     #[serde(rename = "oauth2ClientCredentials")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    #[cfg_attr(
-        feature = "schemars",
-        schemars(with = "ConnectionRequestOauth2ClientCredentials")
-    )]
-    pub oauth2_client_credentials: ::std::option::Option<
-        ConnectionRequestOauth2ClientCredentials,
-    >,
+    #[cfg_attr(feature = "schemars", schemars(with = "ConnectionRequestOauth2ClientCredentials"))]
+    pub oauth2_client_credentials: ::std::option::Option<ConnectionRequestOauth2ClientCredentials>,
     /// Wire name: `oauth2PasswordCredentials`.
     #[serde(rename = "oauth2PasswordCredentials")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    #[cfg_attr(
-        feature = "schemars",
-        schemars(with = "ConnectionRequestOauth2PasswordCredentials")
-    )]
-    pub oauth2_password_credentials: ::std::option::Option<
-        ConnectionRequestOauth2PasswordCredentials,
-    >,
+    #[cfg_attr(feature = "schemars", schemars(with = "ConnectionRequestOauth2PasswordCredentials"))]
+    pub oauth2_password_credentials: ::std::option::Option<ConnectionRequestOauth2PasswordCredentials>,
     /// Wire name: `oauth2AuthorizationCode`.
     #[serde(rename = "oauth2AuthorizationCode")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -137,12 +106,8 @@ pub struct ConnectionRequest {
 }
 
 impl ::schemagen_runtime::Validate for ConnectionRequest {
-    fn json_check() -> support::JsonCheck {
-        support::JsonCheck::Covering(super::__checks::c12)
-    }
-    fn exact_decode() -> bool {
-        true
-    }
+    fn json_check() -> support::JsonCheck { support::JsonCheck::Covering(super::__checks::c12) }
+    fn exact_decode() -> bool { true }
     #[allow(unused_mut, unused_variables, clippy::all, clippy::pedantic)]
     fn validate_at(&self, p: &support::Path<'_>, s: &mut support::Sink) -> bool {
         let mut ok = true;
@@ -176,24 +141,11 @@ impl ::schemagen_runtime::Validate for ConnectionRequest {
 /// Provider Metadata
 ///
 /// Provider-specific metadata about the connection, keyed by field name.
-pub type ProviderMetadata = ::schemagen_runtime::indexmap::IndexMap<
-    ::std::string::String,
-    ProviderMetadataInfo,
->;
+pub type ProviderMetadata = ::schemagen_runtime::indexmap::IndexMap<::std::string::String, ProviderMetadataInfo>;
 
 /// Provider Metadata Info
-#[derive(
-    ::std::fmt::Debug,
-    ::std::clone::Clone,
-    ::std::cmp::PartialEq,
-    ::schemagen_runtime::serde::Serialize,
-    ::schemagen_runtime::serde::Deserialize
-)]
-#[cfg_attr(
-    feature = "schemars",
-    derive(::schemagen_runtime::schemars::JsonSchema),
-    schemars(crate = "::schemagen_runtime::schemars")
-)]
+#[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq, ::schemagen_runtime::serde::Serialize, ::schemagen_runtime::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemagen_runtime::schemars::JsonSchema), schemars(crate = "::schemagen_runtime::schemars"))]
 #[serde(crate = "::schemagen_runtime::serde")]
 pub struct ProviderMetadataInfo {
     /// The value of the metadata field
@@ -232,12 +184,8 @@ pub struct ProviderMetadataInfo {
 }
 
 impl ::schemagen_runtime::Validate for ProviderMetadataInfo {
-    fn json_check() -> support::JsonCheck {
-        support::JsonCheck::Covering(super::__checks::c1)
-    }
-    fn exact_decode() -> bool {
-        true
-    }
+    fn json_check() -> support::JsonCheck { support::JsonCheck::Covering(super::__checks::c1) }
+    fn exact_decode() -> bool { true }
     #[allow(unused_mut, unused_variables, clippy::all, clippy::pedantic)]
     fn validate_at(&self, p: &support::Path<'_>, s: &mut support::Sink) -> bool {
         let mut ok = true;
@@ -257,23 +205,8 @@ impl ::schemagen_runtime::Validate for ProviderMetadataInfo {
 /// ```json
 /// "input"
 /// ```
-#[derive(
-    ::std::fmt::Debug,
-    ::std::clone::Clone,
-    ::std::marker::Copy,
-    ::std::cmp::PartialEq,
-    ::std::cmp::Eq,
-    ::std::hash::Hash,
-    ::std::cmp::PartialOrd,
-    ::std::cmp::Ord,
-    ::schemagen_runtime::serde::Serialize,
-    ::schemagen_runtime::serde::Deserialize
-)]
-#[cfg_attr(
-    feature = "schemars",
-    derive(::schemagen_runtime::schemars::JsonSchema),
-    schemars(crate = "::schemagen_runtime::schemars")
-)]
+#[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::marker::Copy, ::std::cmp::PartialEq, ::std::cmp::Eq, ::std::hash::Hash, ::std::cmp::PartialOrd, ::std::cmp::Ord, ::schemagen_runtime::serde::Serialize, ::schemagen_runtime::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemagen_runtime::schemars::JsonSchema), schemars(crate = "::schemagen_runtime::schemars"))]
 #[serde(crate = "::schemagen_runtime::serde")]
 pub enum ProviderMetadataInfoSource {
     /// `input`
@@ -305,30 +238,14 @@ impl ::std::fmt::Display for ProviderMetadataInfoSource {
 }
 
 impl ::schemagen_runtime::Validate for ProviderMetadataInfoSource {
-    fn json_check() -> support::JsonCheck {
-        support::JsonCheck::Covering(super::__checks::c0)
-    }
-    fn exact_decode() -> bool {
-        true
-    }
+    fn json_check() -> support::JsonCheck { support::JsonCheck::Covering(super::__checks::c0) }
+    fn exact_decode() -> bool { true }
     #[allow(unused_mut, unused_variables, clippy::all, clippy::pedantic)]
-    fn validate_at(&self, p: &support::Path<'_>, s: &mut support::Sink) -> bool {
-        true
-    }
+    fn validate_at(&self, p: &support::Path<'_>, s: &mut support::Sink) -> bool { true }
 }
 
-#[derive(
-    ::std::fmt::Debug,
-    ::std::clone::Clone,
-    ::std::cmp::PartialEq,
-    ::schemagen_runtime::serde::Serialize,
-    ::schemagen_runtime::serde::Deserialize
-)]
-#[cfg_attr(
-    feature = "schemars",
-    derive(::schemagen_runtime::schemars::JsonSchema),
-    schemars(crate = "::schemagen_runtime::schemars")
-)]
+#[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq, ::schemagen_runtime::serde::Serialize, ::schemagen_runtime::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemagen_runtime::schemars::JsonSchema), schemars(crate = "::schemagen_runtime::schemars"))]
 #[serde(crate = "::schemagen_runtime::serde")]
 pub struct ConnectionRequestBasicAuth {
     /// The username to use for the connection.
@@ -342,30 +259,14 @@ pub struct ConnectionRequestBasicAuth {
 }
 
 impl ::schemagen_runtime::Validate for ConnectionRequestBasicAuth {
-    fn json_check() -> support::JsonCheck {
-        support::JsonCheck::Covering(super::__checks::c5)
-    }
-    fn exact_decode() -> bool {
-        true
-    }
+    fn json_check() -> support::JsonCheck { support::JsonCheck::Covering(super::__checks::c5) }
+    fn exact_decode() -> bool { true }
     #[allow(unused_mut, unused_variables, clippy::all, clippy::pedantic)]
-    fn validate_at(&self, p: &support::Path<'_>, s: &mut support::Sink) -> bool {
-        true
-    }
+    fn validate_at(&self, p: &support::Path<'_>, s: &mut support::Sink) -> bool { true }
 }
 
-#[derive(
-    ::std::fmt::Debug,
-    ::std::clone::Clone,
-    ::std::cmp::PartialEq,
-    ::schemagen_runtime::serde::Serialize,
-    ::schemagen_runtime::serde::Deserialize
-)]
-#[cfg_attr(
-    feature = "schemars",
-    derive(::schemagen_runtime::schemars::JsonSchema),
-    schemars(crate = "::schemagen_runtime::schemars")
-)]
+#[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq, ::schemagen_runtime::serde::Serialize, ::schemagen_runtime::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemagen_runtime::schemars::JsonSchema), schemars(crate = "::schemagen_runtime::schemars"))]
 #[serde(crate = "::schemagen_runtime::serde")]
 pub struct ConnectionRequestOauth2ClientCredentials {
     /// The client ID to use for the connection.
@@ -382,38 +283,19 @@ pub struct ConnectionRequestOauth2ClientCredentials {
     ///
     /// Wire name: `scopes`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    #[cfg_attr(
-        feature = "schemars",
-        schemars(with = "::std::vec::Vec<::std::string::String>")
-    )]
+    #[cfg_attr(feature = "schemars", schemars(with = "::std::vec::Vec<::std::string::String>"))]
     pub scopes: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
 }
 
 impl ::schemagen_runtime::Validate for ConnectionRequestOauth2ClientCredentials {
-    fn json_check() -> support::JsonCheck {
-        support::JsonCheck::Covering(super::__checks::c6)
-    }
-    fn exact_decode() -> bool {
-        true
-    }
+    fn json_check() -> support::JsonCheck { support::JsonCheck::Covering(super::__checks::c6) }
+    fn exact_decode() -> bool { true }
     #[allow(unused_mut, unused_variables, clippy::all, clippy::pedantic)]
-    fn validate_at(&self, p: &support::Path<'_>, s: &mut support::Sink) -> bool {
-        true
-    }
+    fn validate_at(&self, p: &support::Path<'_>, s: &mut support::Sink) -> bool { true }
 }
 
-#[derive(
-    ::std::fmt::Debug,
-    ::std::clone::Clone,
-    ::std::cmp::PartialEq,
-    ::schemagen_runtime::serde::Serialize,
-    ::schemagen_runtime::serde::Deserialize
-)]
-#[cfg_attr(
-    feature = "schemars",
-    derive(::schemagen_runtime::schemars::JsonSchema),
-    schemars(crate = "::schemagen_runtime::schemars")
-)]
+#[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq, ::schemagen_runtime::serde::Serialize, ::schemagen_runtime::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemagen_runtime::schemars::JsonSchema), schemars(crate = "::schemagen_runtime::schemars"))]
 #[serde(crate = "::schemagen_runtime::serde")]
 pub struct ConnectionRequestOauth2PasswordCredentials {
     /// The username to use for the connection.
@@ -438,40 +320,20 @@ pub struct ConnectionRequestOauth2PasswordCredentials {
     ///
     /// Wire name: `scopes`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    #[cfg_attr(
-        feature = "schemars",
-        schemars(with = "::std::vec::Vec<::std::string::String>")
-    )]
+    #[cfg_attr(feature = "schemars", schemars(with = "::std::vec::Vec<::std::string::String>"))]
     pub scopes: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
 }
 
 impl ::schemagen_runtime::Validate for ConnectionRequestOauth2PasswordCredentials {
-    fn json_check() -> support::JsonCheck {
-        support::JsonCheck::Covering(super::__checks::c8)
-    }
-    fn exact_decode() -> bool {
-        true
-    }
+    fn json_check() -> support::JsonCheck { support::JsonCheck::Covering(super::__checks::c8) }
+    fn exact_decode() -> bool { true }
     #[allow(unused_mut, unused_variables, clippy::all, clippy::pedantic)]
-    fn validate_at(&self, p: &support::Path<'_>, s: &mut support::Sink) -> bool {
-        true
-    }
+    fn validate_at(&self, p: &support::Path<'_>, s: &mut support::Sink) -> bool { true }
 }
 
 /// OAuth2 Authorization Code
-#[derive(
-    ::std::fmt::Debug,
-    ::std::clone::Clone,
-    ::std::cmp::PartialEq,
-    ::std::default::Default,
-    ::schemagen_runtime::serde::Serialize,
-    ::schemagen_runtime::serde::Deserialize
-)]
-#[cfg_attr(
-    feature = "schemars",
-    derive(::schemagen_runtime::schemars::JsonSchema),
-    schemars(crate = "::schemagen_runtime::schemars")
-)]
+#[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq, ::std::default::Default, ::schemagen_runtime::serde::Serialize, ::schemagen_runtime::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemagen_runtime::schemars::JsonSchema), schemars(crate = "::schemagen_runtime::schemars"))]
 #[serde(crate = "::schemagen_runtime::serde")]
 pub struct Oauth2AuthorizationCode {
     /// The access token for the connection.
@@ -479,39 +341,26 @@ pub struct Oauth2AuthorizationCode {
     /// Wire name: `accessToken`.
     #[serde(rename = "accessToken")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    #[cfg_attr(
-        feature = "schemars",
-        schemars(with = "Oauth2AuthorizationCodeAccessToken")
-    )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Oauth2AuthorizationCodeAccessToken"))]
     pub access_token: ::std::option::Option<Oauth2AuthorizationCodeAccessToken>,
     /// The refresh token to use for the connection.
     ///
     /// Wire name: `refreshToken`.
     #[serde(rename = "refreshToken")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    #[cfg_attr(
-        feature = "schemars",
-        schemars(with = "Oauth2AuthorizationCodeRefreshToken")
-    )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Oauth2AuthorizationCodeRefreshToken"))]
     pub refresh_token: ::std::option::Option<Oauth2AuthorizationCodeRefreshToken>,
     /// The scopes for the tokens.
     ///
     /// Wire name: `scopes`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    #[cfg_attr(
-        feature = "schemars",
-        schemars(with = "::std::vec::Vec<::std::string::String>")
-    )]
+    #[cfg_attr(feature = "schemars", schemars(with = "::std::vec::Vec<::std::string::String>"))]
     pub scopes: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
 }
 
 impl ::schemagen_runtime::Validate for Oauth2AuthorizationCode {
-    fn json_check() -> support::JsonCheck {
-        support::JsonCheck::Covering(super::__checks::c11)
-    }
-    fn exact_decode() -> bool {
-        true
-    }
+    fn json_check() -> support::JsonCheck { support::JsonCheck::Covering(super::__checks::c11) }
+    fn exact_decode() -> bool { true }
     #[allow(unused_mut, unused_variables, clippy::all, clippy::pedantic)]
     fn validate_at(&self, p: &support::Path<'_>, s: &mut support::Sink) -> bool {
         let mut ok = true;
@@ -528,18 +377,8 @@ impl ::schemagen_runtime::Validate for Oauth2AuthorizationCode {
 }
 
 /// The access token for the connection.
-#[derive(
-    ::std::fmt::Debug,
-    ::std::clone::Clone,
-    ::std::cmp::PartialEq,
-    ::schemagen_runtime::serde::Serialize,
-    ::schemagen_runtime::serde::Deserialize
-)]
-#[cfg_attr(
-    feature = "schemars",
-    derive(::schemagen_runtime::schemars::JsonSchema),
-    schemars(crate = "::schemagen_runtime::schemars")
-)]
+#[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq, ::schemagen_runtime::serde::Serialize, ::schemagen_runtime::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemagen_runtime::schemars::JsonSchema), schemars(crate = "::schemagen_runtime::schemars"))]
 #[serde(crate = "::schemagen_runtime::serde")]
 pub struct Oauth2AuthorizationCodeAccessToken {
     /// Wire name: `token`. A credential (the name `token` means a credential (token)): redacted in `Debug`.
@@ -547,38 +386,20 @@ pub struct Oauth2AuthorizationCodeAccessToken {
     /// Wire name: `expiresAt`.
     #[serde(rename = "expiresAt")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    #[cfg_attr(
-        feature = "schemars",
-        schemars(
-            with = "::schemagen_runtime::chrono::DateTime<::schemagen_runtime::chrono::FixedOffset>"
-        )
-    )]
+    #[cfg_attr(feature = "schemars", schemars(with = "::schemagen_runtime::chrono::DateTime<::schemagen_runtime::chrono::FixedOffset>"))]
     #[cfg_attr(feature = "schemars", schemars(extend("format" = "date-time")))]
-    pub expires_at: ::std::option::Option<
-        ::schemagen_runtime::chrono::DateTime<::schemagen_runtime::chrono::FixedOffset>,
-    >,
+    pub expires_at: ::std::option::Option<::schemagen_runtime::chrono::DateTime<::schemagen_runtime::chrono::FixedOffset>>,
     /// Wire name: `issuedAt`.
     #[serde(rename = "issuedAt")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    #[cfg_attr(
-        feature = "schemars",
-        schemars(
-            with = "::schemagen_runtime::chrono::DateTime<::schemagen_runtime::chrono::FixedOffset>"
-        )
-    )]
+    #[cfg_attr(feature = "schemars", schemars(with = "::schemagen_runtime::chrono::DateTime<::schemagen_runtime::chrono::FixedOffset>"))]
     #[cfg_attr(feature = "schemars", schemars(extend("format" = "date-time")))]
-    pub issued_at: ::std::option::Option<
-        ::schemagen_runtime::chrono::DateTime<::schemagen_runtime::chrono::FixedOffset>,
-    >,
+    pub issued_at: ::std::option::Option<::schemagen_runtime::chrono::DateTime<::schemagen_runtime::chrono::FixedOffset>>,
 }
 
 impl ::schemagen_runtime::Validate for Oauth2AuthorizationCodeAccessToken {
-    fn json_check() -> support::JsonCheck {
-        support::JsonCheck::Covering(super::__checks::c9)
-    }
-    fn exact_decode() -> bool {
-        true
-    }
+    fn json_check() -> support::JsonCheck { support::JsonCheck::Covering(super::__checks::c9) }
+    fn exact_decode() -> bool { true }
     #[allow(unused_mut, unused_variables, clippy::all, clippy::pedantic)]
     fn validate_at(&self, p: &support::Path<'_>, s: &mut support::Sink) -> bool {
         let mut ok = true;
@@ -650,18 +471,8 @@ pub type Oauth2AuthorizationCodeRefreshToken = Oauth2AuthorizationCodeAccessToke
 ///   "apiKey": "api-key-123"
 /// }
 /// ```
-#[derive(
-    ::std::fmt::Debug,
-    ::std::clone::Clone,
-    ::std::cmp::PartialEq,
-    ::schemagen_runtime::serde::Serialize,
-    ::schemagen_runtime::serde::Deserialize
-)]
-#[cfg_attr(
-    feature = "schemars",
-    derive(::schemagen_runtime::schemars::JsonSchema),
-    schemars(crate = "::schemagen_runtime::schemars")
-)]
+#[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq, ::schemagen_runtime::serde::Serialize, ::schemagen_runtime::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemagen_runtime::schemars::JsonSchema), schemars(crate = "::schemagen_runtime::schemars"))]
 #[serde(crate = "::schemagen_runtime::serde")]
 pub struct Connection {
     /// The connection ID.
@@ -741,9 +552,7 @@ pub struct Connection {
     /// Wire name: `createTime`.
     #[serde(rename = "createTime")]
     #[cfg_attr(feature = "schemars", schemars(extend("format" = "date-time")))]
-    pub create_time: ::schemagen_runtime::chrono::DateTime<
-        ::schemagen_runtime::chrono::FixedOffset,
-    >,
+    pub create_time: ::schemagen_runtime::chrono::DateTime<::schemagen_runtime::chrono::FixedOffset>,
     /// The time the connection was last updated.
     ///
     /// # Example
@@ -755,16 +564,9 @@ pub struct Connection {
     /// Wire name: `updateTime`.
     #[serde(rename = "updateTime")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    #[cfg_attr(
-        feature = "schemars",
-        schemars(
-            with = "::schemagen_runtime::chrono::DateTime<::schemagen_runtime::chrono::FixedOffset>"
-        )
-    )]
+    #[cfg_attr(feature = "schemars", schemars(with = "::schemagen_runtime::chrono::DateTime<::schemagen_runtime::chrono::FixedOffset>"))]
     #[cfg_attr(feature = "schemars", schemars(extend("format" = "date-time")))]
-    pub update_time: ::std::option::Option<
-        ::schemagen_runtime::chrono::DateTime<::schemagen_runtime::chrono::FixedOffset>,
-    >,
+    pub update_time: ::std::option::Option<::schemagen_runtime::chrono::DateTime<::schemagen_runtime::chrono::FixedOffset>>,
     /// The authentication scheme used for this connection.
     ///
     /// # Example
@@ -807,12 +609,8 @@ pub struct Connection {
 }
 
 impl ::schemagen_runtime::Validate for Connection {
-    fn json_check() -> support::JsonCheck {
-        support::JsonCheck::Walk(super::__checks::c16)
-    }
-    fn exact_decode() -> bool {
-        true
-    }
+    fn json_check() -> support::JsonCheck { support::JsonCheck::Walk(super::__checks::c16) }
+    fn exact_decode() -> bool { true }
     #[allow(unused_mut, unused_variables, clippy::all, clippy::pedantic)]
     fn validate_at(&self, p: &support::Path<'_>, s: &mut support::Sink) -> bool {
         let mut ok = true;
@@ -858,18 +656,8 @@ impl ::schemagen_runtime::Validate for Connection {
 }
 
 /// The provider app a connection was made through (written for schemagen from the Ampersand SDK docs).
-#[derive(
-    ::std::fmt::Debug,
-    ::std::clone::Clone,
-    ::std::cmp::PartialEq,
-    ::schemagen_runtime::serde::Serialize,
-    ::schemagen_runtime::serde::Deserialize
-)]
-#[cfg_attr(
-    feature = "schemars",
-    derive(::schemagen_runtime::schemars::JsonSchema),
-    schemars(crate = "::schemagen_runtime::schemars")
-)]
+#[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq, ::schemagen_runtime::serde::Serialize, ::schemagen_runtime::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemagen_runtime::schemars::JsonSchema), schemars(crate = "::schemagen_runtime::schemars"))]
 #[serde(crate = "::schemagen_runtime::serde")]
 pub struct ListConnectionsProviderApp {
     /// Identifier of the provider app.
@@ -931,10 +719,7 @@ pub struct ListConnectionsProviderApp {
     ///
     /// Wire name: `scopes`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    #[cfg_attr(
-        feature = "schemars",
-        schemars(with = "::std::vec::Vec<::std::string::String>")
-    )]
+    #[cfg_attr(feature = "schemars", schemars(with = "::std::vec::Vec<::std::string::String>"))]
     pub scopes: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// When the app was created.
     ///
@@ -947,33 +732,20 @@ pub struct ListConnectionsProviderApp {
     /// Wire name: `createTime`.
     #[serde(rename = "createTime")]
     #[cfg_attr(feature = "schemars", schemars(extend("format" = "date-time")))]
-    pub create_time: ::schemagen_runtime::chrono::DateTime<
-        ::schemagen_runtime::chrono::FixedOffset,
-    >,
+    pub create_time: ::schemagen_runtime::chrono::DateTime<::schemagen_runtime::chrono::FixedOffset>,
     /// When the app last changed.
     ///
     /// Wire name: `updateTime`.
     #[serde(rename = "updateTime")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    #[cfg_attr(
-        feature = "schemars",
-        schemars(
-            with = "::schemagen_runtime::chrono::DateTime<::schemagen_runtime::chrono::FixedOffset>"
-        )
-    )]
+    #[cfg_attr(feature = "schemars", schemars(with = "::schemagen_runtime::chrono::DateTime<::schemagen_runtime::chrono::FixedOffset>"))]
     #[cfg_attr(feature = "schemars", schemars(extend("format" = "date-time")))]
-    pub update_time: ::std::option::Option<
-        ::schemagen_runtime::chrono::DateTime<::schemagen_runtime::chrono::FixedOffset>,
-    >,
+    pub update_time: ::std::option::Option<::schemagen_runtime::chrono::DateTime<::schemagen_runtime::chrono::FixedOffset>>,
 }
 
 impl ::schemagen_runtime::Validate for ListConnectionsProviderApp {
-    fn json_check() -> support::JsonCheck {
-        support::JsonCheck::Covering(super::__checks::c17)
-    }
-    fn exact_decode() -> bool {
-        true
-    }
+    fn json_check() -> support::JsonCheck { support::JsonCheck::Covering(super::__checks::c17) }
+    fn exact_decode() -> bool { true }
     #[allow(unused_mut, unused_variables, clippy::all, clippy::pedantic)]
     fn validate_at(&self, p: &support::Path<'_>, s: &mut support::Sink) -> bool {
         let mut ok = true;
@@ -991,18 +763,8 @@ impl ::schemagen_runtime::Validate for ListConnectionsProviderApp {
 }
 
 /// The group of users a connection belongs to.
-#[derive(
-    ::std::fmt::Debug,
-    ::std::clone::Clone,
-    ::std::cmp::PartialEq,
-    ::schemagen_runtime::serde::Serialize,
-    ::schemagen_runtime::serde::Deserialize
-)]
-#[cfg_attr(
-    feature = "schemars",
-    derive(::schemagen_runtime::schemars::JsonSchema),
-    schemars(crate = "::schemagen_runtime::schemars")
-)]
+#[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq, ::schemagen_runtime::serde::Serialize, ::schemagen_runtime::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemagen_runtime::schemars::JsonSchema), schemars(crate = "::schemagen_runtime::schemars"))]
 #[serde(crate = "::schemagen_runtime::serde")]
 pub struct ListConnectionsGroup {
     /// Your identifier of the group.
@@ -1049,9 +811,7 @@ pub struct ListConnectionsGroup {
     /// Wire name: `createTime`.
     #[serde(rename = "createTime")]
     #[cfg_attr(feature = "schemars", schemars(extend("format" = "date-time")))]
-    pub create_time: ::schemagen_runtime::chrono::DateTime<
-        ::schemagen_runtime::chrono::FixedOffset,
-    >,
+    pub create_time: ::schemagen_runtime::chrono::DateTime<::schemagen_runtime::chrono::FixedOffset>,
     /// When the group last changed.
     ///
     /// # Example
@@ -1063,25 +823,14 @@ pub struct ListConnectionsGroup {
     /// Wire name: `updateTime`.
     #[serde(rename = "updateTime")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    #[cfg_attr(
-        feature = "schemars",
-        schemars(
-            with = "::schemagen_runtime::chrono::DateTime<::schemagen_runtime::chrono::FixedOffset>"
-        )
-    )]
+    #[cfg_attr(feature = "schemars", schemars(with = "::schemagen_runtime::chrono::DateTime<::schemagen_runtime::chrono::FixedOffset>"))]
     #[cfg_attr(feature = "schemars", schemars(extend("format" = "date-time")))]
-    pub update_time: ::std::option::Option<
-        ::schemagen_runtime::chrono::DateTime<::schemagen_runtime::chrono::FixedOffset>,
-    >,
+    pub update_time: ::std::option::Option<::schemagen_runtime::chrono::DateTime<::schemagen_runtime::chrono::FixedOffset>>,
 }
 
 impl ::schemagen_runtime::Validate for ListConnectionsGroup {
-    fn json_check() -> support::JsonCheck {
-        support::JsonCheck::Covering(super::__checks::c18)
-    }
-    fn exact_decode() -> bool {
-        true
-    }
+    fn json_check() -> support::JsonCheck { support::JsonCheck::Covering(super::__checks::c18) }
+    fn exact_decode() -> bool { true }
     #[allow(unused_mut, unused_variables, clippy::all, clippy::pedantic)]
     fn validate_at(&self, p: &support::Path<'_>, s: &mut support::Sink) -> bool {
         let mut ok = true;
@@ -1099,18 +848,8 @@ impl ::schemagen_runtime::Validate for ListConnectionsGroup {
 }
 
 /// The user whose credentials a connection uses.
-#[derive(
-    ::std::fmt::Debug,
-    ::std::clone::Clone,
-    ::std::cmp::PartialEq,
-    ::schemagen_runtime::serde::Serialize,
-    ::schemagen_runtime::serde::Deserialize
-)]
-#[cfg_attr(
-    feature = "schemars",
-    derive(::schemagen_runtime::schemars::JsonSchema),
-    schemars(crate = "::schemagen_runtime::schemars")
-)]
+#[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq, ::schemagen_runtime::serde::Serialize, ::schemagen_runtime::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemagen_runtime::schemars::JsonSchema), schemars(crate = "::schemagen_runtime::schemars"))]
 #[serde(crate = "::schemagen_runtime::serde")]
 pub struct Consumer {
     /// Your identifier of the consumer.
@@ -1157,9 +896,7 @@ pub struct Consumer {
     /// Wire name: `createTime`.
     #[serde(rename = "createTime")]
     #[cfg_attr(feature = "schemars", schemars(extend("format" = "date-time")))]
-    pub create_time: ::schemagen_runtime::chrono::DateTime<
-        ::schemagen_runtime::chrono::FixedOffset,
-    >,
+    pub create_time: ::schemagen_runtime::chrono::DateTime<::schemagen_runtime::chrono::FixedOffset>,
     /// When the consumer last changed.
     ///
     /// # Example
@@ -1171,25 +908,14 @@ pub struct Consumer {
     /// Wire name: `updateTime`.
     #[serde(rename = "updateTime")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    #[cfg_attr(
-        feature = "schemars",
-        schemars(
-            with = "::schemagen_runtime::chrono::DateTime<::schemagen_runtime::chrono::FixedOffset>"
-        )
-    )]
+    #[cfg_attr(feature = "schemars", schemars(with = "::schemagen_runtime::chrono::DateTime<::schemagen_runtime::chrono::FixedOffset>"))]
     #[cfg_attr(feature = "schemars", schemars(extend("format" = "date-time")))]
-    pub update_time: ::std::option::Option<
-        ::schemagen_runtime::chrono::DateTime<::schemagen_runtime::chrono::FixedOffset>,
-    >,
+    pub update_time: ::std::option::Option<::schemagen_runtime::chrono::DateTime<::schemagen_runtime::chrono::FixedOffset>>,
 }
 
 impl ::schemagen_runtime::Validate for Consumer {
-    fn json_check() -> support::JsonCheck {
-        support::JsonCheck::Covering(super::__checks::c19)
-    }
-    fn exact_decode() -> bool {
-        true
-    }
+    fn json_check() -> support::JsonCheck { support::JsonCheck::Covering(super::__checks::c19) }
+    fn exact_decode() -> bool { true }
     #[allow(unused_mut, unused_variables, clippy::all, clippy::pedantic)]
     fn validate_at(&self, p: &support::Path<'_>, s: &mut support::Sink) -> bool {
         let mut ok = true;
@@ -1207,23 +933,8 @@ impl ::schemagen_runtime::Validate for Consumer {
 }
 
 /// How a connection authenticates with the provider.
-#[derive(
-    ::std::fmt::Debug,
-    ::std::clone::Clone,
-    ::std::marker::Copy,
-    ::std::cmp::PartialEq,
-    ::std::cmp::Eq,
-    ::std::hash::Hash,
-    ::std::cmp::PartialOrd,
-    ::std::cmp::Ord,
-    ::schemagen_runtime::serde::Serialize,
-    ::schemagen_runtime::serde::Deserialize
-)]
-#[cfg_attr(
-    feature = "schemars",
-    derive(::schemagen_runtime::schemars::JsonSchema),
-    schemars(crate = "::schemagen_runtime::schemars")
-)]
+#[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::marker::Copy, ::std::cmp::PartialEq, ::std::cmp::Eq, ::std::hash::Hash, ::std::cmp::PartialOrd, ::std::cmp::Ord, ::schemagen_runtime::serde::Serialize, ::schemagen_runtime::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemagen_runtime::schemars::JsonSchema), schemars(crate = "::schemagen_runtime::schemars"))]
 #[serde(crate = "::schemagen_runtime::serde")]
 pub enum AuthScheme {
     /// `none`
@@ -1271,36 +982,15 @@ impl ::std::fmt::Display for AuthScheme {
 }
 
 impl ::schemagen_runtime::Validate for AuthScheme {
-    fn json_check() -> support::JsonCheck {
-        support::JsonCheck::Walk(super::__checks::c20)
-    }
-    fn exact_decode() -> bool {
-        true
-    }
+    fn json_check() -> support::JsonCheck { support::JsonCheck::Walk(super::__checks::c20) }
+    fn exact_decode() -> bool { true }
     #[allow(unused_mut, unused_variables, clippy::all, clippy::pedantic)]
-    fn validate_at(&self, p: &support::Path<'_>, s: &mut support::Sink) -> bool {
-        true
-    }
+    fn validate_at(&self, p: &support::Path<'_>, s: &mut support::Sink) -> bool { true }
 }
 
 /// Whether a connection currently works.
-#[derive(
-    ::std::fmt::Debug,
-    ::std::clone::Clone,
-    ::std::marker::Copy,
-    ::std::cmp::PartialEq,
-    ::std::cmp::Eq,
-    ::std::hash::Hash,
-    ::std::cmp::PartialOrd,
-    ::std::cmp::Ord,
-    ::schemagen_runtime::serde::Serialize,
-    ::schemagen_runtime::serde::Deserialize
-)]
-#[cfg_attr(
-    feature = "schemars",
-    derive(::schemagen_runtime::schemars::JsonSchema),
-    schemars(crate = "::schemagen_runtime::schemars")
-)]
+#[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::marker::Copy, ::std::cmp::PartialEq, ::std::cmp::Eq, ::std::hash::Hash, ::std::cmp::PartialOrd, ::std::cmp::Ord, ::schemagen_runtime::serde::Serialize, ::schemagen_runtime::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemagen_runtime::schemars::JsonSchema), schemars(crate = "::schemagen_runtime::schemars"))]
 #[serde(crate = "::schemagen_runtime::serde")]
 pub enum Status {
     /// `created`
@@ -1332,32 +1022,15 @@ impl ::std::fmt::Display for Status {
 }
 
 impl ::schemagen_runtime::Validate for Status {
-    fn json_check() -> support::JsonCheck {
-        support::JsonCheck::Walk(super::__checks::c21)
-    }
-    fn exact_decode() -> bool {
-        true
-    }
+    fn json_check() -> support::JsonCheck { support::JsonCheck::Walk(super::__checks::c21) }
+    fn exact_decode() -> bool { true }
     #[allow(unused_mut, unused_variables, clippy::all, clippy::pedantic)]
-    fn validate_at(&self, p: &support::Path<'_>, s: &mut support::Sink) -> bool {
-        true
-    }
+    fn validate_at(&self, p: &support::Path<'_>, s: &mut support::Sink) -> bool { true }
 }
 
 /// The tokens of an OAuth2 authorization-code connection.
-#[derive(
-    ::std::fmt::Debug,
-    ::std::clone::Clone,
-    ::std::cmp::PartialEq,
-    ::std::default::Default,
-    ::schemagen_runtime::serde::Serialize,
-    ::schemagen_runtime::serde::Deserialize
-)]
-#[cfg_attr(
-    feature = "schemars",
-    derive(::schemagen_runtime::schemars::JsonSchema),
-    schemars(crate = "::schemagen_runtime::schemars")
-)]
+#[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq, ::std::default::Default, ::schemagen_runtime::serde::Serialize, ::schemagen_runtime::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemagen_runtime::schemars::JsonSchema), schemars(crate = "::schemagen_runtime::schemars"))]
 #[serde(crate = "::schemagen_runtime::serde")]
 pub struct OAuth2AuthorizationCodeToken {
     /// Token used to call the provider.
@@ -1378,20 +1051,13 @@ pub struct OAuth2AuthorizationCodeToken {
     ///
     /// Wire name: `scopes`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    #[cfg_attr(
-        feature = "schemars",
-        schemars(with = "::std::vec::Vec<::std::string::String>")
-    )]
+    #[cfg_attr(feature = "schemars", schemars(with = "::std::vec::Vec<::std::string::String>"))]
     pub scopes: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
 }
 
 impl ::schemagen_runtime::Validate for OAuth2AuthorizationCodeToken {
-    fn json_check() -> support::JsonCheck {
-        support::JsonCheck::Covering(super::__checks::c22)
-    }
-    fn exact_decode() -> bool {
-        true
-    }
+    fn json_check() -> support::JsonCheck { support::JsonCheck::Covering(super::__checks::c22) }
+    fn exact_decode() -> bool { true }
     #[allow(unused_mut, unused_variables, clippy::all, clippy::pedantic)]
     fn validate_at(&self, p: &support::Path<'_>, s: &mut support::Sink) -> bool {
         let mut ok = true;
@@ -1408,18 +1074,8 @@ impl ::schemagen_runtime::Validate for OAuth2AuthorizationCodeToken {
 }
 
 /// The access token of a connection, with its lifetime.
-#[derive(
-    ::std::fmt::Debug,
-    ::std::clone::Clone,
-    ::std::cmp::PartialEq,
-    ::schemagen_runtime::serde::Serialize,
-    ::schemagen_runtime::serde::Deserialize
-)]
-#[cfg_attr(
-    feature = "schemars",
-    derive(::schemagen_runtime::schemars::JsonSchema),
-    schemars(crate = "::schemagen_runtime::schemars")
-)]
+#[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq, ::schemagen_runtime::serde::Serialize, ::schemagen_runtime::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemagen_runtime::schemars::JsonSchema), schemars(crate = "::schemagen_runtime::schemars"))]
 #[serde(crate = "::schemagen_runtime::serde")]
 pub struct ListConnectionsAccessToken {
     /// The token itself.
@@ -1437,16 +1093,9 @@ pub struct ListConnectionsAccessToken {
     /// Wire name: `issuedAt`.
     #[serde(rename = "issuedAt")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    #[cfg_attr(
-        feature = "schemars",
-        schemars(
-            with = "::schemagen_runtime::chrono::DateTime<::schemagen_runtime::chrono::FixedOffset>"
-        )
-    )]
+    #[cfg_attr(feature = "schemars", schemars(with = "::schemagen_runtime::chrono::DateTime<::schemagen_runtime::chrono::FixedOffset>"))]
     #[cfg_attr(feature = "schemars", schemars(extend("format" = "date-time")))]
-    pub issued_at: ::std::option::Option<
-        ::schemagen_runtime::chrono::DateTime<::schemagen_runtime::chrono::FixedOffset>,
-    >,
+    pub issued_at: ::std::option::Option<::schemagen_runtime::chrono::DateTime<::schemagen_runtime::chrono::FixedOffset>>,
     /// When the token expires.
     ///
     /// # Example
@@ -1458,25 +1107,14 @@ pub struct ListConnectionsAccessToken {
     /// Wire name: `expiresAt`.
     #[serde(rename = "expiresAt")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    #[cfg_attr(
-        feature = "schemars",
-        schemars(
-            with = "::schemagen_runtime::chrono::DateTime<::schemagen_runtime::chrono::FixedOffset>"
-        )
-    )]
+    #[cfg_attr(feature = "schemars", schemars(with = "::schemagen_runtime::chrono::DateTime<::schemagen_runtime::chrono::FixedOffset>"))]
     #[cfg_attr(feature = "schemars", schemars(extend("format" = "date-time")))]
-    pub expires_at: ::std::option::Option<
-        ::schemagen_runtime::chrono::DateTime<::schemagen_runtime::chrono::FixedOffset>,
-    >,
+    pub expires_at: ::std::option::Option<::schemagen_runtime::chrono::DateTime<::schemagen_runtime::chrono::FixedOffset>>,
 }
 
 impl ::schemagen_runtime::Validate for ListConnectionsAccessToken {
-    fn json_check() -> support::JsonCheck {
-        support::JsonCheck::Covering(super::__checks::c23)
-    }
-    fn exact_decode() -> bool {
-        true
-    }
+    fn json_check() -> support::JsonCheck { support::JsonCheck::Covering(super::__checks::c23) }
+    fn exact_decode() -> bool { true }
     #[allow(unused_mut, unused_variables, clippy::all, clippy::pedantic)]
     fn validate_at(&self, p: &support::Path<'_>, s: &mut support::Sink) -> bool {
         let mut ok = true;
@@ -1493,18 +1131,8 @@ impl ::schemagen_runtime::Validate for ListConnectionsAccessToken {
 }
 
 /// The refresh token of a connection, with its lifetime.
-#[derive(
-    ::std::fmt::Debug,
-    ::std::clone::Clone,
-    ::std::cmp::PartialEq,
-    ::schemagen_runtime::serde::Serialize,
-    ::schemagen_runtime::serde::Deserialize
-)]
-#[cfg_attr(
-    feature = "schemars",
-    derive(::schemagen_runtime::schemars::JsonSchema),
-    schemars(crate = "::schemagen_runtime::schemars")
-)]
+#[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq, ::schemagen_runtime::serde::Serialize, ::schemagen_runtime::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemagen_runtime::schemars::JsonSchema), schemars(crate = "::schemagen_runtime::schemars"))]
 #[serde(crate = "::schemagen_runtime::serde")]
 pub struct ListConnectionsRefreshToken {
     /// The token itself.
@@ -1522,16 +1150,9 @@ pub struct ListConnectionsRefreshToken {
     /// Wire name: `issuedAt`.
     #[serde(rename = "issuedAt")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    #[cfg_attr(
-        feature = "schemars",
-        schemars(
-            with = "::schemagen_runtime::chrono::DateTime<::schemagen_runtime::chrono::FixedOffset>"
-        )
-    )]
+    #[cfg_attr(feature = "schemars", schemars(with = "::schemagen_runtime::chrono::DateTime<::schemagen_runtime::chrono::FixedOffset>"))]
     #[cfg_attr(feature = "schemars", schemars(extend("format" = "date-time")))]
-    pub issued_at: ::std::option::Option<
-        ::schemagen_runtime::chrono::DateTime<::schemagen_runtime::chrono::FixedOffset>,
-    >,
+    pub issued_at: ::std::option::Option<::schemagen_runtime::chrono::DateTime<::schemagen_runtime::chrono::FixedOffset>>,
     /// When the token expires.
     ///
     /// # Example
@@ -1543,25 +1164,14 @@ pub struct ListConnectionsRefreshToken {
     /// Wire name: `expiresAt`.
     #[serde(rename = "expiresAt")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    #[cfg_attr(
-        feature = "schemars",
-        schemars(
-            with = "::schemagen_runtime::chrono::DateTime<::schemagen_runtime::chrono::FixedOffset>"
-        )
-    )]
+    #[cfg_attr(feature = "schemars", schemars(with = "::schemagen_runtime::chrono::DateTime<::schemagen_runtime::chrono::FixedOffset>"))]
     #[cfg_attr(feature = "schemars", schemars(extend("format" = "date-time")))]
-    pub expires_at: ::std::option::Option<
-        ::schemagen_runtime::chrono::DateTime<::schemagen_runtime::chrono::FixedOffset>,
-    >,
+    pub expires_at: ::std::option::Option<::schemagen_runtime::chrono::DateTime<::schemagen_runtime::chrono::FixedOffset>>,
 }
 
 impl ::schemagen_runtime::Validate for ListConnectionsRefreshToken {
-    fn json_check() -> support::JsonCheck {
-        support::JsonCheck::Covering(super::__checks::c23)
-    }
-    fn exact_decode() -> bool {
-        true
-    }
+    fn json_check() -> support::JsonCheck { support::JsonCheck::Covering(super::__checks::c23) }
+    fn exact_decode() -> bool { true }
     #[allow(unused_mut, unused_variables, clippy::all, clippy::pedantic)]
     fn validate_at(&self, p: &support::Path<'_>, s: &mut support::Sink) -> bool {
         let mut ok = true;
@@ -1631,15 +1241,8 @@ mod examples {
   },
   "apiKey": "api-key-123"
 }"#;
-        let model: super::Connection = ::schemagen_runtime::serde_json::from_str(json)
-            .expect("the example decodes");
-        let expected: ::schemagen_runtime::serde_json::Value = ::schemagen_runtime::serde_json::from_str(
-                json,
-            )
-            .expect("the example is JSON");
-        assert_eq!(
-            ::schemagen_runtime::serde_json::to_value(& model)
-            .expect("the model encodes"), expected
-        );
+        let model: super::Connection = ::schemagen_runtime::serde_json::from_str(json).expect("the example decodes");
+        let expected: ::schemagen_runtime::serde_json::Value = ::schemagen_runtime::serde_json::from_str(json).expect("the example is JSON");
+        assert_eq!(::schemagen_runtime::serde_json::to_value(&model).expect("the model encodes"), expected);
     }
 }

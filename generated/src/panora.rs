@@ -3,18 +3,8 @@
 #[allow(unused_imports)]
 use ::schemagen_runtime::{Validate as _, validate::support};
 
-#[derive(
-    ::std::fmt::Debug,
-    ::std::clone::Clone,
-    ::std::cmp::PartialEq,
-    ::schemagen_runtime::serde::Serialize,
-    ::schemagen_runtime::serde::Deserialize
-)]
-#[cfg_attr(
-    feature = "schemars",
-    derive(::schemagen_runtime::schemars::JsonSchema),
-    schemars(crate = "::schemagen_runtime::schemars")
-)]
+#[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq, ::schemagen_runtime::serde::Serialize, ::schemagen_runtime::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemagen_runtime::schemars::JsonSchema), schemars(crate = "::schemagen_runtime::schemars"))]
 #[serde(crate = "::schemagen_runtime::serde")]
 pub struct Connection {
     /// Unique identifier for the connection
@@ -107,9 +97,7 @@ pub struct Connection {
     ///
     /// Wire name: `expiration_timestamp` (the source docs call it `expirationTimestamp`).
     #[cfg_attr(feature = "schemars", schemars(extend("format" = "date-time")))]
-    pub expiration_timestamp: ::schemagen_runtime::chrono::DateTime<
-        ::schemagen_runtime::chrono::FixedOffset,
-    >,
+    pub expiration_timestamp: ::schemagen_runtime::chrono::DateTime<::schemagen_runtime::chrono::FixedOffset>,
     /// Timestamp when the connection was created
     ///
     /// # Example
@@ -120,9 +108,7 @@ pub struct Connection {
     ///
     /// Wire name: `created_at` (the source docs call it `createdAt`).
     #[cfg_attr(feature = "schemars", schemars(extend("format" = "date-time")))]
-    pub created_at: ::schemagen_runtime::chrono::DateTime<
-        ::schemagen_runtime::chrono::FixedOffset,
-    >,
+    pub created_at: ::schemagen_runtime::chrono::DateTime<::schemagen_runtime::chrono::FixedOffset>,
     /// UUID Token for the connection
     ///
     /// # Example
@@ -156,12 +142,8 @@ pub struct Connection {
 }
 
 impl ::schemagen_runtime::Validate for Connection {
-    fn json_check() -> support::JsonCheck {
-        support::JsonCheck::Walk(super::__checks::c24)
-    }
-    fn exact_decode() -> bool {
-        true
-    }
+    fn json_check() -> support::JsonCheck { support::JsonCheck::Walk(super::__checks::c24) }
+    fn exact_decode() -> bool { true }
     #[allow(unused_mut, unused_variables, clippy::all, clippy::pedantic)]
     fn validate_at(&self, p: &support::Path<'_>, s: &mut support::Sink) -> bool {
         let mut ok = true;
@@ -185,23 +167,8 @@ impl ::schemagen_runtime::Validate for Connection {
 }
 
 /// The kind of credential a Panora connection holds.
-#[derive(
-    ::std::fmt::Debug,
-    ::std::clone::Clone,
-    ::std::marker::Copy,
-    ::std::cmp::PartialEq,
-    ::std::cmp::Eq,
-    ::std::hash::Hash,
-    ::std::cmp::PartialOrd,
-    ::std::cmp::Ord,
-    ::schemagen_runtime::serde::Serialize,
-    ::schemagen_runtime::serde::Deserialize
-)]
-#[cfg_attr(
-    feature = "schemars",
-    derive(::schemagen_runtime::schemars::JsonSchema),
-    schemars(crate = "::schemagen_runtime::schemars")
-)]
+#[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::marker::Copy, ::std::cmp::PartialEq, ::std::cmp::Eq, ::std::hash::Hash, ::std::cmp::PartialOrd, ::std::cmp::Ord, ::schemagen_runtime::serde::Serialize, ::schemagen_runtime::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemagen_runtime::schemars::JsonSchema), schemars(crate = "::schemagen_runtime::schemars"))]
 #[serde(crate = "::schemagen_runtime::serde")]
 pub enum TokenType {
     /// `oauth2`
@@ -233,14 +200,8 @@ impl ::std::fmt::Display for TokenType {
 }
 
 impl ::schemagen_runtime::Validate for TokenType {
-    fn json_check() -> support::JsonCheck {
-        support::JsonCheck::Walk(super::__checks::c25)
-    }
-    fn exact_decode() -> bool {
-        true
-    }
+    fn json_check() -> support::JsonCheck { support::JsonCheck::Walk(super::__checks::c25) }
+    fn exact_decode() -> bool { true }
     #[allow(unused_mut, unused_variables, clippy::all, clippy::pedantic)]
-    fn validate_at(&self, p: &support::Path<'_>, s: &mut support::Sink) -> bool {
-        true
-    }
+    fn validate_at(&self, p: &support::Path<'_>, s: &mut support::Sink) -> bool { true }
 }

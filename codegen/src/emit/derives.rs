@@ -168,13 +168,15 @@ fn type_blocker(
     }
 }
 
-/// The paths of `derives`, for a `#[derive(…)]` list.
-pub fn paths(derives: &[Derive]) -> proc_macro2::TokenStream {
-    let paths = derives.iter().map(|d| match d {
-        Derive::Eq => quote::quote!(::std::cmp::Eq,),
-        Derive::Hash => quote::quote!(::std::hash::Hash,),
-        Derive::PartialOrd => quote::quote!(::std::cmp::PartialOrd,),
-        Derive::Ord => quote::quote!(::std::cmp::Ord,),
-    });
-    quote::quote!(#(#paths)*)
+/// The paths of `derives`, each followed by `, `, for a `#[derive(…)]` list.
+pub fn paths(derives: &[Derive]) -> String {
+    derives
+        .iter()
+        .map(|d| match d {
+            Derive::Eq => "::std::cmp::Eq, ",
+            Derive::Hash => "::std::hash::Hash, ",
+            Derive::PartialOrd => "::std::cmp::PartialOrd, ",
+            Derive::Ord => "::std::cmp::Ord, ",
+        })
+        .collect()
 }

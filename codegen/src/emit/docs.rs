@@ -1,19 +1,16 @@
 //! `///` documentation from the schema's own words: title, description, examples, default,
 //! constraints.
 
-use proc_macro2::TokenStream;
-use quote::quote;
-
 use crate::ir::Docs;
 
-/// `#[doc = "…"]` attributes, one per line, or nothing when the schema says nothing.
-pub fn attrs(docs: &Docs) -> TokenStream {
-    text_attrs(&render(docs))
+/// `///` lines, or nothing when the schema says nothing.
+pub fn attrs(docs: &Docs) -> String {
+    super::text::doc(&render(docs))
 }
 
 /// A field's documentation: the schema's words, then its name on the wire and, for a credential,
 /// why it is one, so `cargo doc` answers "what is this called in the JSON?" without the schema.
-pub fn field_attrs(field: &crate::ir::Field) -> TokenStream {
+pub fn field_attrs(field: &crate::ir::Field) -> String {
     let mut text = render(&field.docs);
     if !text.is_empty() {
         text.push_str("\n\n");
@@ -25,21 +22,7 @@ pub fn field_attrs(field: &crate::ir::Field) -> TokenStream {
     if let Some(reason) = &field.secret {
         text.push_str(&format!(" A credential ({reason}): redacted in `Debug`."));
     }
-    text_attrs(&text)
-}
-
-fn text_attrs(text: &str) -> TokenStream {
-    // A bare carriage return is not allowed in a doc comment; schema text may carry one.
-    let text = &text.replace("\r\n", "\n").replace('\r', " ");
-    if text.is_empty() {
-        return TokenStream::new();
-    }
-    let lines = text.lines().map(|line| {
-        // prettyplease prints `#[doc = " x"]` as `/// x`; the space keeps `///x` from forming.
-        let line = if line.is_empty() { String::new() } else { format!(" {line}") };
-        quote!(#[doc = #line])
-    });
-    quote!(#(#lines)*)
+    super::text::doc(&text)
 }
 
 pub fn render(docs: &Docs) -> String {

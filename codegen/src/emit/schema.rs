@@ -8,64 +8,55 @@
 
 use std::collections::HashMap;
 
-use proc_macro2::TokenStream;
-use quote::quote;
-
 use crate::config::JsonSchemaDerive;
 use crate::ir::{CheckId, Crate, Rule};
 
 /// The attributes that derive `JsonSchema` on a model, or nothing.
-pub fn derive(mode: JsonSchemaDerive) -> TokenStream {
+pub fn derive(mode: JsonSchemaDerive) -> &'static str {
     match mode {
-        JsonSchemaDerive::Feature => quote! {
-            #[cfg_attr(feature = "schemars", derive(::schemagen_runtime::schemars::JsonSchema), schemars(crate = "::schemagen_runtime::schemars"))]
-        },
-        JsonSchemaDerive::Always => quote! {
-            #[derive(::schemagen_runtime::schemars::JsonSchema)]
-            #[schemars(crate = "::schemagen_runtime::schemars")]
-        },
-        JsonSchemaDerive::Off => TokenStream::new(),
+        JsonSchemaDerive::Feature => {
+            "#[cfg_attr(feature = \"schemars\", derive(::schemagen_runtime::schemars::JsonSchema), schemars(crate = \"::schemagen_runtime::schemars\"))]\n"
+        }
+        JsonSchemaDerive::Always => {
+            "#[derive(::schemagen_runtime::schemars::JsonSchema)]\n#[schemars(crate = \"::schemagen_runtime::schemars\")]\n"
+        }
+        JsonSchemaDerive::Off => "",
     }
 }
 
 /// `#[schemars(…)]` with `inner`, behind the feature when derives are.
-pub fn attr(mode: JsonSchemaDerive, inner: TokenStream) -> TokenStream {
+pub fn attr(mode: JsonSchemaDerive, inner: &str) -> String {
     match mode {
-        JsonSchemaDerive::Feature => quote!(#[cfg_attr(feature = "schemars", schemars(#inner))]),
-        JsonSchemaDerive::Always => quote!(#[schemars(#inner)]),
-        JsonSchemaDerive::Off => TokenStream::new(),
+        JsonSchemaDerive::Feature => format!("#[cfg_attr(feature = \"schemars\", schemars({inner}))]\n"),
+        JsonSchemaDerive::Always => format!("#[schemars({inner})]\n"),
+        JsonSchemaDerive::Off => String::new(),
     }
 }
 
 /// An item (a hand-written `impl JsonSchema`) that exists when derives do.
-pub fn item(mode: JsonSchemaDerive, item: TokenStream) -> TokenStream {
+pub fn item(mode: JsonSchemaDerive, item: String) -> String {
     match mode {
-        JsonSchemaDerive::Feature => quote!(#[cfg(feature = "schemars")] #item),
+        JsonSchemaDerive::Feature => format!("#[cfg(feature = \"schemars\")]\n{item}"),
         JsonSchemaDerive::Always => item,
-        JsonSchemaDerive::Off => TokenStream::new(),
+        JsonSchemaDerive::Off => String::new(),
     }
 }
 
 /// The attributes of a struct field: `with`, the type whose schema is the field's when that is
 /// not its Rust type's (an optional field's `Option` means absent, not `null`), and the keywords
 /// its type does not express.
-pub fn field(mode: JsonSchemaDerive, with: Option<&TokenStream>, keywords: &[(String, String)]) -> TokenStream {
+pub fn field(mode: JsonSchemaDerive, with: Option<&str>, keywords: &[(String, String)]) -> String {
     if mode == JsonSchemaDerive::Off {
-        return TokenStream::new();
+        return String::new();
     }
-    let mut attrs = TokenStream::new();
+    let mut attrs = String::new();
     if let Some(with) = with {
-        // Written as Rust spells a type (the tokens' text has spaces around every `::`); types
-        // the emitter writes hold no tokens that need a space between them but `,`.
-        let with: String = with.to_string().split_whitespace().collect::<String>().replace(',', ", ");
-        attrs.extend(attr(mode, quote!(with = #with)));
+        attrs.push_str(&attr(mode, &format!("with = {}", super::text::lit(with))));
     }
     if !keywords.is_empty() {
-        let pairs = keywords.iter().map(|(keyword, value)| {
-            let value: TokenStream = value.parse().expect("a JSON scalar is a Rust literal");
-            quote!(#keyword = #value)
-        });
-        attrs.extend(attr(mode, quote!(extend(#(#pairs),*))));
+        // Each value is a JSON scalar, which is also a Rust literal.
+        let pairs: Vec<String> = keywords.iter().map(|(keyword, value)| format!("{keyword:?} = {value}")).collect();
+        attrs.push_str(&attr(mode, &format!("extend({})", pairs.join(", "))));
     }
     attrs
 }

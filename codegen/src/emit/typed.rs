@@ -12,10 +12,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use proc_macro2::TokenStream;
-use quote::{format_ident, quote};
-
 use super::checks::{self, MODULE};
+use super::text::{indent, lit};
 use crate::ir::{Additional, CheckId, Crate, Field, JsonType, ModelId, ModelKind, Rule, Struct, Type};
 
 /// How many models deep a field's check is inlined when it differs from the model's own check
@@ -25,52 +23,41 @@ const INLINE_DEPTH: usize = 2;
 /// A typed check: nothing to test (the type guarantees it), a `bool` expression, or statements
 /// that set a `mut ok` in scope to `false` when the value fails. Statements need no block of
 /// their own with an `ok` of its own, which keeps the generated code short and flat.
+///
+/// Code is text: an expression is one line (a `bool` test may span lines when it is a block);
+/// statements are whole lines, each ending in `\n`, indented from column 0 ([`indent`] moves
+/// them into a block).
 enum Test {
     Pass,
-    Run(TokenStream),
-    Stmts(TokenStream),
+    Run(String),
+    Stmts(String),
 }
 
 impl Test {
-    fn expr(self) -> TokenStream {
-        match self {
-            Test::Pass => quote!(true),
-            Test::Run(test) => test,
-            Test::Stmts(stmts) => quote! {{
-                let mut ok = true;
-                #stmts
-                ok
-            }},
-        }
-    }
-
     /// Statements that clear `ok` when the test fails (nothing when there is nothing to test).
-    fn stmts(self) -> TokenStream {
+    fn stmts(self) -> String {
         match self {
-            Test::Pass => TokenStream::new(),
-            Test::Run(test) => quote! { ok &= #test; },
+            Test::Pass => String::new(),
+            Test::Run(test) => format!("ok &= {test};\n"),
             Test::Stmts(stmts) => stmts,
         }
     }
 
     /// [`Test::stmts`] inside what `wrap` puts around them, or nothing when there is nothing
     /// to test.
-    fn and(self, wrap: impl FnOnce(TokenStream) -> TokenStream) -> TokenStream {
+    fn and(self, wrap: impl FnOnce(String) -> String) -> String {
         match self {
-            Test::Pass => TokenStream::new(),
+            Test::Pass => String::new(),
             test => wrap(test.stmts()),
         }
     }
 
-    /// The body of a function that returns whether the value passed.
-    fn body(self) -> TokenStream {
+    /// The body of a function that returns whether the value passed, as lines.
+    fn body(self) -> String {
         match self {
-            Test::Stmts(stmts) => quote! {
-                let mut ok = true;
-                #stmts
-                ok
-            },
-            test => test.expr(),
+            Test::Pass => "true\n".into(),
+            Test::Run(test) => format!("{test}\n"),
+            Test::Stmts(stmts) => format!("let mut ok = true;\n{stmts}ok\n"),
         }
     }
 }
@@ -87,17 +74,14 @@ pub struct Typed<'a> {
 
 /// The items every model module starts with: the names its `impl Validate`s use (names no
 /// model can take: model names are in UpperCamelCase).
-pub fn imports() -> TokenStream {
-    quote! {
-        #[allow(unused_imports)]
-        use ::schemagen_runtime::{Validate as _, validate::support};
-    }
+pub fn imports() -> String {
+    "#[allow(unused_imports)]\nuse ::schemagen_runtime::{Validate as _, validate::support};\n".into()
 }
 
 /// `Validate::validate_at` of a nested model `v` (a `&T` expression), through the sink, which
 /// stops at a value nested too deeply (`Sink::nest`): the one place typed checks recurse.
-fn validate_at(v: TokenStream) -> TokenStream {
-    quote!(s.nest(#v, p))
+fn validate_at(v: &str) -> String {
+    format!("s.nest({v}, p)")
 }
 
 /// The JSON kind of a typed value, for deciding which keywords apply to it.
@@ -180,22 +164,22 @@ impl<'a> Typed<'a> {
     }
 
     /// The body of `validate_at` for a model with the given check: a `bool` expression over
-    /// `self`, `p` (the path) and `s` (the sink).
-    pub fn model_body(&self, id: ModelId, check: CheckId) -> TokenStream {
-        self.model_value(quote!(self), id, check, 0)
+    /// `self`, `p` (the path) and `s` (the sink), as lines.
+    pub fn model_body(&self, id: ModelId, check: CheckId) -> String {
+        self.model_value("self", id, check, 0)
             .unwrap_or_else(|| {
                 self.respelled.store(true, Ordering::Relaxed);
-                self.fallback(quote!(self), check, false)
+                self.fallback("self", check, false)
             })
             .body()
     }
 
     /// Checks `v` (an expression of type `&T` for the Rust type of `ty`) against `check`.
-    fn value(&self, v: TokenStream, ty: &Type, check: CheckId, depth: usize) -> Test {
+    fn value(&self, v: &str, ty: &Type, check: CheckId, depth: usize) -> Test {
         if self.rules(check).is_some_and(|rules| rules.is_empty()) {
             return Test::Pass;
         }
-        self.try_value(v.clone(), ty, check, depth).unwrap_or_else(|| {
+        self.try_value(v, ty, check, depth).unwrap_or_else(|| {
             // Dates, times and UUIDs are checked as they encode; that is the document's
             // spelling for `type` and `format` (an exact decode saw a well-formed string) but
             // not for other rules. Other values encode as the document was (key order aside).
@@ -267,32 +251,27 @@ impl<'a> Typed<'a> {
 
     /// The value encoded and checked by its `__checks` function (a `serde_json::Value` is
     /// checked as it is).
-    fn fallback(&self, v: TokenStream, check: CheckId, is_value: bool) -> Test {
-        let module = format_ident!("{}", MODULE);
-        let function = format_ident!("c{}", check.0);
+    fn fallback(&self, v: &str, check: CheckId, is_value: bool) -> Test {
+        let function = check.0;
         if is_value {
-            return Test::Run(quote!(super::#module::#function(#v, p, s)));
+            return Test::Run(format!("super::{MODULE}::c{function}({v}, p, s)"));
         }
-        Test::Run(quote!(support::encoded(#v, p, s, super::#module::#function)))
+        Test::Run(format!("support::encoded({v}, p, s, super::{MODULE}::c{function})"))
     }
 
-    fn try_value(&self, v: TokenStream, ty: &Type, check: CheckId, depth: usize) -> Option<Test> {
+    fn try_value(&self, v: &str, ty: &Type, check: CheckId, depth: usize) -> Option<Test> {
         let rules = self.rules(check)?;
         match ty {
-            Type::String => self.string(quote!(#v.as_str()), &rules),
-            Type::Secret => self.string(quote!(#v.expose_secret()), &rules),
+            Type::String => self.string(&format!("{v}.as_str()"), &rules),
+            Type::Secret => self.string(&format!("{v}.expose_secret()"), &rules),
             Type::Boolean => self.scalar(Kind::Boolean, &rules),
             Type::Null => self.scalar(Kind::Null, &rules),
-            Type::Integer => self.number(quote!((*#v as f64)), Kind::Integer, &rules),
-            Type::Number => Some(match self.number(quote!(number), Kind::Number, &rules)? {
+            Type::Integer => self.number(&format!("(*{v} as f64)"), Kind::Integer, &rules),
+            Type::Number => Some(match self.number("number", Kind::Number, &rules)? {
                 Test::Pass => Test::Pass,
                 test => {
-                    let test = test.stmts();
-                    Test::Stmts(quote! {
-                        if let ::std::option::Option::Some(number) = #v.as_f64() {
-                            #test
-                        }
-                    })
+                    let test = indent(&test.stmts());
+                    Test::Stmts(format!("if let ::std::option::Option::Some(number) = {v}.as_f64() {{\n{test}}}\n"))
                 }
             }),
             // Any JSON value: its `__checks` function is the typed check.
@@ -306,7 +285,7 @@ impl<'a> Typed<'a> {
             Type::Tuple(_) => self.scalar(Kind::Array, &rules),
             Type::Nullable(inner) => {
                 let null = self.scalar(Kind::Null, &rules).unwrap_or_else(|| self.null_fallback(check));
-                let some = self.value(quote!(item), inner, check, depth);
+                let some = self.value("item", inner, check, depth);
                 Some(Self::nullable(v, null, some))
             }
             Type::Model(id) => {
@@ -326,44 +305,33 @@ impl<'a> Typed<'a> {
 
     /// `null` checked by the `__checks` function.
     fn null_fallback(&self, check: CheckId) -> Test {
-        self.fallback(quote!(&::schemagen_runtime::serde_json::Value::Null), check, true)
+        self.fallback("&::schemagen_runtime::serde_json::Value::Null", check, true)
     }
 
     /// An `Option` that encodes `None` as `null`: `v` is a `&Option<T>` expression; `some`
     /// tests the `item` inside.
-    fn nullable(v: TokenStream, null: Test, some: Test) -> Test {
+    fn nullable(v: &str, null: Test, some: Test) -> Test {
         match (null, some) {
             (Test::Pass, Test::Pass) => Test::Pass,
             (Test::Pass, some) => {
-                let some = some.stmts();
-                Test::Stmts(quote! {
-                    if let ::std::option::Option::Some(item) = #v {
-                        #some
-                    }
-                })
+                let some = indent(&some.stmts());
+                Test::Stmts(format!("if let ::std::option::Option::Some(item) = {v} {{\n{some}}}\n"))
             }
             (null, Test::Pass) => {
-                let null = null.stmts();
-                Test::Stmts(quote! {
-                    if #v.is_none() {
-                        #null
-                    }
-                })
+                let null = indent(&null.stmts());
+                Test::Stmts(format!("if {v}.is_none() {{\n{null}}}\n"))
             }
             (null, some) => {
-                let (null, some) = (null.stmts(), some.stmts());
-                Test::Stmts(quote! {
-                    match #v {
-                        ::std::option::Option::None => { #null }
-                        ::std::option::Option::Some(item) => { #some }
-                    }
-                })
+                let (null, some) = (indent(&indent(&null.stmts())), indent(&indent(&some.stmts())));
+                Test::Stmts(format!(
+                    "match {v} {{\n    ::std::option::Option::None => {{\n{null}    }}\n    ::std::option::Option::Some(item) => {{\n{some}    }}\n}}\n"
+                ))
             }
         }
     }
 
     /// A model's value (not through its own `validate_at`) against `check`.
-    fn model_value(&self, v: TokenStream, id: ModelId, check: CheckId, depth: usize) -> Option<Test> {
+    fn model_value(&self, v: &str, id: ModelId, check: CheckId, depth: usize) -> Option<Test> {
         let model = self.krate.model(id);
         let rules = self.rules(check)?;
         match &model.kind {
@@ -383,12 +351,12 @@ impl<'a> Typed<'a> {
                         _ => true,
                     })
                     .collect();
-                self.string(quote!(#v.as_str()), &rules)
+                self.string(&format!("{v}.as_str()"), &rules)
             }
-            ModelKind::Enum(_) => self.string(quote!(#v.as_str()), &rules),
+            ModelKind::Enum(_) => self.string(&format!("{v}.as_str()"), &rules),
             ModelKind::Newtype { target, boxed } => {
-                let inner = if *boxed { quote!(&*#v.0) } else { quote!(&#v.0) };
-                Some(Self::bind(inner, self.value(quote!(item), target, check, depth)))
+                let inner = if *boxed { format!("&*{v}.0") } else { format!("&{v}.0") };
+                Some(Self::bind(&inner, self.value("item", target, check, depth)))
             }
             ModelKind::Alias { target } => self.try_value(v, target, check, depth),
             ModelKind::Union(_) => None,
@@ -397,27 +365,21 @@ impl<'a> Typed<'a> {
 
     /// `test` of `item` bound to `expr` (tests take a plain name, so that method calls on it
     /// need no parentheses).
-    fn bind(expr: TokenStream, test: Test) -> Test {
+    fn bind(expr: &str, test: Test) -> Test {
         match test {
             Test::Pass => Test::Pass,
-            Test::Run(test) => Test::Run(quote! {{
-                let item = #expr;
-                #test
-            }}),
-            Test::Stmts(stmts) => Test::Stmts(quote! {{
-                let item = #expr;
-                #stmts
-            }}),
+            Test::Run(test) => Test::Run(format!("{{\n    let item = {expr};\n{}}}", indent(&format!("{test}\n")))),
+            Test::Stmts(stmts) => Test::Stmts(format!("{{\n    let item = {expr};\n{}}}\n", indent(&stmts))),
         }
     }
 
     /// Statements that each clear `ok` when their test fails.
-    fn block(tests: Vec<TokenStream>) -> Test {
-        let tests: Vec<TokenStream> = tests.into_iter().filter(|t| !t.is_empty()).collect();
+    fn block(tests: Vec<String>) -> Test {
+        let tests: String = tests.concat();
         if tests.is_empty() {
             return Test::Pass;
         }
-        Test::Stmts(quote!(#(#tests)*))
+        Test::Stmts(tests)
     }
 
     /// Whether a keyword can apply to a value of this kind; one that cannot passes trivially.
@@ -455,9 +417,9 @@ impl<'a> Typed<'a> {
 
     /// The tests of the keywords that apply to any kind of value (`type`, `false`); `None`
     /// when one needs the encoded value (`enum`, `anyOf`, …) or the value has the wrong type.
-    fn general(rule: &Rule, kind: Kind) -> Option<TokenStream> {
+    fn general(rule: &Rule, kind: Kind) -> Option<String> {
         match rule {
-            Rule::Never => Some(checks::never()),
+            Rule::Never => Some(fail("false", "\"no value is allowed here\"")),
             Rule::Type { types } => {
                 let fits = types.iter().any(|t| {
                     matches!(
@@ -471,7 +433,7 @@ impl<'a> Typed<'a> {
                             | (JsonType::String, Kind::String)
                     )
                 });
-                fits.then(TokenStream::new)
+                fits.then(String::new)
             }
             _ => None,
         }
@@ -492,7 +454,7 @@ impl<'a> Typed<'a> {
     /// `format` (the usual case), the encoding is written on the stack and checked; only a value
     /// that fails (or does not encode as a string) is encoded as JSON and checked in full, so the
     /// violations are exactly those of the encoding.
-    fn date(&self, v: TokenStream, ty: &Type, check: CheckId, rules: &[&Rule]) -> Option<Test> {
+    fn date(&self, v: &str, ty: &Type, check: CheckId, rules: &[&Rule]) -> Option<Test> {
         let own = if *ty == Type::DateTime { "date-time" } else { "date" };
         let has_own = rules.iter().any(|r| matches!(r, Rule::Format { format } if format == own));
         let only_own = rules.iter().all(|r| match r {
@@ -503,9 +465,7 @@ impl<'a> Typed<'a> {
         if !(has_own && only_own) {
             return self.formatted(rules, "");
         }
-        let function = format_ident!("c{}", check.0);
-        let module = format_ident!("{}", MODULE);
-        Some(Test::Run(quote!(support::date(#v, #own, p, s, super::#module::#function))))
+        Some(Test::Run(format!("support::date({v}, {own:?}, p, s, super::{MODULE}::c{})", check.0)))
     }
 
     /// A date, time or UUID, whose encoded text the type guarantees has `format`.
@@ -521,7 +481,7 @@ impl<'a> Typed<'a> {
         Some(Self::block(tests))
     }
 
-    fn string(&self, text: TokenStream, rules: &[&Rule]) -> Option<Test> {
+    fn string(&self, text: &str, rules: &[&Rule]) -> Option<Test> {
         let mut tests = Vec::new();
         for rule in rules {
             if !Self::applies(rule, Kind::String) {
@@ -530,23 +490,16 @@ impl<'a> Typed<'a> {
             let test = match rule {
                 Rule::Enum { values } if !values.is_empty() => {
                     let strings = checks::enum_strings(values)?;
-                    let message = checks::enum_message(values);
-                    quote! {
-                        if !matches!(#text, #(#strings)|*) {
-                            ok = s.fail(p, "enum", || #message);
-                        }
-                    }
+                    let strings: Vec<String> = strings.iter().map(|s| lit(s)).collect();
+                    let message = lit(&checks::enum_message(values));
+                    if_fails(&format!("!matches!({text}, {})", strings.join(" | ")), "enum", &message)
                 }
                 Rule::Const { value } => {
                     let constant = serde_json::from_str::<String>(value).ok()?;
-                    let message = format!("must be {value}");
-                    quote! {
-                        if #text != #constant {
-                            ok = s.fail(p, "const", || #message);
-                        }
-                    }
+                    let message = lit(&format!("must be {value}"));
+                    if_fails(&format!("{text} != {}", lit(&constant)), "const", &message)
                 }
-                rule => match checks::string_leaf(rule, text.clone(), self.patterns) {
+                rule => match string_leaf(rule, text, self.patterns) {
                     Some(test) => test,
                     None => Self::general(rule, Kind::String)?,
                 },
@@ -557,11 +510,11 @@ impl<'a> Typed<'a> {
     }
 
     /// A number: `number` is an `f64` expression.
-    fn number(&self, number: TokenStream, kind: Kind, rules: &[&Rule]) -> Option<Test> {
+    fn number(&self, number: &str, kind: Kind, rules: &[&Rule]) -> Option<Test> {
         let mut tests = Vec::new();
         for rule in rules {
             if Self::applies(rule, kind) {
-                tests.push(match checks::number_leaf(rule, number.clone()) {
+                tests.push(match number_leaf(rule, number) {
                     Some(test) => test,
                     None => Self::general(rule, kind)?,
                 });
@@ -570,7 +523,7 @@ impl<'a> Typed<'a> {
         Some(Self::block(tests))
     }
 
-    fn array(&self, v: TokenStream, inner: &Type, rules: &[&Rule], depth: usize) -> Option<Test> {
+    fn array(&self, v: &str, inner: &Type, rules: &[&Rule], depth: usize) -> Option<Test> {
         let mut tests = Vec::new();
         for rule in rules {
             if !Self::applies(rule, Kind::Array) {
@@ -578,30 +531,26 @@ impl<'a> Typed<'a> {
             }
             let test = match rule {
                 Rule::Items { check, from, .. } => {
-                    let skip = (*from > 0).then(|| quote!(.skip(#from)));
-                    self.value(quote!(item), inner, *check, depth).and(|test| {
-                        quote! {
-                            for (index, item) in #v.iter().enumerate() #skip {
-                                let p = &support::Path::Index(p, index);
-                                #test
-                            }
-                        }
+                    let skip = if *from > 0 { format!(".skip({from})") } else { String::new() };
+                    self.value("item", inner, *check, depth).and(|test| {
+                        format!(
+                            "for (index, item) in {v}.iter().enumerate(){skip} {{\n    let p = &support::Path::Index(p, index);\n{}}}\n",
+                            indent(&test)
+                        )
                     })
                 }
                 Rule::PrefixItems { checks } => {
                     let items = checks.iter().enumerate().map(|(index, check)| {
-                        self.value(quote!(item), inner, *check, depth).and(|test| {
-                            quote! {
-                                if let ::std::option::Option::Some(item) = #v.get(#index) {
-                                    let p = &support::Path::Index(p, #index);
-                                    #test
-                                }
-                            }
+                        self.value("item", inner, *check, depth).and(|test| {
+                            format!(
+                                "if let ::std::option::Option::Some(item) = {v}.get({index}) {{\n    let p = &support::Path::Index(p, {index});\n{}}}\n",
+                                indent(&test)
+                            )
                         })
                     });
-                    quote!(#(#items)*)
+                    items.collect()
                 }
-                rule => match checks::count_leaf(rule, quote!(#v.len() as u64)) {
+                rule => match count_leaf(rule, &format!("{v}.len() as u64")) {
                     Some(test) => test,
                     None => Self::general(rule, Kind::Array)?,
                 },
@@ -611,7 +560,7 @@ impl<'a> Typed<'a> {
         Some(Self::block(tests))
     }
 
-    fn map(&self, v: TokenStream, inner: &Type, rules: &[&Rule], depth: usize) -> Option<Test> {
+    fn map(&self, v: &str, inner: &Type, rules: &[&Rule], depth: usize) -> Option<Test> {
         let mut tests = Vec::new();
         for rule in rules {
             if !Self::applies(rule, Kind::Object) {
@@ -619,36 +568,31 @@ impl<'a> Typed<'a> {
             }
             let test = match rule {
                 Rule::Required { names } => {
-                    let presence = names.iter().map(|name| quote!(#v.contains_key(#name)));
+                    let presence = names.iter().map(|name| format!("{v}.contains_key({})", lit(name)));
                     Self::required(names, presence)
                 }
                 Rule::Properties { properties } => {
                     let properties = checks::distinct(properties);
                     if properties.len() <= checks::WALK_LIMIT {
                         // In the map's order, as `validate_json` walks the encoded object.
-                        self.walk(
-                            quote!(#v),
-                            properties.iter().map(|(name, check)| (name.as_str(), inner, *check)),
-                            depth,
-                        )
+                        self.walk(v, properties.iter().map(|(name, check)| (name.as_str(), inner, *check)), depth)
                     } else {
                         let properties = properties.iter().map(|(name, check)| {
-                            self.value(quote!(item), inner, *check, depth).and(|test| {
-                                quote! {
-                                    if let ::std::option::Option::Some(item) = #v.get(#name) {
-                                        let p = &support::Path::Key(p, #name);
-                                        #test
-                                    }
-                                }
+                            self.value("item", inner, *check, depth).and(|test| {
+                                let name = lit(name);
+                                format!(
+                                    "if let ::std::option::Option::Some(item) = {v}.get({name}) {{\n    let p = &support::Path::Key(p, {name});\n{}}}\n",
+                                    indent(&test)
+                                )
                             })
                         });
-                        quote!(#(#properties)*)
+                        properties.collect()
                     }
                 }
                 Rule::AdditionalProperties { check, known, patterns } if patterns.is_empty() => {
-                    self.additional(quote!(#v), inner, *check, known, depth)
+                    self.additional(v, inner, *check, known, depth)
                 }
-                rule => match checks::count_leaf(rule, quote!(#v.len() as u64)) {
+                rule => match count_leaf(rule, &format!("{v}.len() as u64")) {
                     Some(test) => test,
                     None => Self::general(rule, Kind::Object)?,
                 },
@@ -662,49 +606,32 @@ impl<'a> Typed<'a> {
     /// each matched by name.
     fn walk<'t>(
         &self,
-        map: TokenStream,
+        map: &str,
         properties: impl Iterator<Item = (&'t str, &'t Type, CheckId)>,
         depth: usize,
-    ) -> TokenStream {
-        let arms: Vec<TokenStream> = properties
+    ) -> String {
+        let arms: String = properties
             .filter_map(|(name, ty, check)| {
-                let test = self.value(quote!(item), ty, check, depth).and(|test| test);
+                let test = self.value("item", ty, check, depth).and(|test| test);
                 (!test.is_empty()).then(|| {
-                    quote! {
-                        #name => {
-                            let p = &support::Path::Key(p, #name);
-                            #test
-                        }
-                    }
+                    let name = lit(name);
+                    format!("{name} => {{\n    let p = &support::Path::Key(p, {name});\n{}}}\n", indent(&test))
                 })
             })
             .collect();
         if arms.is_empty() {
-            return TokenStream::new();
+            return arms;
         }
-        quote! {
-            for (key, item) in #map {
-                match key.as_str() {
-                    #(#arms)*
-                    _ => {}
-                }
-            }
-        }
+        let arms = indent(&indent(&format!("{arms}_ => {{}}\n")));
+        format!("for (key, item) in {map} {{\n    match key.as_str() {{\n{arms}    }}\n}}\n")
     }
 
     /// `additionalProperties` over the entries of a map (`map` is a `&IndexMap` expression).
-    fn additional(
-        &self,
-        map: TokenStream,
-        inner: &Type,
-        check: CheckId,
-        known: &[String],
-        depth: usize,
-    ) -> TokenStream {
+    fn additional(&self, map: &str, inner: &Type, check: CheckId, known: &[String], depth: usize) -> String {
         let action = if self.krate.checks[check.0].rules == [Rule::Never] {
-            quote! { ok = s.fail(p, "additionalProperties", || format!("`{key}` is not an allowed property")); }
+            fail("additionalProperties", "format!(\"`{key}` is not an allowed property\")")
         } else {
-            self.value(quote!(item), inner, check, depth).and(|test| test)
+            self.value("item", inner, check, depth).and(|test| test)
         };
         if action.is_empty() {
             return action;
@@ -712,54 +639,38 @@ impl<'a> Typed<'a> {
         let action = if known.is_empty() {
             action
         } else {
-            quote! {
-                if !matches!(key.as_str(), #(#known)|*) {
-                    #action
-                }
-            }
+            let known: Vec<String> = known.iter().map(|k| lit(k)).collect();
+            format!("if !matches!(key.as_str(), {}) {{\n{}}}\n", known.join(" | "), indent(&action))
         };
-        quote! {
-            for (key, item) in #map {
-                let p = &support::Path::Key(p, key);
-                #action
-            }
-        }
+        format!("for (key, item) in {map} {{\n    let p = &support::Path::Key(p, key);\n{}}}\n", indent(&action))
     }
 
     /// `required`, given whether each name is present.
-    fn required(names: &[String], presence: impl Iterator<Item = TokenStream>) -> TokenStream {
-        let tests = names.iter().zip(presence).map(|(name, present)| {
-            let message = checks::required_message(name);
-            quote! {
-                if !(#present) {
-                    ok = s.fail(p, "required", || #message);
-                }
-            }
-        });
-        quote!(#(#tests)*)
+    fn required(names: &[String], presence: impl Iterator<Item = String>) -> String {
+        names
+            .iter()
+            .zip(presence)
+            .map(|(name, present)| {
+                if_fails(&format!("!({present})"), "required", &lit(&checks::required_message(name)))
+            })
+            .collect()
     }
 
     /// Whether the property `name` of a struct value `v` is present when encoded; `None` when
     /// it always is (a required field).
-    fn presence(v: &TokenStream, s: &Struct, name: &str) -> Option<TokenStream> {
+    fn presence(v: &str, s: &Struct, name: &str) -> Option<String> {
         match s.fields.iter().find(|f| f.wire_name == name) {
             Some(field) if field.required => None,
-            Some(field) => {
-                let f = format_ident!("{}", field.rust_name);
-                Some(quote!(#v.#f.is_some()))
-            }
+            Some(field) => Some(format!("{v}.{}.is_some()", field.rust_name)),
             None => Some(match &s.additional {
-                Additional::Keep(_) => {
-                    let extra = format_ident!("{}", s.additional_field);
-                    quote!(#v.#extra.contains_key(#name))
-                }
+                Additional::Keep(_) => format!("{v}.{}.contains_key({})", s.additional_field, lit(name)),
                 // Undeclared properties are not kept, so a value never has this one.
-                _ => quote!(false),
+                _ => "false".into(),
             }),
         }
     }
 
-    fn structure(&self, v: TokenStream, s: &Struct, rules: &[&Rule], depth: usize) -> Option<Test> {
+    fn structure(&self, v: &str, s: &Struct, rules: &[&Rule], depth: usize) -> Option<Test> {
         let mut tests = Vec::new();
         for rule in rules {
             if !Self::applies(rule, Kind::Object) {
@@ -767,16 +678,14 @@ impl<'a> Typed<'a> {
             }
             let test = match rule {
                 Rule::Required { names } => {
-                    let (names, presence): (Vec<String>, Vec<TokenStream>) =
-                        names.iter().filter_map(|name| Some((name.clone(), Self::presence(&v, s, name)?))).unzip();
+                    let (names, presence): (Vec<String>, Vec<String>) =
+                        names.iter().filter_map(|name| Some((name.clone(), Self::presence(v, s, name)?))).unzip();
                     Self::required(&names, presence.into_iter())
                 }
                 Rule::Properties { properties } => {
                     let mut properties = checks::distinct(properties);
                     if properties.len() > checks::WALK_LIMIT {
-                        let properties =
-                            properties.iter().map(|(name, check)| self.property(&v, s, name, *check, depth));
-                        quote!(#(#properties)*)
+                        properties.iter().map(|(name, check)| self.property(v, s, name, *check, depth)).collect()
                     } else {
                         // `validate_json` walks the encoded object: the fields in declaration
                         // order, then the kept extra properties in their map's order.
@@ -784,23 +693,21 @@ impl<'a> Typed<'a> {
                         properties.sort_by_key(|(name, _)| field_index(name).unwrap_or(usize::MAX));
                         let (fields, extras): (Vec<_>, Vec<_>) =
                             properties.into_iter().partition(|(name, _)| field_index(name).is_some());
-                        let fields = fields.iter().map(|(name, check)| self.property(&v, s, name, *check, depth));
-                        let extras = match &s.additional {
-                            Additional::Keep(ty) if extras.len() > 1 => {
-                                let extra = format_ident!("{}", s.additional_field);
-                                self.walk(
-                                    quote!(&#v.#extra),
-                                    extras.iter().map(|(name, check)| (name.as_str(), ty, *check)),
-                                    depth,
-                                )
-                            }
+                        let mut out: String =
+                            fields.iter().map(|(name, check)| self.property(v, s, name, *check, depth)).collect();
+                        match &s.additional {
+                            Additional::Keep(ty) if extras.len() > 1 => out.push_str(&self.walk(
+                                &format!("&{v}.{}", s.additional_field),
+                                extras.iter().map(|(name, check)| (name.as_str(), ty, *check)),
+                                depth,
+                            )),
                             _ => {
-                                let extras =
-                                    extras.iter().map(|(name, check)| self.property(&v, s, name, *check, depth));
-                                quote!(#(#extras)*)
+                                for (name, check) in &extras {
+                                    out.push_str(&self.property(v, s, name, *check, depth));
+                                }
                             }
-                        };
-                        quote!(#(#fields)* #extras)
+                        }
+                        out
                     }
                 }
                 Rule::AdditionalProperties { check, known, patterns } if patterns.is_empty() => {
@@ -810,33 +717,36 @@ impl<'a> Typed<'a> {
                     }
                     match &s.additional {
                         Additional::Keep(ty) => {
-                            let extra = format_ident!("{}", s.additional_field);
-                            self.additional(quote!(&#v.#extra), ty, *check, known, depth)
+                            self.additional(&format!("&{v}.{}", s.additional_field), ty, *check, known, depth)
                         }
                         Additional::Ignore | Additional::Deny => continue,
                     }
                 }
                 Rule::DependentRequired { dependencies } => {
                     let tests = dependencies.iter().map(|(name, required)| {
-                        let needed = required.iter().filter_map(|needed| {
-                            let present = Self::presence(&v, s, needed)?;
-                            Some(quote! {
-                                if !(#present) {
-                                    ok = s.fail(p, "dependentRequired", || format!("`{}` is required when `{}` is present", #needed, #name));
-                                }
+                        let needed: String = required
+                            .iter()
+                            .filter_map(|needed| {
+                                let present = Self::presence(v, s, needed)?;
+                                let message = format!(
+                                    "format!(\"`{{}}` is required when `{{}}` is present\", {}, {})",
+                                    lit(needed),
+                                    lit(name)
+                                );
+                                Some(if_fails(&format!("!({present})"), "dependentRequired", &message))
                             })
-                        });
-                        let needed = quote!(#(#needed)*);
-                        match Self::presence(&v, s, name) {
-                            Some(when) => quote! { if #when { #needed } },
+                            .collect();
+                        match Self::presence(v, s, name) {
+                            Some(when) if needed.is_empty() => format!("if {when} {{}}\n"),
+                            Some(when) => format!("if {when} {{\n{}}}\n", indent(&needed)),
                             None => needed,
                         }
                     });
-                    quote!(#(#tests)*)
+                    tests.collect()
                 }
                 rule => {
-                    let count = Self::property_count(&v, s);
-                    match checks::count_leaf(rule, count) {
+                    let count = Self::property_count(v, s);
+                    match count_leaf(rule, &count) {
                         Some(test) => test,
                         None => Self::general(rule, Kind::Object)?,
                     }
@@ -848,53 +758,43 @@ impl<'a> Typed<'a> {
     }
 
     /// How many properties a struct value encodes.
-    fn property_count(v: &TokenStream, s: &Struct) -> TokenStream {
+    fn property_count(v: &str, s: &Struct) -> String {
         let required = s.fields.iter().filter(|f| f.required).count() as u64;
-        let optional = s.fields.iter().filter(|f| !f.required).map(|f| {
-            let f = format_ident!("{}", f.rust_name);
-            quote!(+ u64::from(#v.#f.is_some()))
-        });
-        let extra = matches!(s.additional, Additional::Keep(_)).then(|| {
-            let extra = format_ident!("{}", s.additional_field);
-            quote!(+ #v.#extra.len() as u64)
-        });
-        quote!(#required #(#optional)* #extra)
+        let mut out = required.to_string();
+        for f in s.fields.iter().filter(|f| !f.required) {
+            out.push_str(&format!(" + u64::from({v}.{}.is_some())", f.rust_name));
+        }
+        if matches!(s.additional, Additional::Keep(_)) {
+            out.push_str(&format!(" + {v}.{}.len() as u64", s.additional_field));
+        }
+        out
     }
 
     /// `properties`' check of one property of a struct value.
-    fn property(&self, v: &TokenStream, s: &Struct, name: &str, check: CheckId, depth: usize) -> TokenStream {
+    fn property(&self, v: &str, s: &Struct, name: &str, check: CheckId, depth: usize) -> String {
+        let key = lit(name);
         let Some(field) = s.fields.iter().find(|f| f.wire_name == name) else {
             return match &s.additional {
-                Additional::Keep(ty) => {
-                    let extra = format_ident!("{}", s.additional_field);
-                    self.value(quote!(item), ty, check, depth).and(|test| {
-                        quote! {
-                            if let ::std::option::Option::Some(item) = #v.#extra.get(#name) {
-                                let p = &support::Path::Key(p, #name);
-                                #test
-                            }
-                        }
-                    })
-                }
+                Additional::Keep(ty) => self.value("item", ty, check, depth).and(|test| {
+                    format!(
+                        "if let ::std::option::Option::Some(item) = {v}.{}.get({key}) {{\n    let p = &support::Path::Key(p, {key});\n{}}}\n",
+                        s.additional_field,
+                        indent(&test)
+                    )
+                }),
                 // Undeclared properties are not kept, so a value never has this one.
-                _ => TokenStream::new(),
+                _ => String::new(),
             };
         };
-        let f = format_ident!("{}", field.rust_name);
+        let f = &field.rust_name;
         self.field(field, check, depth).and(|test| {
             if field.required {
-                quote! {{
-                    let item = &#v.#f;
-                    let p = &support::Path::Key(p, #name);
-                    #test
-                }}
+                format!("{{\n    let item = &{v}.{f};\n    let p = &support::Path::Key(p, {key});\n{}}}\n", indent(&test))
             } else {
-                quote! {
-                    if let ::std::option::Option::Some(item) = &#v.#f {
-                        let p = &support::Path::Key(p, #name);
-                        #test
-                    }
-                }
+                format!(
+                    "if let ::std::option::Option::Some(item) = &{v}.{f} {{\n    let p = &support::Path::Key(p, {key});\n{}}}\n",
+                    indent(&test)
+                )
             }
         })
     }
@@ -902,9 +802,9 @@ impl<'a> Typed<'a> {
     /// A present field's value (`item`, a reference to the field or to the inside of its
     /// presence `Option`), with boxing and nullability undone.
     fn field(&self, field: &Field, check: CheckId, depth: usize) -> Test {
-        let unbox = |ty: &Type, v: TokenStream| {
-            let test = self.value(quote!(item), ty, check, depth);
-            if field.boxed { Self::bind(quote!(&**#v), test) } else { test }
+        let unbox = |ty: &Type, v: &str| {
+            let test = self.value("item", ty, check, depth);
+            if field.boxed { Self::bind(&format!("&**{v}"), test) } else { test }
         };
         match &field.ty {
             Type::Nullable(inner) => {
@@ -912,9 +812,98 @@ impl<'a> Typed<'a> {
                 let null = rules
                     .and_then(|rules| self.scalar(Kind::Null, &rules))
                     .unwrap_or_else(|| self.null_fallback(check));
-                Self::nullable(quote!(item), null, unbox(inner, quote!(item)))
+                Self::nullable("item", null, unbox(inner, "item"))
             }
-            ty => unbox(ty, quote!(item)),
+            ty => unbox(ty, "item"),
         }
     }
+}
+
+/// `ok = s.fail(p, keyword, || message);`, `message` an expression.
+fn fail(keyword: &str, message: &str) -> String {
+    format!("ok = s.fail(p, {keyword:?}, || {message});\n")
+}
+
+/// `if failed { ok = s.fail(…); }`.
+fn if_fails(failed: &str, keyword: &str, message: &str) -> String {
+    format!("if {failed} {{\n    {}}}\n", fail(keyword, message))
+}
+
+/// A string keyword's test of `text` (a `&str` expression); `None` for other keywords. The
+/// messages are those of the `__checks` functions (`checks::string_leaf`).
+fn string_leaf(rule: &Rule, text: &str, patterns: &[String]) -> Option<String> {
+    Some(match rule {
+        Rule::MinLength { limit } => if_fails(
+            &format!("::schemagen_runtime::validate::rules::length({text}) < {limit}"),
+            "minLength",
+            &format!("format!(\"must be at least {{}} characters long\", {limit})"),
+        ),
+        Rule::MaxLength { limit } => if_fails(
+            &format!("::schemagen_runtime::validate::rules::length({text}) > {limit}"),
+            "maxLength",
+            &format!("format!(\"must be at most {{}} characters long\", {limit})"),
+        ),
+        Rule::Pattern { pattern } => {
+            let index = checks::pattern_index(patterns, pattern);
+            if_fails(
+                &format!("!super::{MODULE}::matches(&super::{MODULE}::PATTERN_{index}, {text})"),
+                "pattern",
+                &lit(&format!("must match the pattern `{pattern}`")),
+            )
+        }
+        Rule::Format { format } => if_fails(
+            &format!("!::schemagen_runtime::validate::rules::format({}, {text})", lit(format)),
+            "format",
+            &lit(&format!("must be a valid `{format}`")),
+        ),
+        _ => return None,
+    })
+}
+
+/// A numeric keyword's test of `number` (an `f64` expression); `None` for other keywords.
+fn number_leaf(rule: &Rule, number: &str) -> Option<String> {
+    Some(match rule {
+        Rule::Minimum { limit, exclusive } | Rule::Maximum { limit, exclusive } => {
+            let minimum = matches!(rule, Rule::Minimum { .. });
+            let (keyword, op, words) = match (minimum, *exclusive) {
+                (true, true) => ("exclusiveMinimum", "<=", "greater than"),
+                (true, false) => ("minimum", "<", "at least"),
+                (false, true) => ("exclusiveMaximum", ">=", "less than"),
+                (false, false) => ("maximum", ">", "at most"),
+            };
+            if_fails(
+                &format!("{number} {op} {}", f64_literal(*limit)),
+                keyword,
+                &lit(&format!("must be {words} {limit}")),
+            )
+        }
+        Rule::MultipleOf { factor } => if_fails(
+            &format!("!::schemagen_runtime::validate::rules::multiple_of({number}, {})", f64_literal(*factor)),
+            "multipleOf",
+            &lit(&format!("must be a multiple of {factor}")),
+        ),
+        _ => return None,
+    })
+}
+
+/// An `f64` literal of `n` (finite, as schema numbers are).
+fn f64_literal(n: f64) -> String {
+    format!("{n}f64")
+}
+
+/// A size keyword's test of `count` (a `u64` expression: items or properties); `None` for
+/// other keywords.
+fn count_leaf(rule: &Rule, count: &str) -> Option<String> {
+    let (keyword, limit, op, words, noun) = match rule {
+        Rule::MinItems { limit } => ("minItems", limit, "<", "at least", "items"),
+        Rule::MaxItems { limit } => ("maxItems", limit, ">", "at most", "items"),
+        Rule::MinProperties { limit } => ("minProperties", limit, "<", "at least", "properties"),
+        Rule::MaxProperties { limit } => ("maxProperties", limit, ">", "at most", "properties"),
+        _ => return None,
+    };
+    Some(if_fails(
+        &format!("({count}) {op} {limit}"),
+        keyword,
+        &format!("format!(\"must have {words} {{}} {noun}\", {limit})"),
+    ))
 }

@@ -1,7 +1,9 @@
 //! The Rust emitter: IR in, the files of a complete crate out (as strings; no I/O here).
 //!
-//! Code is built as tokens with `quote!` and formatted in-process with `prettyplease`, so the
-//! output is always syntactically valid and does not depend on the installed rustfmt. Every
+//! Model code is written as formatted text (`text`); the check functions (`checks`) are built as
+//! tokens with `quote!` and formatted in-process with `prettyplease`. Neither depends on the
+//! installed rustfmt; the snapshot tests and the compiled `generated/` crate keep the text valid
+//! and warning-free. Every
 //! external item is named by an absolute path through `::schemagen_runtime`, so no user type
 //! name can shadow it, and models refer to each other through `super::<module>::`, which holds
 //! both in a crate of its own and when the modules are `include!`d into another crate.
@@ -64,7 +66,7 @@ pub fn emit_crate(krate: &Crate, output: &Output, types: &Types, skipped: &[bool
     let patterns = checks::patterns(krate, skipped);
     let mut files = vec![
         File { path: "Cargo.toml".into(), contents: cargo_toml(output, krate.types) },
-        // The code is already formatted (by prettyplease); `cargo fmt` in an enclosing
+        // The code is already formatted (by the emitter); `cargo fmt` in an enclosing
         // workspace must not reformat it, or `--check` would report it stale.
         File { path: "rustfmt.toml".into(), contents: format!("# {HEADER}\ndisable_all_formatting = true\n") },
         File { path: "src/lib.rs".into(), contents: lib_rs(krate, output, skipped) },

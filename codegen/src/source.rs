@@ -81,6 +81,10 @@ pub struct SourceDb {
     /// Files that are not UTF-8, with the offset of their first bad byte: kept (lossily) for
     /// rendering, but every read of them fails.
     not_utf8: HashMap<String, usize>,
+    /// Contents read ahead (in parallel, [`SourceDb::read_ahead`]) and not yet asked for, by
+    /// name: `read` takes them from here instead of from disk, so a file is still added when
+    /// it is first read and errors are reported there, as without reading ahead.
+    ahead: HashMap<String, std::io::Result<Vec<u8>>>,
 }
 
 impl SourceDb {
@@ -92,7 +96,7 @@ impl SourceDb {
         if let Some(&index) = self.by_name.get(&name) {
             return Ok(&self.files[index]);
         }
-        let bytes = std::fs::read(path).map_err(|err| {
+        let bytes = self.ahead.remove(&name).unwrap_or_else(|| std::fs::read(path)).map_err(|err| {
             Diagnostic::error(Code::E001, format!("cannot read `{name}`: {err}"))
                 .at(Location::file(&name))
                 .hint("check that the path is right and the file is readable")
@@ -107,6 +111,14 @@ impl SourceDb {
                 self.not_utf8.insert(name.clone(), at);
                 Err(not_utf8(&name, at))
             }
+        }
+    }
+
+    /// Keeps the contents of a file read ahead of time (on another thread) for the first
+    /// [`SourceDb::read`] of `name`; a file already read or read ahead keeps what it has.
+    pub fn read_ahead(&mut self, name: String, contents: std::io::Result<Vec<u8>>) {
+        if !self.by_name.contains_key(&name) && !self.not_utf8.contains_key(&name) {
+            self.ahead.entry(name).or_insert(contents);
         }
     }
 

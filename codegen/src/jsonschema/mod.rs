@@ -172,10 +172,12 @@ pub fn read_with_progress(
         wire_naming: Default::default(),
         link_policy: Default::default(),
         wanted: Vec::new(),
+        ahead: HashMap::new(),
     };
-    // Load every input first, so a `$ref` by `$id` finds its document whatever the input order.
     let inputs: Vec<Vec<PathBuf>> =
         config.modules.iter().map(|m| expand_inputs(&m.inputs, reader.diagnostics, config)).collect();
+    reader.ahead = read_ahead(config, &inputs, reader.db);
+    // Load every input first, so a `$ref` by `$id` finds its document whatever the input order.
     for path in inputs.iter().flatten().filter(|p| !is_markdown(p)) {
         reader.load(path);
     }
@@ -230,6 +232,58 @@ pub fn read_with_progress(
     box_recursive_fields(&mut krate);
     required_cycles(&krate, diagnostics);
     krate
+}
+
+/// An input file parsed ahead of lowering, on another thread ([`read_ahead`]).
+pub(crate) enum Parsed {
+    Document(Result<(Value, Vec<Diagnostic>), Diagnostic>),
+    Markdown(crate::markdown::parse::Doc, Vec<crate::markdown::parse::DocError>),
+}
+
+/// Reads and parses every input file on all cores before lowering, which is sequential (it
+/// reads `$ref`s and links as it reaches them). Nothing is reported here: the contents go to
+/// `SourceDb` and the parse results to `Reader::ahead`, and each is taken, with its errors,
+/// when lowering reaches the file, in the order it did without reading ahead; so the output
+/// and the diagnostics do not depend on which thread read what. Files reached only through a
+/// `$ref` or a link are read when reached, as before.
+fn read_ahead(config: &Config, inputs: &[Vec<PathBuf>], db: &mut SourceDb) -> HashMap<String, Parsed> {
+    use rayon::prelude::*;
+    let mut seen = HashSet::new();
+    let files: Vec<(&PathBuf, String)> = inputs
+        .iter()
+        .flatten()
+        .filter_map(|path| {
+            let name = config.display(path);
+            seen.insert(name.clone()).then_some((path, name))
+        })
+        .collect();
+    let done: Vec<(String, std::io::Result<Vec<u8>>, Option<Parsed>)> = files
+        .into_par_iter()
+        .map(|(path, name)| {
+            let text = match std::fs::read(path).map(String::from_utf8) {
+                Ok(Ok(text)) => text,
+                // Reported by `SourceDb::read`, from these bytes.
+                Ok(Err(not_utf8)) => return (name, Ok(not_utf8.into_bytes()), None),
+                Err(err) => return (name, Err(err), None),
+            };
+            if is_markdown(path) {
+                let (doc, errors) = crate::markdown::parse::parse_doc_lenient(&text);
+                (name, Ok(text.into_bytes()), Some(Parsed::Markdown(doc, errors)))
+            } else {
+                let file = source::SourceFile::new(path.clone(), name.clone(), text);
+                let parsed = source::parse_document(&file);
+                (name, Ok(file.text.into_bytes()), Some(Parsed::Document(parsed)))
+            }
+        })
+        .collect();
+    let mut parsed = HashMap::new();
+    for (name, contents, result) in done {
+        if let Some(result) = result {
+            parsed.insert(name.clone(), result);
+        }
+        db.read_ahead(name, contents);
+    }
+    parsed
 }
 
 /// E061 for structs that require, through required fields that cannot be `null`, a value of
@@ -432,6 +486,8 @@ pub(crate) struct Reader<'a> {
     /// The name each model asked for before collisions were settled, by model index; models of
     /// different kinds of source that asked for the same name describe the same thing.
     pub(crate) wanted: Vec<String>,
+    /// Input files parsed ahead of lowering, by display name, until lowering reaches them.
+    pub(crate) ahead: HashMap<String, Parsed>,
 }
 
 impl Reader<'_> {
@@ -451,7 +507,13 @@ impl Reader<'_> {
         if let Some(doc) = self.docs.get(&name) {
             return doc.as_ref().map(|_| name.clone());
         }
-        let parsed = self.db.read(path, name.to_string()).and_then(source::parse_document);
+        let parsed = match self.db.read(path, name.to_string()) {
+            Ok(file) => match self.ahead.remove(&*name) {
+                Some(Parsed::Document(parsed)) => parsed,
+                _ => source::parse_document(file),
+            },
+            Err(diagnostic) => Err(diagnostic),
+        };
         self.insert_parsed(name, parsed)
     }
 

@@ -14,7 +14,7 @@ use super::types::{Primitive, TypeExpr};
 use crate::config::{LinkPolicy, WireNaming};
 use crate::diag::{Code, Diagnostic, Location};
 use crate::ir::{self, Docs, ModelId, ModelKind, Origin, Type};
-use crate::jsonschema::{Loc, Reader, make_secret};
+use crate::jsonschema::{Loc, Parsed, Reader, make_secret};
 use crate::names::{self, Namespace};
 
 impl Reader<'_> {
@@ -29,14 +29,16 @@ impl Reader<'_> {
         if let Some(&id) = self.memo.get(&key) {
             return Some(id);
         }
-        let text = match self.db.read(path, name.to_string()) {
-            Ok(file) => file.text.clone(),
+        let (doc, errors) = match self.db.read(path, name.to_string()) {
+            Ok(file) => match self.ahead.remove(&*name) {
+                Some(Parsed::Markdown(doc, errors)) => (doc, errors),
+                _ => parse_doc_lenient(&file.text),
+            },
             Err(diagnostic) => {
                 self.push(diagnostic);
                 return None;
             }
         };
-        let (doc, errors) = parse_doc_lenient(&text);
         let at = |line: u32| Location { line: Some(line), ..Location::file(&*name) };
         if matches!(doc.kind, DocKind::Other) {
             self.push(

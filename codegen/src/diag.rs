@@ -93,6 +93,9 @@ pub enum Code {
     /// A `pattern` the linear-time engine cannot express (a backreference, lookaround): generated
     /// validators match it with a backtracking engine, which a hostile string can make slow.
     W040,
+    /// A `pattern` read without ECMA-262's `u` flag (it is not valid with it) has a `\p{…}`,
+    /// which there matches the text `p{…}`, not a Unicode property.
+    W041,
 }
 
 impl fmt::Display for Code {

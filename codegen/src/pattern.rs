@@ -129,6 +129,29 @@ pub fn ecma_regex(ecma: &str) -> Result<(regress::Regex, bool), regress::Error> 
     }
 }
 
+/// For a pattern read without the `u` flag (it is not valid with it): its first `\p{…}` or
+/// `\P{…}`, which there matches the letter `p` and the braces as text, not a Unicode property;
+/// with the reason the `u` flag refused the pattern (usually a property name ECMA-262 does not
+/// know). `None` for a pattern read with the `u` flag, an invalid one, or one without such an
+/// escape.
+pub fn literal_property_escape(ecma: &str) -> Option<(String, String)> {
+    let refused = regress::Regex::with_flags(ecma, "u").err()?;
+    regress::Regex::new(ecma).ok()?;
+    let chars: Vec<char> = ecma.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i] == '\\' {
+            if matches!(chars.get(i + 1), Some('p' | 'P')) && chars.get(i + 2) == Some(&'{') {
+                let end = chars[i..].iter().position(|&c| c == '}').map_or(chars.len(), |at| i + at + 1);
+                return Some((chars[i..end].iter().collect(), refused.to_string()));
+            }
+            i += 1;
+        }
+        i += 1;
+    }
+    None
+}
+
 /// The code points of a Unicode property escape, `\p{…}` with `name` between the braces, as
 /// sorted inclusive ranges (surrogates included where a range spans them); `None` when regress
 /// knows no such property. regress is asked rather than a Unicode table of our own, so a
@@ -834,6 +857,17 @@ mod tests {
             ("", ""),
         ] {
             assert_eq!(translate(ecma).as_deref(), Ok(translated), "{ecma}");
+        }
+    }
+
+    #[test]
+    fn property_escapes_read_as_text_are_found() {
+        let found = |ecma| literal_property_escape(ecma).map(|(escape, _)| escape);
+        assert_eq!(found(r"^\p{Letters}+$").as_deref(), Some(r"\p{Letters}"));
+        assert_eq!(found(r"^\p{L}[\w-.]\P{Nd}").as_deref(), Some(r"\p{L}"));
+        assert_eq!(found(r"a{\\p{L}\P{x").as_deref(), Some(r"\P{x"));
+        for unflagged in [r"^\p{L}+$", r"\\p{L}", r"a{\p", r"[\w-.]", r"(\p{L}"] {
+            assert_eq!(found(unflagged), None, "{unflagged}");
         }
     }
 

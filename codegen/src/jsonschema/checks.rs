@@ -332,7 +332,8 @@ impl Reader<'_> {
     }
 
     /// Whether `pattern` compiles as an ECMA-262 regular expression; an E022 where it does not,
-    /// and a W040 where it does but only a backtracking engine can match it.
+    /// a W040 where it does but only a backtracking engine can match it, and a W041 where a
+    /// `\p{…}` in it is read as text.
     fn valid_pattern(&mut self, at: &Location, pattern: &str) -> bool {
         match regress::Regex::new(pattern) {
             Ok(_) => {
@@ -348,6 +349,20 @@ impl Reader<'_> {
                         .at(at.clone())
                         .label("matched by backtracking")
                         .hint(reason.hint()),
+                    );
+                }
+                if let Some((escape, refused)) = crate::pattern::literal_property_escape(pattern) {
+                    self.push(
+                        Diagnostic::warning(
+                            Code::W041,
+                            format!(
+                                "`{pattern}` is not valid with ECMA-262's `u` flag ({refused}), so it is read without it, where `{escape}` matches the text `{}`, not a Unicode property",
+                                &escape[1..]
+                            ),
+                        )
+                        .at(at.clone())
+                        .label("`\\p{…}` read as text")
+                        .hint("name a property ECMA-262 knows, spelled exactly: a general category (`\\p{L}`, `\\p{Letter}`, `\\p{Nd}`), a script (`\\p{Script=Greek}`, `\\p{sc=Grek}`) or a binary property (`\\p{Alphabetic}`), and make the rest of the pattern valid with the `u` flag (escape a literal `{`, `}` or `]`; no `\\-` outside a class); or, for the text, write it without the backslash"),
                     );
                 }
                 true

@@ -278,12 +278,25 @@ fn module_files(
     patterns: &[String],
 ) -> Vec<File> {
     let typed = typed::Typed::new(krate, patterns);
-    let mut bodies = BTreeMap::new();
-    let exact: Vec<bool> = models.iter().map(|id| typed.exact_decode(*id, &mut bodies)).collect();
+    // The typed bodies first, on every core: whether `from_str` may decode a model straight from
+    // the text depends on the bodies of the models it holds.
+    let bodies: Vec<Option<(String, bool)>> = parallel_chunks(models.len(), |index| {
+        let model = krate.model(models[index]);
+        match (&model.kind, model.check) {
+            (ModelKind::Alias { .. }, _) | (_, None) => None,
+            (_, Some(check)) => Some(typed.body(models[index], check)),
+        }
+    });
+    let mut exact_bodies: BTreeMap<ir::ModelId, bool> =
+        models.iter().zip(&bodies).filter_map(|(id, body)| Some((*id, body.as_ref()?.1))).collect();
+    let exact: Vec<bool> = models.iter().map(|id| typed.exact_decode(*id, &mut exact_bodies)).collect();
     let mut chunks =
         parallel_chunks(models.len() + 2, |index| match index.checked_sub(1).map(|i| (i, models.get(i))) {
             None => typed::imports(),
-            Some((index, Some(id))) => model_item(krate, &typed, module, *id, exact[index]),
+            Some((index, Some(id))) => {
+                let body = bodies[index].as_ref().map(|(body, _)| body.as_str());
+                model_item(krate, &typed, module, *id, exact[index], body)
+            }
             Some((_, None)) => example_tests(krate, module, skipped),
         });
     let name = &krate.modules[module].name;
@@ -309,10 +322,18 @@ fn module_files(
     files
 }
 
-/// A model's item(s) and its `impl Validate`, as lines.
-fn model_item(krate: &Cx<'_>, typed: &typed::Typed<'_>, module: usize, id: ir::ModelId, exact: bool) -> String {
+/// A model's item(s) and its `impl Validate`, as lines; `body` is its typed body when built
+/// already.
+fn model_item(
+    krate: &Cx<'_>,
+    typed: &typed::Typed<'_>,
+    module: usize,
+    id: ir::ModelId,
+    exact: bool,
+    body: Option<&str>,
+) -> String {
     let mut out = model(krate, module, id);
-    let validate = validate_impl(typed, id, exact);
+    let validate = validate_impl(typed, id, exact, body);
     if !validate.is_empty() {
         out.push('\n');
         out.push_str(&validate);
@@ -327,7 +348,7 @@ fn module_items(krate: &Cx<'_>, module: usize, skipped: &[bool], patterns: &[Str
     let mut chunks = vec![typed::imports()];
     for id in krate.modules[module].models.iter().filter(|id| !skipped.get(id.0).copied().unwrap_or(false)) {
         let exact = typed.exact_decode(*id, &mut bodies);
-        chunks.push(model_item(krate, &typed, module, *id, exact));
+        chunks.push(model_item(krate, &typed, module, *id, exact, None));
     }
     chunks.push(example_tests(krate, module, skipped));
     chunks.retain(|c| !c.is_empty());
@@ -412,13 +433,13 @@ fn format_chunks(count: usize, chunk: impl Fn(usize) -> TokenStream + Sync) -> V
 
 /// The text of `count` chunks, `chunk(i)` built on every core in blocks of indices, returned in
 /// index order, so the output does not depend on scheduling.
-fn parallel_chunks(count: usize, chunk: impl Fn(usize) -> String + Sync) -> Vec<String> {
+fn parallel_chunks<T: Send>(count: usize, chunk: impl Fn(usize) -> T + Sync) -> Vec<T> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(count.div_ceil(BLOCK));
     if threads <= 1 {
         return (0..count).map(chunk).collect();
     }
     let next = std::sync::atomic::AtomicUsize::new(0);
-    let done: Vec<Vec<(usize, String)>> = std::thread::scope(|scope| {
+    let done: Vec<Vec<(usize, T)>> = std::thread::scope(|scope| {
         let workers: Vec<_> = (0..threads)
             .map(|_| {
                 scope.spawn(|| {
@@ -435,11 +456,11 @@ fn parallel_chunks(count: usize, chunk: impl Fn(usize) -> String + Sync) -> Vec<
             .collect();
         workers.into_iter().map(|w| w.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))).collect()
     });
-    let mut out = vec![String::new(); count];
+    let mut out: Vec<Option<T>> = (0..count).map(|_| None).collect();
     for (index, text) in done.into_iter().flatten() {
-        out[index] = text;
+        out[index] = Some(text);
     }
-    out
+    out.into_iter().map(|chunk| chunk.expect("every index is built once")).collect()
 }
 
 /// A generated file from its formatted chunks: the header, then the chunks with a blank line
@@ -659,14 +680,18 @@ impl ::schemagen_runtime::serde::Serialize for {name} {{
 }
 
 /// `impl Validate` for a model that is a type of its own (a type alias names one that has it,
-/// or a foreign type that cannot have it), as lines; nothing otherwise.
-fn validate_impl(typed: &typed::Typed<'_>, id: ir::ModelId, exact_decode: bool) -> String {
+/// or a foreign type that cannot have it), as lines; nothing otherwise. `body` is the typed
+/// body when built already.
+fn validate_impl(typed: &typed::Typed<'_>, id: ir::ModelId, exact_decode: bool, body: Option<&str>) -> String {
     let model = typed.krate.model(id);
     match (&model.kind, model.check) {
         (ModelKind::Alias { .. }, _) | (_, None) => String::new(),
         (_, Some(check)) => {
             let covering = checks::covers(typed.krate, check);
-            impl_validate(&model.name, check, &typed.model_body(id, check), exact_decode, covering)
+            match body {
+                Some(body) => impl_validate(&model.name, check, body, exact_decode, covering),
+                None => impl_validate(&model.name, check, &typed.model_body(id, check), exact_decode, covering),
+            }
         }
     }
 }

@@ -9,8 +9,8 @@
 //! `__checks` function, so the result is always exactly what `validate_json` reports for the
 //! encoded value: the same violations, pointers, keywords and messages, in the same order.
 
+use std::cell::Cell;
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::checks::{self, MODULE};
 use super::text::{indent, lit};
@@ -62,14 +62,15 @@ impl Test {
     }
 }
 
+thread_local! {
+    /// Set while a body is built (on one thread) when it checks an encoded value whose encoding
+    /// may be spelled differently from the document it was decoded from ([`Typed::body`]).
+    static RESPELLED: Cell<bool> = const { Cell::new(false) };
+}
+
 pub struct Typed<'a> {
     pub krate: &'a Crate,
     pub patterns: &'a [String],
-    /// Set while a body is built when it checks an encoded value whose encoding may be spelled
-    /// differently from the document it was decoded from (see [`Typed::exact_decode`]). Only
-    /// read by `exact_decode`, which builds one body at a time; bodies built in parallel for
-    /// the output set it too, harmlessly.
-    respelled: AtomicBool,
 }
 
 /// The items every model module starts with: the names its `impl Validate`s use (names no
@@ -98,7 +99,7 @@ enum Kind {
 
 impl<'a> Typed<'a> {
     pub fn new(krate: &'a Crate, patterns: &'a [String]) -> Self {
-        Typed { krate, patterns, respelled: AtomicBool::new(false) }
+        Typed { krate, patterns }
     }
 
     /// Whether `from_str` may decode the model straight from the text and check it with the
@@ -108,7 +109,8 @@ impl<'a> Typed<'a> {
     /// every typed body involved must check encoded values only where the encoding is the
     /// document: a date, time or UUID is re-spelled by its type, so only its `type` and
     /// `format` may be checked on the encoding.
-    /// `bodies` remembers, across calls, whether each model's own body is exact.
+    /// `bodies` remembers, across calls, whether each model's own body is exact (a caller that
+    /// built the bodies already gives their [`Typed::body`] flags).
     pub fn exact_decode(&self, id: ModelId, bodies: &mut BTreeMap<ModelId, bool>) -> bool {
         fn exact_type(ty: &Type, models: &mut Vec<ModelId>) -> bool {
             match ty {
@@ -156,11 +158,17 @@ impl<'a> Typed<'a> {
         if let Some(exact) = bodies.get(&id) {
             return *exact;
         }
-        self.respelled.store(false, Ordering::Relaxed);
-        let _ = self.model_body(id, check);
-        let exact = !self.respelled.load(Ordering::Relaxed);
+        let (_, exact) = self.body(id, check);
         bodies.insert(id, exact);
         exact
+    }
+
+    /// [`Typed::model_body`], and whether it is exact: it checks encoded values only where the
+    /// encoding is the document (see [`Typed::exact_decode`]).
+    pub fn body(&self, id: ModelId, check: CheckId) -> (String, bool) {
+        RESPELLED.set(false);
+        let body = self.model_body(id, check);
+        (body, !RESPELLED.get())
     }
 
     /// The body of `validate_at` for a model with the given check: a `bool` expression over
@@ -168,7 +176,7 @@ impl<'a> Typed<'a> {
     pub fn model_body(&self, id: ModelId, check: CheckId) -> String {
         self.model_value("self", id, check, 0)
             .unwrap_or_else(|| {
-                self.respelled.store(true, Ordering::Relaxed);
+                RESPELLED.set(true);
                 self.fallback("self", check, false)
             })
             .body()
@@ -199,7 +207,7 @@ impl<'a> Typed<'a> {
                 })
             });
             if !spelled_alike {
-                self.respelled.store(true, Ordering::Relaxed);
+                RESPELLED.set(true);
             }
             self.fallback(v, check, *ty == Type::Any)
         })

@@ -15,18 +15,20 @@
 
 use serde_json::{Number, Value};
 
-/// Whether the document holds a float that equals an integer an `i64` or `u64` can hold.
+/// Whether the document holds a float that equals an integer an `i64` or `u64` can hold. Runs on
+/// every `from_value`, so it allocates nothing: it recurses, and a document `validate_json`
+/// accepted nests at most `MAX_DEPTH` levels; past twice that (a caller's own value) it answers
+/// yes, which only costs a second decode attempt.
 pub(crate) fn has_integral_float(value: &Value) -> bool {
-    let mut stack = vec![value];
-    while let Some(value) = stack.pop() {
+    fn walk(value: &Value, depth: usize) -> bool {
         match value {
-            Value::Number(n) if integer_of(n).is_some() => return true,
-            Value::Array(items) => stack.extend(items),
-            Value::Object(members) => stack.extend(members.values()),
-            _ => {}
+            Value::Number(n) => integer_of(n).is_some(),
+            Value::Array(items) => depth == 0 || items.iter().any(|item| walk(item, depth - 1)),
+            Value::Object(members) => depth == 0 || members.values().any(|item| walk(item, depth - 1)),
+            _ => false,
         }
     }
-    false
+    walk(value, 2 * crate::validate::support::MAX_DEPTH)
 }
 
 /// Rewrites every float of the document that equals an integer an `i64` or `u64` can hold as
@@ -180,5 +182,14 @@ mod tests {
         super::integral_floats_as_integers(&mut doc);
         assert_eq!(doc.to_string(), "[1,0,9223372036854774784,18000000000000000000,1e+300,0.5,7,{\"a\":[2]}]");
         assert!(!super::has_integral_float(&doc));
+    }
+
+    #[test]
+    fn the_integral_float_search_reaches_nested_values_and_is_bounded() {
+        assert!(super::has_integral_float(&json!({"a": {"b": [[], [0.5, 3.0]]}})));
+        assert!(!super::has_integral_float(&json!({"a": {"b": [[], [0.5, 3]]}, "c": "1.0"})));
+        // Deeper than any document validate_json accepts: assumed to hold one.
+        let deep = (0..300).fold(json!(1), |inner, _| json!([inner]));
+        assert!(super::has_integral_float(&deep));
     }
 }

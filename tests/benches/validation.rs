@@ -17,7 +17,9 @@
 //! 3. collecting every violation of the invalid documents, `validate_json` against jsonschema's
 //!    `iter_errors` (goal: at least 2x faster);
 //!
-//! and typify's generated types (`typify::import_types!`) decoding the same documents.
+//! and typify's generated types (`typify::import_types!`) decoding the same documents. A floor
+//! for comparison 2 is measured too: a walk that visits every value of the valid documents and
+//! looks at its type, matching no member name (see [`floor`]).
 //!
 //! The jsonschema and typify baselines read one self-contained schema,
 //! `tests/fixtures/bench/connection-request.bundled.json`: `schemas/ampersand/connection-request.json`
@@ -184,6 +186,32 @@ fn check_agreement(valid: &[Document], invalid: &[Document]) {
     }
 }
 
+/// The least a validator of these documents does: visit every value and look at its JSON type,
+/// matching no member name and calling nothing per value. Goal 2 is measured against it too: a
+/// validator must also find each member's rule by its name, so it cannot beat this walk.
+fn floor(value: &Value) -> bool {
+    /// A value's own test, and its members' or items'.
+    #[inline(always)]
+    fn visit(value: &Value) -> bool {
+        match value {
+            Value::Object(members) => members.values().fold(true, |ok, member| ok & visit_nested(member)),
+            Value::Array(items) => items.iter().fold(true, |ok, item| ok & visit_nested(item)),
+            Value::Null => false,
+            _ => true,
+        }
+    }
+    /// A member or item: scalars are tested in place, containers recurse.
+    #[inline(always)]
+    fn visit_nested(value: &Value) -> bool {
+        match value {
+            Value::Object(_) | Value::Array(_) => floor(value),
+            Value::Null => false,
+            _ => true,
+        }
+    }
+    visit(value)
+}
+
 /// Ids of the benchmarks that ran in this process, so the table never shows an old result.
 struct Ran(RefCell<BTreeSet<String>>);
 
@@ -257,6 +285,14 @@ fn benchmarks(c: &mut Criterion, ran: &Ran, valid: &[Document], invalid: &[Docum
             }
         })
     });
+    group.bench_function("floor_walk", |b| {
+        ran.mark("valid_validate/floor_walk");
+        b.iter(|| {
+            for d in valid {
+                black_box(floor(black_box(&d.value)));
+            }
+        })
+    });
     group.finish();
 
     let mut group = c.benchmark_group("invalid_errors");
@@ -309,7 +345,7 @@ fn table(dir: &Path, ran: &Ran, valid: usize, invalid: usize) {
     let get = |id: &str| if ran.contains(id) { median(dir, id) } else { None };
     let micros = |ns: Option<f64>| ns.map_or("-".to_string(), |ns| format!("{:.2} µs", ns / 1000.0));
     // (what, ours, baseline, the ratio shown is ours/baseline when `slowdown`, else baseline/ours, goal)
-    let rows: [(&str, &str, &str, bool, &str); 6] = [
+    let rows: [(&str, &str, &str, bool, &str); 7] = [
         (
             "1. from_str vs serde_json::from_str (no validation), valid",
             "valid_decode/schemagen_from_str",
@@ -329,6 +365,13 @@ fn table(dir: &Path, ran: &Ran, valid: usize, invalid: usize) {
             "   validate_json vs jsonschema validate, valid",
             "valid_validate/schemagen_validate_json",
             "valid_validate/jsonschema_validate",
+            false,
+            "",
+        ),
+        (
+            "   floor (a walk of every value, no names matched) vs jsonschema is_valid, valid",
+            "valid_validate/floor_walk",
+            "valid_validate/jsonschema_is_valid",
             false,
             "",
         ),

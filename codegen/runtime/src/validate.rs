@@ -338,6 +338,7 @@ pub mod support {
     }
 
     /// `Validate::validate_json` of a generated model: its check function from the root.
+    #[inline]
     pub fn run(value: &serde_json::Value, check: Check) -> Result<(), ValidationErrors> {
         if too_deep(value) {
             return too_deep_error();
@@ -359,6 +360,7 @@ pub mod support {
     }
 
     /// `Validate::validate_json`'s default: [`run`] or [`run_covering`] as `check` says.
+    #[inline]
     pub fn run_json(value: &serde_json::Value, check: JsonCheck) -> Result<(), ValidationErrors> {
         match check {
             JsonCheck::Walk(check) => run(value, check),
@@ -371,11 +373,18 @@ pub mod support {
     /// own or by [`Sink::shallow`], and recurses a bounded number of levels by itself. So a
     /// document it passes is not too deep, and the depth walk is needed only to report a
     /// failing document that is too deep as that alone, as `run` does.
+    #[inline]
     pub fn run_covering(value: &serde_json::Value, check: Check) -> Result<(), ValidationErrors> {
         let mut sink = Sink::new();
         if check(value, &Path::Root, &mut sink) && !sink.failed {
             return Ok(());
         }
+        covering_failed(value, sink)
+    }
+
+    /// [`run_covering`] of a document its check failed.
+    #[cold]
+    fn covering_failed(value: &serde_json::Value, sink: Sink) -> Result<(), ValidationErrors> {
         if too_deep(value) {
             return too_deep_error();
         }

@@ -52,7 +52,7 @@ impl Reader<'_> {
         let meta_schema = doc.get("$schema").and_then(Value::as_str).filter(|s| !s.contains("json-schema.org/"));
         let validates = match meta_schema.map(str::to_string) {
             Some(uri) if self.draft(file) >= Draft::Draft2019 => {
-                let root = Loc { file: file.clone(), pointer: String::new() };
+                let root = Loc::new(file.clone(), String::new());
                 match self.resolve_resource(&root, &uri) {
                     Ok(meta) => match self.doc(&meta).get("$vocabulary").and_then(Value::as_object) {
                         Some(vocabularies) => vocabularies.keys().any(|v| v.ends_with("/vocab/validation")),

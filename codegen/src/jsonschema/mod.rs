@@ -6,13 +6,19 @@
 //! terminate. Problems are pushed as diagnostics and lowering carries on with `Any`, so one run
 //! reports everything.
 
+// `Loc` caches the value it points at in a `OnceCell`, which its `Hash` and `Eq` ignore, so
+// sets and maps keyed by `Loc` are sound.
+#![allow(clippy::mutable_key_type)]
+
 mod checks;
 mod keywords;
 mod meta;
 mod refs;
 mod scope;
 
-use std::collections::{HashMap, HashSet};
+// The reader's maps are keyed by schema locations it makes itself, looked up many times per
+// schema: foldhash, not SipHash. None is iterated for output (see ARCHITECTURE, Determinism).
+use foldhash::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
@@ -27,20 +33,54 @@ use crate::names::{self, Namespace};
 use crate::source::{self, SourceDb, escape_token};
 
 /// A schema's place: a file (by display name) and a JSON Pointer into it.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+///
+/// A `Loc` also remembers the value it points at once [`Reader::value`] has found it, and a
+/// child of such a `Loc` finds its own value by one step from there rather than by walking
+/// the pointer again from the document's root. That cache is not part of its identity.
+#[derive(Clone)]
 pub(crate) struct Loc {
     pub file: Rc<str>,
     pub pointer: String,
+    node: std::cell::OnceCell<Node>,
+}
+
+impl PartialEq for Loc {
+    fn eq(&self, other: &Loc) -> bool {
+        self.file == other.file && self.pointer == other.pointer
+    }
+}
+
+impl Eq for Loc {}
+
+impl std::hash::Hash for Loc {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.file.hash(state);
+        self.pointer.hash(state);
+    }
+}
+
+impl std::fmt::Debug for Loc {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Loc").field("file", &self.file).field("pointer", &self.pointer).finish()
+    }
 }
 
 impl Loc {
+    pub(crate) fn new(file: Rc<str>, pointer: String) -> Loc {
+        Loc { file, pointer, node: std::cell::OnceCell::new() }
+    }
+
     fn child(&self, tokens: &[&str]) -> Loc {
         let mut pointer = self.pointer.clone();
         for token in tokens {
             pointer.push('/');
             pointer.push_str(&escape_token(token));
         }
-        Loc { file: self.file.clone(), pointer }
+        let node = std::cell::OnceCell::new();
+        if let Some(parent) = self.node.get() {
+            let _ = node.set(parent.descend(tokens));
+        }
+        Loc { file: self.file.clone(), pointer, node }
     }
 
     fn origin(&self) -> Origin {
@@ -65,6 +105,23 @@ impl Node {
     /// The value at `pointer` in `doc`; `null` when absent.
     fn new(doc: Rc<Value>, pointer: &str) -> Node {
         Node(Yoke::attach_to_cart(doc, |root| lookup(root, pointer).unwrap_or(&NULL)))
+    }
+
+    /// The value `tokens` (unescaped) below this one, as [`lookup`] would find it; `null` when
+    /// absent.
+    fn descend(&self, tokens: &[&str]) -> Node {
+        Node(self.0.map_project_cloned(|value, _| {
+            let mut value: &Value = value;
+            for token in tokens {
+                let next = match value {
+                    Value::Object(map) => map.get(*token),
+                    Value::Array(items) => index(token).and_then(|i| items.get(i)),
+                    _ => None,
+                };
+                value = next.unwrap_or(&NULL);
+            }
+            value
+        }))
     }
 
     /// The member `key` of the value at `pointer` in `doc`, if there is one.
@@ -109,17 +166,19 @@ pub(crate) fn lookup<'v>(root: &'v Value, pointer: &str) -> Option<&'v Value> {
         };
         value = match value {
             Value::Object(map) => map.get(token)?,
-            Value::Array(items) => {
-                // RFC 6901 array indices: digits, no leading zero, as serde_json reads them.
-                if token.is_empty() || token.starts_with('+') || (token.len() > 1 && token.starts_with('0')) {
-                    return None;
-                }
-                items.get(token.parse::<usize>().ok()?)?
-            }
+            Value::Array(items) => items.get(index(token)?)?,
             _ => return None,
         };
     }
     Some(value)
+}
+
+/// An RFC 6901 array index: digits, no leading zero, as serde_json reads them.
+fn index(token: &str) -> Option<usize> {
+    if token.is_empty() || token.starts_with('+') || (token.len() > 1 && token.starts_with('0')) {
+        return None;
+    }
+    token.parse::<usize>().ok()
 }
 
 /// What a schema is, ignoring `null`.
@@ -152,27 +211,27 @@ pub fn read_with_progress(
         config,
         db,
         diagnostics,
-        docs: HashMap::new(),
-        ids: HashMap::new(),
-        urls: HashMap::new(),
+        docs: HashMap::default(),
+        ids: HashMap::default(),
+        urls: HashMap::default(),
         resources: Default::default(),
         krate: ir::Crate::default(),
-        memo: HashMap::new(),
+        memo: HashMap::default(),
         module: 0,
         type_names: Vec::new(),
         stack: Vec::new(),
-        checked: HashSet::new(),
-        check_memo: HashMap::new(),
+        checked: HashSet::default(),
+        check_memo: HashMap::default(),
         scope: Default::default(),
-        scope_files: HashMap::new(),
-        validation_vocabulary: HashMap::new(),
-        dialects: HashMap::new(),
+        scope_files: HashMap::default(),
+        validation_vocabulary: HashMap::default(),
+        dialects: HashMap::default(),
         bundle: None,
-        reserved: HashMap::new(),
+        reserved: HashMap::default(),
         wire_naming: Default::default(),
         link_policy: Default::default(),
         wanted: Vec::new(),
-        ahead: HashMap::new(),
+        ahead: HashMap::default(),
     };
     let inputs: Vec<Vec<PathBuf>> =
         config.modules.iter().map(|m| expand_inputs(&m.inputs, reader.diagnostics, config)).collect();
@@ -248,7 +307,7 @@ pub(crate) enum Parsed {
 /// `$ref` or a link are read when reached, as before.
 fn read_ahead(config: &Config, inputs: &[Vec<PathBuf>], db: &mut SourceDb) -> HashMap<String, Parsed> {
     use rayon::prelude::*;
-    let mut seen = HashSet::new();
+    let mut seen = HashSet::default();
     let files: Vec<(&PathBuf, String)> = inputs
         .iter()
         .flatten()
@@ -276,7 +335,7 @@ fn read_ahead(config: &Config, inputs: &[Vec<PathBuf>], db: &mut SourceDb) -> Ha
             }
         })
         .collect();
-    let mut parsed = HashMap::new();
+    let mut parsed = HashMap::default();
     for (name, contents, result) in done {
         if let Some(result) = result {
             parsed.insert(name.clone(), result);
@@ -363,7 +422,7 @@ fn break_alias_cycles(krate: &mut ir::Crate, diagnostics: &mut Diagnostics) {
         })
         .collect();
     let component = strongly_connected(&edges);
-    let mut size = HashMap::new();
+    let mut size = HashMap::default();
     for c in &component {
         *size.entry(*c).or_insert(0) += 1;
     }
@@ -567,13 +626,21 @@ impl Reader<'_> {
     /// The value at a location, borrowed from its document: nothing is copied. Locations are
     /// only made for values that exist.
     fn value(&self, loc: &Loc) -> Node {
-        Node::new(self.doc(&loc.file), &loc.pointer)
+        if let Some(node) = loc.node.get() {
+            return node.clone();
+        }
+        match self.docs.get(&*loc.file) {
+            Some(Some(doc)) => loc.node.get_or_init(|| Node::new(doc.clone(), &loc.pointer)).clone(),
+            // Not a loaded document (a markdown doc, or a file that failed to load): `null`,
+            // and nothing is remembered.
+            _ => Node::new(Rc::new(Value::Null), ""),
+        }
     }
 
     fn read_input(&mut self, path: &Path) {
         let Some(file) = self.load(path) else { return };
         let doc = self.doc(&file);
-        let root = Loc { file: file.clone(), pointer: String::new() };
+        let root = Loc::new(file.clone(), String::new());
         if doc.get("swagger").is_some() {
             self.push(
                 Diagnostic::error(Code::E020, "Swagger 2.0 documents are not supported")
@@ -806,10 +873,10 @@ impl Reader<'_> {
                 parts.push(loc);
             }
         }
-        let key = Loc {
-            file: locs[0].file.clone(),
-            pointer: locs.iter().map(|l| format!("{}#{}", l.file, l.pointer)).collect::<Vec<_>>().join(" & "),
-        };
+        let key = Loc::new(
+            locs[0].file.clone(),
+            locs.iter().map(|l| format!("{}#{}", l.file, l.pointer)).collect::<Vec<_>>().join(" & "),
+        );
         match self.classify(&parts, None) {
             Class::Struct | Class::Enum(_) | Class::Union(_) | Class::MultiType(_) => {
                 let id = self.define_with(&key, hint, Some(parts.clone()), Some(locs.to_vec()));
@@ -912,7 +979,7 @@ impl Reader<'_> {
     /// `allOf` members or `$ref`s costs neither quadratic time nor stack.
     fn conjuncts(&mut self, loc: &Loc) -> Vec<Loc> {
         let mut out = Vec::new();
-        let mut seen = HashSet::new();
+        let mut seen = HashSet::default();
         self.collect_conjuncts(loc, &mut out, &mut seen);
         if out.len() > MAX_CONJUNCTS {
             // The model is skipped for the error; lowering only the schema itself keeps a
@@ -1422,7 +1489,7 @@ impl Reader<'_> {
             }
         }
         // A required name with no schema still has to be present; it can hold any value.
-        let mut undeclared = HashMap::new();
+        let mut undeclared = HashMap::default();
         for name in &required {
             if !properties.contains_key(name) {
                 let part = parts.iter().find(|p| self.value(p).get("required").is_some()).expect("a part declared it");
@@ -1489,7 +1556,7 @@ impl Reader<'_> {
 
     fn lower_enum(&mut self, loc: &Loc, values: &[String]) -> ir::Enum {
         let mut variant_names = Namespace::default();
-        let mut seen = HashSet::new();
+        let mut seen = HashSet::default();
         let mut variants = Vec::new();
         for value in values {
             if !seen.insert(value.clone()) {
@@ -1677,7 +1744,7 @@ impl Reader<'_> {
     /// union (by the union's own key, so two merges that begin with the same schema stay apart),
     /// checked like the union.
     fn define_part_struct(&mut self, loc: &Loc, parts: &[Loc], wanted: &str, checked: &[Loc]) -> ModelId {
-        let key = Loc { file: loc.file.clone(), pointer: format!("{}{OBJECT_PART}", loc.pointer) };
+        let key = Loc::new(loc.file.clone(), format!("{}{OBJECT_PART}", loc.pointer));
         self.define_with(&key, wanted, Some(parts.to_vec()), Some(checked.to_vec()))
     }
 
@@ -1841,7 +1908,8 @@ fn merge_examples(into: &mut Vec<String>, more: Vec<String>) {
         return;
     }
     let state = std::hash::RandomState::new();
-    let mut by_hash: HashMap<u64, Vec<usize>> = HashMap::with_capacity(into.len() + more.len());
+    let mut by_hash: HashMap<u64, Vec<usize>> =
+        HashMap::with_capacity_and_hasher(into.len() + more.len(), Default::default());
     for (i, example) in into.iter().enumerate() {
         by_hash.entry(std::hash::BuildHasher::hash_one(&state, example)).or_default().push(i);
     }

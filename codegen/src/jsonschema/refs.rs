@@ -42,13 +42,13 @@ impl Reader<'_> {
             }
         };
         if doc.pointer(&pointer).is_some() {
-            return Ok(Loc { file, pointer });
+            return Ok(Loc::new(file, pointer));
         }
         // A file cut out of a larger spec keeps that spec's `#/components/schemas/…` refs.
         if resource.is_empty() {
             if let Some(bundle) = self.bundle.clone().filter(|b| *b != file) {
                 if self.doc(&bundle).pointer(&pointer).is_some() {
-                    return Ok(Loc { file: bundle, pointer });
+                    return Ok(Loc::new(bundle, pointer));
                 }
             }
         }
@@ -185,7 +185,7 @@ impl Reader<'_> {
         if fragment.is_empty() || fragment.starts_with('/') {
             let root = self.resources.by_uri.get(resource)?;
             let pointer = format!("{}{fragment}", root.pointer);
-            let target = Loc { file: root.file.clone(), pointer };
+            let target = Loc::new(root.file.clone(), pointer);
             self.doc(&target.file).pointer(&target.pointer).is_some().then_some(target)
         } else {
             self.resources.by_uri.get(&format!("{resource}#{fragment}")).cloned()
@@ -209,7 +209,7 @@ impl Reader<'_> {
             let (id_key, ref_hides_id) = self.id_keyword(&file);
             let mut stack: Vec<(String, &Value, Url)> = vec![(String::new(), &*doc, root_base)];
             while let Some((pointer, value, base)) = stack.pop() {
-                let loc = |pointer: &str| Loc { file: file.clone(), pointer: pointer.to_string() };
+                let loc = |pointer: &str| Loc::new(file.clone(), pointer.to_string());
                 match value {
                     Value::Object(object) => {
                         let mut base = base;

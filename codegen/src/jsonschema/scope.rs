@@ -150,7 +150,7 @@ impl Reader<'_> {
         for (name, pointer, resource) in declared {
             let list = anchors.entry(resource).or_default();
             if !list.iter().any(|(n, _)| *n == name) {
-                list.push((name, Loc { file: file.clone(), pointer }));
+                list.push((name, Loc::new(file.clone(), pointer)));
             }
         }
         // Longest first, so the first root that holds a pointer is the innermost.

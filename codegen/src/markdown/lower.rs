@@ -25,7 +25,7 @@ impl Reader<'_> {
 
     fn read_markdown_deep(&mut self, path: &Path) -> Option<ModelId> {
         let name: Rc<str> = self.config.display(path).into();
-        let key = Loc { file: name.clone(), pointer: String::new() };
+        let key = Loc::new(name.clone(), String::new());
         if let Some(&id) = self.memo.get(&key) {
             return Some(id);
         }

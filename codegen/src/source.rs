@@ -66,6 +66,14 @@ impl SourceFile {
         self.lines().line_column(&self.text, offset)
     }
 
+    /// The length in bytes of the line that holds a byte offset.
+    pub fn line_length(&self, offset: usize) -> usize {
+        let starts = &self.lines().0;
+        let line = starts.partition_point(|&start| start <= offset).saturating_sub(1);
+        let end = starts.get(line + 1).copied().unwrap_or(self.text.len());
+        end.saturating_sub(starts[line])
+    }
+
     /// Byte offset of a 1-based line and 0-based character column, clamped to the text.
     pub fn offset_of(&self, line: usize, column: usize) -> usize {
         self.lines().offset_of(&self.text, line, column)
@@ -204,6 +212,15 @@ impl SourceDb {
         let mut notes = Vec::new();
         if let Some(location) = &diagnostic.location {
             match (self.get(&location.file), &location.span) {
+                (Some(file), Some(span)) if file.line_length(span.start) > MAX_SHOWN_LINE => {
+                    let (line, column) = file.line_column(span.start);
+                    let length = file.line_length(span.start);
+                    notes.push(format!(
+                        "at {}:{line}:{column} (line not shown: it is {length} bytes long)",
+                        location.file
+                    ));
+                    notes.extend(diagnostic.label.clone());
+                }
                 (Some(file), Some(span)) => {
                     let id = self.by_name[&file.name];
                     let label = diagnostic.label.clone().unwrap_or_default();
@@ -223,6 +240,11 @@ impl SourceDb {
             .unwrap_or_else(|_| format!("{diagnostic}\n"))
     }
 }
+
+/// The longest source line [`SourceDb::render`] shows under a diagnostic, in bytes. A minified
+/// document is one long line, and drawing all of it under each of its diagnostics made a few
+/// thousand warnings take minutes; such a diagnostic names its line and column instead.
+pub const MAX_SHOWN_LINE: usize = 1000;
 
 /// How deeply a JSON or YAML document may nest arrays and objects: serde_json's own limit,
 /// which keeps every walk over a document well inside a thread's stack.
@@ -992,6 +1014,32 @@ mod tests {
             .collect();
         assert_eq!(lines[0], (Code::E002, 3, 7));
         assert_eq!(lines[1].0, Code::E003);
+    }
+
+    #[test]
+    fn a_minified_line_is_named_not_drawn() {
+        let mut db = SourceDb::default();
+        let properties: Vec<String> = (0..200).map(|i| format!("\"p{i}\":{{\"type\":\"string\"}}")).collect();
+        let text = format!("{{\"properties\":{{{}}},\"colour\":1}}", properties.join(","));
+        db.add(PathBuf::from("min.json"), "min.json".into(), text.clone());
+        db.add(PathBuf::from("short.json"), "short.json".into(), "{\"colour\": 1}".into());
+        let mut diagnostics = Diagnostics::default();
+        for file in ["min.json", "short.json"] {
+            let warning = Diagnostic::warning(Code::W001, "unknown keyword `colour` is ignored")
+                .at(Location::at(&crate::ir::Origin::pointer(file, "/colour")).key())
+                .label("`colour` is ignored");
+            diagnostics.push(warning);
+        }
+        db.resolve(&mut diagnostics);
+        let rendered: Vec<String> = diagnostics.iter().map(|d| db.render(d)).collect();
+        let long = rendered.iter().find(|r| r.contains("min.json")).unwrap();
+        let column = text.find("\"colour\"").unwrap() + 1;
+        assert!(long.contains(&format!("at min.json:1:{column} (line not shown: it is {} bytes long)", text.len())));
+        assert!(long.contains("`colour` is ignored"));
+        assert!(!long.contains("\"p7\""), "{long}");
+        // A line of ordinary length is still drawn, with the label under it.
+        let short = rendered.iter().find(|r| r.contains("short.json")).unwrap();
+        assert!(short.contains("{\"colour\": 1}"), "{short}");
     }
 
     #[test]

@@ -276,7 +276,7 @@ pub mod support {
                 Path::Key(parent, key) => {
                     parent.write(out);
                     out.push('/');
-                    if key.bytes().any(|b| b == b'~' || b == b'/') {
+                    if needs_escape(key.as_bytes()) {
                         out.push_str(&key.replace('~', "~0").replace('/', "~1"));
                     } else {
                         out.push_str(key);
@@ -300,6 +300,29 @@ pub mod support {
                 }
             }
         }
+    }
+
+    /// Whether `key` holds a `~` or a `/`, which a JSON Pointer escapes: checked 8 bytes at a
+    /// time, as rendering the pointers of many violations reads every key of each.
+    fn needs_escape(key: &[u8]) -> bool {
+        const ONES: u64 = 0x0101_0101_0101_0101;
+        const HIGHS: u64 = 0x8080_8080_8080_8080;
+        // A byte of `word` equal to `byte` leaves a zero byte in `x`, which sets its high bit
+        // after the subtraction (a borrow only ever comes from a lower zero byte).
+        let holds = |word: u64, byte: u8| {
+            let x = word ^ (ONES * u64::from(byte));
+            x.wrapping_sub(ONES) & !x & HIGHS != 0
+        };
+        let word_holds = |word: u64| holds(word, b'~') | holds(word, b'/');
+        let mut chunks = key.chunks_exact(8);
+        if chunks.by_ref().any(|chunk| word_holds(u64::from_le_bytes(chunk.try_into().unwrap_or_default()))) {
+            return true;
+        }
+        // The last bytes, padded with zeros (neither `~` nor `/`).
+        let rest = chunks.remainder();
+        let mut bytes = [0u8; 8];
+        bytes[..rest.len()].copy_from_slice(rest);
+        word_holds(u64::from_le_bytes(bytes))
     }
 
     /// `Validate::validate` of a generated model: its typed check from the root.
@@ -1162,6 +1185,29 @@ pub mod rules {
 #[cfg(test)]
 mod tests {
     use super::support::{Path, Sink};
+
+    #[test]
+    fn keys_needing_escape_are_found_anywhere() {
+        let root = Path::Root;
+        for key in ["", "a", "abcdefgh", "abcdefghijklmnopq", "ü~", "\u{7e}\u{2f}"] {
+            let expected = key.replace('~', "~0").replace('/', "~1");
+            assert_eq!(Path::Key(&root, key).render(), format!("/{expected}"), "{key:?}");
+        }
+        for length in 1..=20 {
+            for at in 0..length {
+                for special in ['~', '/'] {
+                    let mut key: Vec<char> = "abcdefghijklmnopqrst".chars().take(length).collect();
+                    key[at] = special;
+                    let key: String = key.into_iter().collect();
+                    let rendered = Path::Key(&root, &key).render();
+                    let expected = key.replace('~', "~0").replace('/', "~1");
+                    assert_eq!(rendered, format!("/{expected}"), "{key:?}");
+                }
+            }
+        }
+        // Bytes next to `~` (0x7e) and `/` (0x2f) are not escaped.
+        assert_eq!(Path::Key(&root, "\u{7d}\u{7f}.0\u{ff}").render(), "/}\u{7f}.0\u{ff}");
+    }
 
     #[test]
     fn pointers_escape_and_nest() {

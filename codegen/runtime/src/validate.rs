@@ -314,15 +314,22 @@ pub mod support {
             x.wrapping_sub(ONES) & !x & HIGHS != 0
         };
         let word_holds = |word: u64| holds(word, b'~') | holds(word, b'/');
-        let mut chunks = key.chunks_exact(8);
-        if chunks.by_ref().any(|chunk| word_holds(u64::from_le_bytes(chunk.try_into().unwrap_or_default()))) {
-            return true;
+        let n = key.len();
+        if n >= 8 {
+            // Whole words, then the last 8 bytes (overlapping the word before).
+            let word = |at: usize| u64::from_le_bytes(key[at..at + 8].try_into().unwrap_or_default());
+            return (0..n / 8).any(|i| word_holds(word(8 * i))) || (n % 8 != 0 && word_holds(word(n - 8)));
         }
-        // The last bytes, padded with zeros (neither `~` nor `/`).
-        let rest = chunks.remainder();
-        let mut bytes = [0u8; 8];
-        bytes[..rest.len()].copy_from_slice(rest);
-        word_holds(u64::from_le_bytes(bytes))
+        // A shorter key is loaded whole into one word (bytes may repeat; the rest are zero, which
+        // is neither `~` nor `/`), never through a buffer: a load of bytes just stored one by
+        // one stalls.
+        let half = |at: usize| u64::from(u32::from_le_bytes(key[at..at + 4].try_into().unwrap_or_default()));
+        let word = match n {
+            0 => return false,
+            1..=3 => u64::from(key[0]) | u64::from(key[n / 2]) << 8 | u64::from(key[n - 1]) << 16,
+            _ => half(0) | half(n - 4) << 32,
+        };
+        word_holds(word)
     }
 
     /// `Validate::validate` of a generated model: its typed check from the root.

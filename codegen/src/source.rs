@@ -862,13 +862,15 @@ pub fn line_column(text: &str, offset: usize) -> (u32, u32) {
 }
 
 /// Where each line starts, for many position lookups in one text: building it is one pass over
-/// the text, and each lookup after that is a binary search plus a walk along one line.
+/// the text, and each lookup after that is a binary search plus a walk along one line. In ASCII
+/// text (the second field) a column is a byte count, found without that walk: a minified
+/// document is one line of megabytes, and walking it once per diagnostic was quadratic.
 #[derive(Debug)]
-pub struct LineIndex(Vec<usize>);
+pub struct LineIndex(Vec<usize>, bool);
 
 impl LineIndex {
     pub fn new(text: &str) -> Self {
-        Self(std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect())
+        Self(std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect(), text.is_ascii())
     }
 
     /// 1-based line and character column of a byte offset (clamped to the text).
@@ -876,7 +878,10 @@ impl LineIndex {
         let offset = offset.min(text.len());
         let line = self.0.partition_point(|&start| start <= offset).max(1);
         let start = self.0[line - 1];
-        let column = text.get(start..offset).map_or(1, |s| s.chars().count() + 1);
+        let column = match self.1 {
+            true => offset - start + 1,
+            false => text.get(start..offset).map_or(1, |s| s.chars().count() + 1),
+        };
         (line as u32, column as u32)
     }
 
@@ -891,6 +896,9 @@ impl LineIndex {
     /// past the end is the end, a column past the line's end is the line's end.
     pub fn offset_of(&self, text: &str, line: usize, column: usize) -> usize {
         let Some(range) = self.line_range(text, line.max(1)) else { return text.len() };
+        if self.1 {
+            return range.start + column.min(range.len());
+        }
         let line_text = &text[range.clone()];
         range.start + line_text.char_indices().nth(column).map_or(line_text.len(), |(i, _)| i)
     }
@@ -1014,6 +1022,20 @@ mod tests {
             .collect();
         assert_eq!(lines[0], (Code::E002, 3, 7));
         assert_eq!(lines[1].0, Code::E003);
+    }
+
+    #[test]
+    fn columns_count_characters_in_ascii_and_other_text() {
+        for text in ["{\"a\": 1,\n  \"bc\": [true]}\n", "{\"é\": 1,\n  \"ü€\": [true]}\n"] {
+            let index = LineIndex::new(text);
+            for (offset, _) in text.char_indices() {
+                let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+                let line = text[..offset].matches('\n').count() + 1;
+                let column = text[line_start..offset].chars().count();
+                assert_eq!(index.line_column(text, offset), (line as u32, column as u32 + 1), "{text:?} at {offset}");
+                assert_eq!(index.offset_of(text, line, column), offset, "{text:?} at {offset}");
+            }
+        }
     }
 
     #[test]

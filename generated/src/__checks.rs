@@ -177,13 +177,7 @@ pub(super) fn c8(v: &Value, p: &Path<'_>, s: &mut Sink) -> bool {
             }
         }
         if seen != 15 {
-            ok = s
-                .missing(
-                    mark,
-                    p,
-                    seen,
-                    required_names!["username", "password", "clientId", "clientSecret"],
-                );
+            ok = s.missing(mark, p, seen, required_names!["username", "password", "clientId", "clientSecret"]);
         }
     }
     ok
@@ -254,12 +248,8 @@ pub(super) fn c12(v: &Value, p: &Path<'_>, s: &mut Sink) -> bool {
     if let Some(object) = v.as_object() {
         for (key, item) in object {
             match key.as_str() {
-                "providerWorkspaceRef" => {
-                    ok &= c2(item, &Path::Key(p, "providerWorkspaceRef"), s);
-                }
-                "providerMetadata" => {
-                    ok &= c3(item, &Path::Key(p, "providerMetadata"), s);
-                }
+                "providerWorkspaceRef" => ok &= c2(item, &Path::Key(p, "providerWorkspaceRef"), s),
+                "providerMetadata" => ok &= c3(item, &Path::Key(p, "providerMetadata"), s),
                 "groupName" => ok &= c2(item, &Path::Key(p, "groupName"), s),
                 "groupRef" => ok &= c2(item, &Path::Key(p, "groupRef"), s),
                 "consumerName" => ok &= c2(item, &Path::Key(p, "consumerName"), s),
@@ -268,15 +258,9 @@ pub(super) fn c12(v: &Value, p: &Path<'_>, s: &mut Sink) -> bool {
                 "apiKey" => ok &= c2(item, &Path::Key(p, "apiKey"), s),
                 "customAuth" => ok &= c14(item, &Path::Key(p, "customAuth"), s),
                 "basicAuth" => ok &= c5(item, &Path::Key(p, "basicAuth"), s),
-                "oauth2ClientCredentials" => {
-                    ok &= c6(item, &Path::Key(p, "oauth2ClientCredentials"), s);
-                }
-                "oauth2PasswordCredentials" => {
-                    ok &= c8(item, &Path::Key(p, "oauth2PasswordCredentials"), s);
-                }
-                "oauth2AuthorizationCode" => {
-                    ok &= c11(item, &Path::Key(p, "oauth2AuthorizationCode"), s);
-                }
+                "oauth2ClientCredentials" => ok &= c6(item, &Path::Key(p, "oauth2ClientCredentials"), s),
+                "oauth2PasswordCredentials" => ok &= c8(item, &Path::Key(p, "oauth2PasswordCredentials"), s),
+                "oauth2AuthorizationCode" => ok &= c11(item, &Path::Key(p, "oauth2AuthorizationCode"), s),
                 _ => ok &= s.shallow(p, item),
             }
         }
@@ -336,12 +320,8 @@ pub(super) fn c16(v: &Value, p: &Path<'_>, s: &mut Sink) -> bool {
                     seen |= 16;
                     ok &= c19(item, &Path::Key(p, "consumer"), s);
                 }
-                "providerWorkspaceRef" => {
-                    ok &= c2(item, &Path::Key(p, "providerWorkspaceRef"), s);
-                }
-                "providerConsumerRef" => {
-                    ok &= c2(item, &Path::Key(p, "providerConsumerRef"), s);
-                }
+                "providerWorkspaceRef" => ok &= c2(item, &Path::Key(p, "providerWorkspaceRef"), s),
+                "providerConsumerRef" => ok &= c2(item, &Path::Key(p, "providerConsumerRef"), s),
                 "createTime" => {
                     seen |= 32;
                     ok &= c10(item, &Path::Key(p, "createTime"), s);
@@ -355,24 +335,13 @@ pub(super) fn c16(v: &Value, p: &Path<'_>, s: &mut Sink) -> bool {
                     seen |= 128;
                     ok &= c21(item, &Path::Key(p, "status"), s);
                 }
-                "oauth2AuthorizationCode" => {
-                    ok &= c22(item, &Path::Key(p, "oauth2AuthorizationCode"), s);
-                }
+                "oauth2AuthorizationCode" => ok &= c22(item, &Path::Key(p, "oauth2AuthorizationCode"), s),
                 "apiKey" => ok &= c2(item, &Path::Key(p, "apiKey"), s),
                 _ => ok &= s.shallow(p, item),
             }
         }
         if seen != 255 {
-            ok = s
-                .missing(
-                    mark,
-                    p,
-                    seen,
-                    required_names![
-                        "id", "projectId", "provider", "group", "consumer", "createTime",
-                        "authScheme", "status"
-                    ],
-                );
+            ok = s.missing(mark, p, seen, required_names!["id", "projectId", "provider", "group", "consumer", "createTime", "authScheme", "status"]);
         }
     }
     ok
@@ -415,15 +384,7 @@ pub(super) fn c17(v: &Value, p: &Path<'_>, s: &mut Sink) -> bool {
             }
         }
         if seen != 31 {
-            ok = s
-                .missing(
-                    mark,
-                    p,
-                    seen,
-                    required_names![
-                        "id", "projectId", "provider", "clientId", "createTime"
-                    ],
-                );
+            ok = s.missing(mark, p, seen, required_names!["id", "projectId", "provider", "clientId", "createTime"]);
         }
     }
     ok
@@ -460,13 +421,7 @@ pub(super) fn c18(v: &Value, p: &Path<'_>, s: &mut Sink) -> bool {
             }
         }
         if seen != 15 {
-            ok = s
-                .missing(
-                    mark,
-                    p,
-                    seen,
-                    required_names!["groupRef", "groupName", "projectId", "createTime"],
-                );
+            ok = s.missing(mark, p, seen, required_names!["groupRef", "groupName", "projectId", "createTime"]);
         }
     }
     ok
@@ -503,15 +458,7 @@ pub(super) fn c19(v: &Value, p: &Path<'_>, s: &mut Sink) -> bool {
             }
         }
         if seen != 15 {
-            ok = s
-                .missing(
-                    mark,
-                    p,
-                    seen,
-                    required_names![
-                        "consumerRef", "consumerName", "projectId", "createTime"
-                    ],
-                );
+            ok = s.missing(mark, p, seen, required_names!["consumerRef", "consumerName", "projectId", "createTime"]);
         }
     }
     ok
@@ -519,18 +466,8 @@ pub(super) fn c19(v: &Value, p: &Path<'_>, s: &mut Sink) -> bool {
 
 pub(super) fn c20(v: &Value, p: &Path<'_>, s: &mut Sink) -> bool {
     let mut ok = true;
-    if !matches!(
-        v.as_str(), Some("none" | "apiKey" | "basic" | "oauth2/authorizationCode" |
-        "oauth2/authorizationCodePKCE" | "oauth2/clientCredentials" | "oauth2/password")
-    ) {
-        ok = s
-            .fail(
-                p,
-                "enum",
-                || {
-                    "must be one of: \"none\", \"apiKey\", \"basic\", \"oauth2/authorizationCode\", \"oauth2/authorizationCodePKCE\", \"oauth2/clientCredentials\", \"oauth2/password\""
-                },
-            );
+    if !matches!(v.as_str(), Some("none" | "apiKey" | "basic" | "oauth2/authorizationCode" | "oauth2/authorizationCodePKCE" | "oauth2/clientCredentials" | "oauth2/password")) {
+        ok = s.fail(p, "enum", || "must be one of: \"none\", \"apiKey\", \"basic\", \"oauth2/authorizationCode\", \"oauth2/authorizationCodePKCE\", \"oauth2/clientCredentials\", \"oauth2/password\"");
     }
     ok
 }
@@ -538,12 +475,7 @@ pub(super) fn c20(v: &Value, p: &Path<'_>, s: &mut Sink) -> bool {
 pub(super) fn c21(v: &Value, p: &Path<'_>, s: &mut Sink) -> bool {
     let mut ok = true;
     if !matches!(v.as_str(), Some("created" | "working" | "bad_credentials")) {
-        ok = s
-            .fail(
-                p,
-                "enum",
-                || "must be one of: \"created\", \"working\", \"bad_credentials\"",
-            );
+        ok = s.fail(p, "enum", || "must be one of: \"created\", \"working\", \"bad_credentials\"");
     }
     ok
 }
@@ -658,18 +590,7 @@ pub(super) fn c24(v: &Value, p: &Path<'_>, s: &mut Sink) -> bool {
             }
         }
         if seen != 8191 {
-            ok = s
-                .missing(
-                    mark,
-                    p,
-                    seen,
-                    required_names![
-                        "id_connection", "status", "provider_slug", "vertical",
-                        "account_url", "token_type", "access_token", "refresh_token",
-                        "expiration_timestamp", "created_at", "connection_token",
-                        "id_project", "id_linked_user"
-                    ],
-                );
+            ok = s.missing(mark, p, seen, required_names!["id_connection", "status", "provider_slug", "vertical", "account_url", "token_type", "access_token", "refresh_token", "expiration_timestamp", "created_at", "connection_token", "id_project", "id_linked_user"]);
         }
     }
     ok

@@ -69,21 +69,12 @@
 //! assert!(!debug.contains("api-key-123"));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
-#![allow(
-    clippy::doc_lazy_continuation,
-    clippy::doc_overindented_list_items,
-    clippy::too_long_first_doc_paragraph
-)]
-#![allow(
-    rustdoc::bare_urls,
-    rustdoc::broken_intra_doc_links,
-    rustdoc::invalid_html_tags
-)]
+#![allow(clippy::doc_lazy_continuation, clippy::doc_overindented_list_items, clippy::too_long_first_doc_paragraph)]
+#![allow(rustdoc::bare_urls, rustdoc::broken_intra_doc_links, rustdoc::invalid_html_tags)]
+
 pub use ::schemagen_runtime;
 
-pub use ::schemagen_runtime::{
-    Error, Validate, ValidationError, ValidationErrors, from_str, from_value,
-};
+pub use ::schemagen_runtime::{Error, Validate, ValidationError, ValidationErrors, from_str, from_value};
 
 mod __checks;
 

@@ -7,9 +7,7 @@
 
 use std::collections::BTreeSet;
 
-use proc_macro2::{Literal, TokenStream};
-use quote::{format_ident, quote};
-
+use super::text::{indent, lit};
 use crate::ir::{CheckId, Crate, JsonType, Rule};
 
 /// The name of the module holding the check functions, a sibling of the model modules.
@@ -88,13 +86,16 @@ pub fn patterns(krate: &Crate, skipped: &[bool]) -> Vec<String> {
     patterns
 }
 
-/// The `__checks` module's items.
-pub fn module(krate: &Crate, skipped: &[bool], patterns: &[String]) -> TokenStream {
-    let header = header(patterns);
+/// The `__checks` module's items, as lines.
+pub fn module(krate: &Crate, skipped: &[bool], patterns: &[String]) -> String {
     let reachable = reachable(krate, skipped);
     let annotating = annotating(krate, &reachable);
-    let functions = reachable.into_iter().map(|id| function(krate, id, patterns, &annotating));
-    quote! { #header #(#functions)* }
+    let mut out = header(patterns);
+    for id in reachable {
+        out.push('\n');
+        out.push_str(&function(krate, id, patterns, &annotating));
+    }
+    out
 }
 
 /// The checks whose annotations (evaluated properties and items) some `unevaluatedProperties`
@@ -139,36 +140,33 @@ pub fn annotating(krate: &Crate, reachable: &BTreeSet<CheckId>) -> BTreeSet<Chec
 /// The `__checks` module's items before its functions: imports, and one static per pattern,
 /// compiled on first use: in the `regex` crate's syntax when it translates exactly (linear-time
 /// matching), else as ECMA-262 for regress (see `crate::pattern`).
-pub fn header(patterns: &[String]) -> TokenStream {
-    let statics = patterns.iter().enumerate().map(|(i, pattern)| {
-        let name = format_ident!("PATTERN_{}", i);
-        let compile = match crate::pattern::translate(pattern) {
-            Ok(translated) => quote!(::schemagen_runtime::Pattern::linear(#translated)),
-            Err(_) => quote!(::schemagen_runtime::Pattern::backtracking(#pattern)),
-        };
-        quote! {
-            pub(super) static #name: ::std::sync::LazyLock<::schemagen_runtime::Pattern> =
-                ::std::sync::LazyLock::new(|| #compile);
-        }
-    });
-    let matcher = (!patterns.is_empty()).then(|| {
-        quote! {
-            /// Whether `text` matches a pattern compiled once.
-            pub(super) fn matches(pattern: &::std::sync::LazyLock<::schemagen_runtime::Pattern>, text: &str) -> bool {
-                pattern.is_match(text)
-            }
-        }
-    });
-    quote! {
-        #![allow(unused_variables, unused_mut)]
-        use ::schemagen_runtime::serde_json::Value;
-        use ::schemagen_runtime::validate::rules::{self, Ev};
-        use ::schemagen_runtime::required_names;
-        use ::schemagen_runtime::validate::support::{Path, Sink};
-
-        #matcher
-        #(#statics)*
+pub fn header(patterns: &[String]) -> String {
+    let mut out = String::from(
+        "#![allow(unused_variables, unused_mut)]\n\
+         use ::schemagen_runtime::serde_json::Value;\n\
+         use ::schemagen_runtime::validate::rules::{self, Ev};\n\
+         use ::schemagen_runtime::required_names;\n\
+         use ::schemagen_runtime::validate::support::{Path, Sink};\n",
+    );
+    if !patterns.is_empty() {
+        out.push_str(
+            "\n/// Whether `text` matches a pattern compiled once.\n\
+             pub(super) fn matches(pattern: &::std::sync::LazyLock<::schemagen_runtime::Pattern>, text: &str) -> bool {\n    \
+             pattern.is_match(text)\n\
+             }\n\n",
+        );
     }
+    for (i, pattern) in patterns.iter().enumerate() {
+        let compile = match crate::pattern::translate(pattern) {
+            Ok(translated) => format!("linear({})", lit(&translated)),
+            Err(_) => format!("backtracking({})", lit(pattern)),
+        };
+        out.push_str(&format!(
+            "pub(super) static PATTERN_{i}: ::std::sync::LazyLock<::schemagen_runtime::Pattern> =\n    \
+             ::std::sync::LazyLock::new(|| ::schemagen_runtime::Pattern::{compile});\n"
+        ));
+    }
+    out
 }
 
 /// How deep a covering check may descend, so that its recursion is bounded without the depth
@@ -347,27 +345,35 @@ struct Fx<'a> {
 impl Fx<'_> {
     /// A call of `check` on `value` at `path`, in a scope of its own (a property, an item, a
     /// probe whose annotations are dropped).
-    fn call(&self, check: CheckId, value: TokenStream, path: TokenStream) -> TokenStream {
-        let function = format_ident!("c{}", target(self.krate, check).0);
-        quote!(#function(#value, #path, s))
+    fn call(&self, check: CheckId, value: &str, path: &str) -> String {
+        format!("c{}({value}, {path}, s)", target(self.krate, check).0)
     }
 
     /// A call of `check` applied in place (`allOf`, `$ref`, …), whose annotations go to `ev`
     /// when both checks keep them.
-    fn in_place(&self, check: CheckId, ev: TokenStream) -> TokenStream {
+    fn in_place(&self, check: CheckId, ev: &str) -> String {
         let check = target(self.krate, check);
         if self.ev && self.annotating.contains(&check) {
-            let function = format_ident!("e{}", check.0);
-            quote!(#function(v, p, s, #ev))
+            format!("e{}(v, p, s, {ev})", check.0)
         } else {
-            self.call(check, quote!(v), quote!(p))
+            self.call(check, "v", "p")
         }
     }
 
-    /// `tokens` when this check keeps annotations, else nothing.
-    fn ev(&self, tokens: TokenStream) -> TokenStream {
-        if self.ev { tokens } else { TokenStream::new() }
+    /// `line` (a statement) when this check keeps annotations, else nothing.
+    fn ev(&self, line: &str) -> String {
+        if self.ev { format!("{line}\n") } else { String::new() }
     }
+}
+
+/// `head { body }`: `body`'s lines one level in.
+fn block(head: &str, body: &str) -> String {
+    format!("{head} {{\n{}}}\n", indent(body))
+}
+
+/// `{ body }`: a block of its own.
+fn scope(body: &str) -> String {
+    format!("{{\n{}}}\n", indent(body))
 }
 
 /// `check`, or the check it stands for when its one rule applies another in place (a `$ref`, a
@@ -384,61 +390,46 @@ fn target(krate: &Crate, mut check: CheckId) -> CheckId {
     check
 }
 
-/// The check function `c{id}`: whether `v` at `p` passes, recording each violation in `s`. A
-/// check that keeps annotations is `e{id}`, which also takes the `Ev` to fill, and `c{id}`
-/// calls it with a fresh one.
-pub fn function(krate: &Crate, id: CheckId, patterns: &[String], annotating: &BTreeSet<CheckId>) -> TokenStream {
-    let name = format_ident!("c{}", id.0);
+/// The check function `c{id}`, as lines: whether `v` at `p` passes, recording each violation in
+/// `s`. A check that keeps annotations is `e{id}`, which also takes the `Ev` to fill, and
+/// `c{id}` calls it with a fresh one.
+pub fn function(krate: &Crate, id: CheckId, patterns: &[String], annotating: &BTreeSet<CheckId>) -> String {
+    let name = id.0;
     let rules = &krate.checks[id.0].rules;
     if rules.is_empty() {
-        return quote! {
-            pub(super) fn #name(_v: &Value, _p: &Path<'_>, _s: &mut Sink) -> bool {
-                true
-            }
-        };
+        return format!("pub(super) fn c{name}(_v: &Value, _p: &Path<'_>, _s: &mut Sink) -> bool {{\n    true\n}}\n");
     }
     let walked = walked_required(rules);
     let fx = Fx { krate, patterns, annotating, ev: annotating.contains(&id), walked };
+    let signature = format!("pub(super) fn c{name}(v: &Value, p: &Path<'_>, s: &mut Sink) -> bool");
     let to = target(krate, id);
     if to != id && !fx.ev {
-        let call = fx.call(to, quote!(v), quote!(p));
-        return quote! {
-            pub(super) fn #name(v: &Value, p: &Path<'_>, s: &mut Sink) -> bool {
-                #call
-            }
-        };
+        return block(&signature, &format!("{}\n", fx.call(to, "v", "p")));
     }
-    let body: Vec<TokenStream> = rules.iter().map(|rule| rule_tokens(&fx, rule)).collect();
-    if !fx.ev {
-        return quote! {
-            pub(super) fn #name(v: &Value, p: &Path<'_>, s: &mut Sink) -> bool {
-                let mut ok = true;
-                #(#body)*
-                ok
-            }
-        };
-    }
-    let own_annotations =
-        rules.iter().any(|r| matches!(r, Rule::UnevaluatedProperties { .. } | Rule::UnevaluatedItems { .. }));
-    let (setup, finish) = if own_annotations {
-        (quote! { let mut own = Ev::active(); let ev = &mut own; }, quote! { outer.merge(own); })
-    } else {
-        (quote! { let ev = outer; }, quote! {})
-    };
-    let annotated = format_ident!("e{}", id.0);
-    quote! {
-        pub(super) fn #name(v: &Value, p: &Path<'_>, s: &mut Sink) -> bool {
-            #annotated(v, p, s, &mut Ev::default())
+    let mut body = String::from("let mut ok = true;\n");
+    if fx.ev {
+        let own_annotations =
+            rules.iter().any(|r| matches!(r, Rule::UnevaluatedProperties { .. } | Rule::UnevaluatedItems { .. }));
+        body.push_str(if own_annotations {
+            "let mut own = Ev::active();\nlet ev = &mut own;\n"
+        } else {
+            "let ev = outer;\n"
+        });
+        rules.iter().for_each(|rule| body.push_str(&rule_text(&fx, rule)));
+        if own_annotations {
+            body.push_str("outer.merge(own);\n");
         }
-
-        pub(super) fn #annotated(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool {
-            let mut ok = true;
-            #setup
-            #(#body)*
-            #finish
-            ok
-        }
+        body.push_str("ok\n");
+        let outer = block(&signature, &format!("e{name}(v, p, s, &mut Ev::default())\n"));
+        let annotated = block(
+            &format!("pub(super) fn e{name}(v: &Value, p: &Path<'_>, s: &mut Sink, outer: &mut Ev) -> bool"),
+            &body,
+        );
+        return format!("{outer}\n{annotated}");
     }
+    rules.iter().for_each(|rule| body.push_str(&rule_text(&fx, rule)));
+    body.push_str("ok\n");
+    block(&signature, &body)
 }
 
 /// The names of a `required` that the `properties` walk after it can check as it goes: each
@@ -457,27 +448,30 @@ fn walked_required(rules: &[Rule]) -> Option<&[String]> {
     (walk && distinct_names && single && !names.is_empty() && names.len() <= 64).then_some(names.as_slice())
 }
 
-fn limit_literal(n: u64) -> Literal {
-    Literal::u64_unsuffixed(n)
+/// `a, b, c`: string literals of `names`, for `required_names![…]` or an array.
+fn literals(names: &[String], separator: &str) -> String {
+    names.iter().map(|n| lit(n)).collect::<Vec<_>>().join(separator)
 }
 
-fn rule_tokens(fx: &Fx<'_>, rule: &Rule) -> TokenStream {
+/// The statements that check one rule, as lines.
+fn rule_text(fx: &Fx<'_>, rule: &Rule) -> String {
     let (krate, patterns) = (fx.krate, fx.patterns);
     match rule {
         Rule::Never => never(),
-        Rule::Type { types } if types.is_empty() => quote! {
-            ok = s.fail(p, "type", || "no type is allowed here");
-        },
+        Rule::Type { types } if types.is_empty() => fail("type", &lit("no type is allowed here")),
         Rule::Type { types } => {
-            let tests = types.iter().map(|t| match t {
-                JsonType::Null => quote!(v.is_null()),
-                JsonType::Boolean => quote!(v.is_boolean()),
-                JsonType::Object => quote!(v.is_object()),
-                JsonType::Array => quote!(v.is_array()),
-                JsonType::Number => quote!(v.is_number()),
-                JsonType::String => quote!(v.is_string()),
-                JsonType::Integer => quote!(rules::is_integer(v)),
-            });
+            let tests: Vec<&str> = types
+                .iter()
+                .map(|t| match t {
+                    JsonType::Null => "v.is_null()",
+                    JsonType::Boolean => "v.is_boolean()",
+                    JsonType::Object => "v.is_object()",
+                    JsonType::Array => "v.is_array()",
+                    JsonType::Number => "v.is_number()",
+                    JsonType::String => "v.is_string()",
+                    JsonType::Integer => "rules::is_integer(v)",
+                })
+                .collect();
             let names: Vec<&str> = types
                 .iter()
                 .map(|t| match t {
@@ -490,483 +484,303 @@ fn rule_tokens(fx: &Fx<'_>, rule: &Rule) -> TokenStream {
                     JsonType::Integer => "an integer",
                 })
                 .collect();
-            let expected = names.join(" or ");
-            let test = if types.len() == 1 { quote!(#(#tests)*) } else { quote!((#(#tests)||*)) };
-            quote! {
-                if !#test {
-                    ok = s.type_mismatch(p, #expected, v);
-                }
-            }
+            let expected = lit(&names.join(" or "));
+            let test = if tests.len() == 1 { tests[0].to_string() } else { format!("({})", tests.join(" || ")) };
+            block(&format!("if !{test}"), &format!("ok = s.type_mismatch(p, {expected}, v);\n"))
         }
         Rule::Enum { values } => {
-            let message = enum_message(values);
+            let message = lit(&enum_message(values));
             if values.is_empty() {
-                quote! { ok = s.fail(p, "enum", || "no value is allowed: the `enum` is empty"); }
+                fail("enum", &lit("no value is allowed: the `enum` is empty"))
             } else if let Some(strings) = enum_strings(values) {
-                quote! {
-                    if !matches!(v.as_str(), Some(#(#strings)|*)) {
-                        ok = s.fail(p, "enum", || #message);
-                    }
-                }
+                if_fails(&format!("!matches!(v.as_str(), Some({}))", literals(&strings, " | ")), "enum", &message)
             } else {
-                let json = format!("[{}]", values.join(","));
-                quote! {
-                    {
-                        static ALLOWED: ::std::sync::LazyLock<Value> =
-                            ::std::sync::LazyLock::new(|| ::schemagen_runtime::serde_json::from_str(#json).unwrap_or_default());
-                        if !ALLOWED.as_array().is_some_and(|allowed| allowed.iter().any(|a| rules::json_eq(a, v))) {
-                            ok = s.fail(p, "enum", || #message);
-                        }
-                    }
-                }
+                let json = lit(&format!("[{}]", values.join(",")));
+                scope(&format!(
+                    "static ALLOWED: ::std::sync::LazyLock<Value> =\n    ::std::sync::LazyLock::new(|| ::schemagen_runtime::serde_json::from_str({json}).unwrap_or_default());\n{}",
+                    if_fails(
+                        "!ALLOWED.as_array().is_some_and(|allowed| allowed.iter().any(|a| rules::json_eq(a, v)))",
+                        "enum",
+                        &message
+                    )
+                ))
             }
         }
         Rule::Const { value } => {
-            let message = format!("must be {value}");
-            quote! {
-                {
-                    static CONSTANT: ::std::sync::LazyLock<Value> =
-                        ::std::sync::LazyLock::new(|| ::schemagen_runtime::serde_json::from_str(#value).unwrap_or_default());
-                    if !rules::json_eq(&CONSTANT, v) {
-                        ok = s.fail(p, "const", || #message);
-                    }
-                }
-            }
+            let message = lit(&format!("must be {value}"));
+            scope(&format!(
+                "static CONSTANT: ::std::sync::LazyLock<Value> =\n    ::std::sync::LazyLock::new(|| ::schemagen_runtime::serde_json::from_str({}).unwrap_or_default());\n{}",
+                lit(value),
+                if_fails("!rules::json_eq(&CONSTANT, v)", "const", &message)
+            ))
         }
         Rule::MinLength { .. } | Rule::MaxLength { .. } | Rule::Pattern { .. } | Rule::Format { .. } => {
-            let test = string_leaf(rule, quote!(text), patterns).unwrap_or_default();
-            quote! {
-                if let Some(text) = v.as_str() {
-                    #test
-                }
-            }
+            block("if let Some(text) = v.as_str()", &string_leaf(rule, "text", patterns).unwrap_or_default())
         }
         Rule::Minimum { .. } | Rule::Maximum { .. } | Rule::MultipleOf { .. } => {
-            let test = number_leaf(rule, quote!(number)).unwrap_or_default();
-            quote! {
-                if let Some(number) = v.as_f64() {
-                    #test
-                }
-            }
+            block("if let Some(number) = v.as_f64()", &number_leaf(rule, "number").unwrap_or_default())
         }
         Rule::MinItems { .. } | Rule::MaxItems { .. } => {
-            let test = count_leaf(rule, quote!(items.len() as u64)).unwrap_or_default();
-            quote! {
-                if let Some(items) = v.as_array() {
-                    #test
-                }
-            }
+            block("if let Some(items) = v.as_array()", &count_leaf(rule, "items.len() as u64").unwrap_or_default())
         }
-        Rule::UniqueItems => quote! {
-            if let Some(items) = v.as_array() {
-                if !rules::unique(items) {
-                    ok = s.fail(p, "uniqueItems", || "items must be unique");
-                }
-            }
-        },
+        Rule::UniqueItems => block(
+            "if let Some(items) = v.as_array()",
+            &if_fails("!rules::unique(items)", "uniqueItems", &lit("items must be unique")),
+        ),
         Rule::PrefixItems { checks } => {
-            let calls = checks.iter().enumerate().map(|(i, c)| {
-                let call = fx.call(*c, quote!(item), quote!(&Path::Index(p, #i)));
-                quote! {
-                    if let Some(item) = items.get(#i) {
-                        ok &= #call;
-                    }
-                }
-            });
-            let n = checks.len();
-            let ev = fx.ev(quote!(ev.items_up_to(#n);));
-            quote! {
-                if let Some(items) = v.as_array() {
-                    #(#calls)*
-                    #ev
-                }
+            let mut body = String::new();
+            for (i, c) in checks.iter().enumerate() {
+                let call = fx.call(*c, "item", &format!("&Path::Index(p, {i})"));
+                body.push_str(&block(&format!("if let Some(item) = items.get({i})"), &format!("ok &= {call};\n")));
             }
+            body.push_str(&fx.ev(&format!("ev.items_up_to({});", checks.len())));
+            block("if let Some(items) = v.as_array()", &body)
         }
         Rule::Items { check, from, .. } => {
-            let call = fx.call(*check, quote!(item), quote!(&Path::Index(p, index)));
-            let ev = fx.ev(quote!(ev.all_items();));
+            let call = fx.call(*check, "item", "&Path::Index(p, index)");
             let items = if *from == 0 {
-                quote!(items.iter().enumerate())
+                "items.iter().enumerate()".to_string()
             } else {
-                quote!(items.iter().enumerate().skip(#from))
+                format!("items.iter().enumerate().skip({from})")
             };
-            quote! {
-                if let Some(items) = v.as_array() {
-                    for (index, item) in #items {
-                        ok &= #call;
-                    }
-                    #ev
-                }
-            }
+            let body = block(&format!("for (index, item) in {items}"), &format!("ok &= {call};\n"));
+            block("if let Some(items) = v.as_array()", &(body + &fx.ev("ev.all_items();")))
         }
         Rule::Contains { check, min, max } => {
-            let probe = fx.call(*check, quote!(item), quote!(&Path::Index(p, index)));
-            let ev = fx.ev(quote!(ev.item(index);));
-            let min_n = limit_literal(*min);
+            let probe = fx.call(*check, "item", "&Path::Index(p, index)");
+            let found = block(
+                &format!("if s.probe(|s| {probe})"),
+                &(String::from("found += 1;\n") + &fx.ev("ev.item(index);")),
+            );
+            let mut body = String::from("let mut found: u64 = 0;\n");
+            body.push_str(&block("for (index, item) in items.iter().enumerate()", &found));
             // `minContains: 0` asks nothing (and `found < 0` would be a warning).
-            let min_test = (*min > 0).then(|| {
-                quote! {
-                    if found < #min_n {
-                        ok = s.fail(p, "contains", || format!("must contain at least {} matching item(s)", #min_n));
-                    }
-                }
-            });
-            let max_test = max.map(|m| {
-                let m = limit_literal(m);
-                quote! {
-                    if found > #m {
-                        ok = s.fail(p, "maxContains", || format!("must contain at most {} matching items", #m));
-                    }
-                }
-            });
-            quote! {
-                if let Some(items) = v.as_array() {
-                    let mut found: u64 = 0;
-                    for (index, item) in items.iter().enumerate() {
-                        if s.probe(|s| #probe) {
-                            found += 1;
-                            #ev
-                        }
-                    }
-                    #min_test
-                    #max_test
-                }
+            if *min > 0 {
+                body.push_str(&if_fails(
+                    &format!("found < {min}"),
+                    "contains",
+                    &format!("format!(\"must contain at least {{}} matching item(s)\", {min})"),
+                ));
             }
+            if let Some(m) = max {
+                body.push_str(&if_fails(
+                    &format!("found > {m}"),
+                    "maxContains",
+                    &format!("format!(\"must contain at most {{}} matching items\", {m})"),
+                ));
+            }
+            block("if let Some(items) = v.as_array()", &body)
         }
         Rule::MinProperties { .. } | Rule::MaxProperties { .. } => {
-            let test = count_leaf(rule, quote!(object.len() as u64)).unwrap_or_default();
-            quote! {
-                if let Some(object) = v.as_object() {
-                    #test
-                }
-            }
+            block("if let Some(object) = v.as_object()", &count_leaf(rule, "object.len() as u64").unwrap_or_default())
         }
-        Rule::Required { .. } if fx.walked.is_some() => quote! {
-            let mark = s.mark();
-            let mut seen = 0u64;
-        },
-        Rule::Required { names } => quote! {
-            if let Some(object) = v.as_object() {
-                ok &= s.required(p, object, required_names![#(#names),*]);
-            }
-        },
+        Rule::Required { .. } if fx.walked.is_some() => "let mark = s.mark();\nlet mut seen = 0u64;\n".into(),
+        Rule::Required { names } => block(
+            "if let Some(object) = v.as_object()",
+            &format!("ok &= s.required(p, object, required_names![{}]);\n", literals(names, ", ")),
+        ),
         Rule::Properties { properties } => {
             let properties = distinct(properties);
             if properties.is_empty() {
-                return TokenStream::new();
+                return String::new();
             }
             if properties.len() > WALK_LIMIT {
-                let calls = properties.iter().map(|(name, check)| {
-                    let call = fx.call(*check, quote!(item), quote!(&Path::Key(p, #name)));
-                    let ev = fx.ev(quote!(ev.prop(#name);));
-                    quote! {
-                        if let Some(item) = object.get(#name) {
-                            ok &= #call;
-                            #ev
-                        }
-                    }
-                });
-                return quote! {
-                    if let Some(object) = v.as_object() {
-                        #(#calls)*
-                    }
-                };
+                let mut body = String::new();
+                for (name, check) in &properties {
+                    let name = lit(name);
+                    let call = fx.call(*check, "item", &format!("&Path::Key(p, {name})"));
+                    body.push_str(&block(
+                        &format!("if let Some(item) = object.get({name})"),
+                        &(format!("ok &= {call};\n") + &fx.ev(&format!("ev.prop({name});"))),
+                    ));
+                }
+                return block("if let Some(object) = v.as_object()", &body);
             }
             // One pass over the document's members, each matched by name: no hashing.
             let required = fx.walked.unwrap_or_default();
-            let bit = |name: &str| {
-                required.iter().position(|r| r == name).map(|i| {
-                    let bit = Literal::u64_unsuffixed(1 << i);
-                    quote!(seen |= #bit;)
-                })
-            };
-            let arms = properties.iter().map(|(name, check)| {
-                let call = fx.call(*check, quote!(item), quote!(&Path::Key(p, #name)));
+            let bit = |name: &str| required.iter().position(|r| r == name).map(|i| format!("seen |= {};", 1u64 << i));
+            let mut arms = String::new();
+            for (name, check) in &properties {
                 let seen = bit(name);
-                if !fx.ev && seen.is_none() {
-                    return quote! { #name => ok &= #call, };
-                }
-                let ev = fx.ev(quote!(ev.prop(#name);));
-                quote! {
-                    #name => {
-                        #seen
-                        ok &= #call;
-                        #ev
+                let name = lit(name);
+                let call = fx.call(*check, "item", &format!("&Path::Key(p, {name})"));
+                match seen {
+                    None if !fx.ev => arms.push_str(&format!("{name} => ok &= {call},\n")),
+                    seen => {
+                        let mut body = seen.map(|s| s + "\n").unwrap_or_default();
+                        body.push_str(&format!("ok &= {call};\n"));
+                        body.push_str(&fx.ev(&format!("ev.prop({name});")));
+                        arms.push_str(&block(&format!("{name} =>"), &body));
                     }
-                }
-            });
-            // Required names that are not properties: only noted.
-            let others = required.iter().filter(|name| !properties.iter().any(|(n, _)| n == *name)).map(|name| {
-                let seen = bit(name);
-                quote! { #name => { #seen } }
-            });
-            let missing = fx.walked.map(|names| {
-                let all = Literal::u64_unsuffixed(u64::MAX >> (64 - names.len()));
-                quote! {
-                    if seen != #all {
-                        ok = s.missing(mark, p, seen, required_names![#(#names),*]);
-                    }
-                }
-            });
-            quote! {
-                if let Some(object) = v.as_object() {
-                    for (key, item) in object {
-                        match key.as_str() {
-                            #(#arms)*
-                            #(#others)*
-                            _ => ok &= s.shallow(p, item),
-                        }
-                    }
-                    #missing
                 }
             }
+            // Required names that are not properties: only noted.
+            for name in required.iter().filter(|name| !properties.iter().any(|(n, _)| n == *name)) {
+                if let Some(seen) = bit(name) {
+                    arms.push_str(&format!("{} => {{ {seen} }}\n", lit(name)));
+                }
+            }
+            arms.push_str("_ => ok &= s.shallow(p, item),\n");
+            let mut body = block("for (key, item) in object", &block("match key.as_str()", &arms));
+            if let Some(names) = fx.walked {
+                let all = u64::MAX >> (64 - names.len());
+                body.push_str(&block(
+                    &format!("if seen != {all}"),
+                    &format!("ok = s.missing(mark, p, seen, required_names![{}]);\n", literals(names, ", ")),
+                ));
+            }
+            block("if let Some(object) = v.as_object()", &body)
         }
         Rule::PatternProperties { patterns: checks } => {
-            let calls = checks.iter().map(|(pattern, check)| {
-                let name = format_ident!("PATTERN_{}", pattern_index(patterns, pattern));
-                let call = fx.call(*check, quote!(item), quote!(&Path::Key(p, key)));
-                let ev = fx.ev(quote!(ev.prop(key);));
-                quote! {
-                    if matches(&#name, key) {
-                        ok &= #call;
-                        #ev
-                    }
-                }
-            });
-            quote! {
-                if let Some(object) = v.as_object() {
-                    for (key, item) in object {
-                        #(#calls)*
-                    }
-                }
+            let mut body = String::new();
+            for (pattern, check) in checks {
+                let call = fx.call(*check, "item", "&Path::Key(p, key)");
+                body.push_str(&block(
+                    &format!("if matches(&PATTERN_{}, key)", pattern_index(patterns, pattern)),
+                    &(format!("ok &= {call};\n") + &fx.ev("ev.prop(key);")),
+                ));
             }
+            block("if let Some(object) = v.as_object()", &block("for (key, item) in object", &body))
         }
         Rule::AdditionalProperties { check, known, patterns: pattern_keys } => {
-            let pattern_names: Vec<_> = pattern_keys
-                .iter()
-                .map(|pattern| format_ident!("PATTERN_{}", pattern_index(patterns, pattern)))
-                .collect();
-            let known_test = if known.is_empty() { quote!(false) } else { quote!(matches!(key.as_str(), #(#known)|*)) };
             let action = if is_never(krate, *check) {
-                quote! { ok = s.fail(&Path::Key(p, key), "additionalProperties", || format!("`{key}` is not an allowed property")); }
+                "ok = s.fail(&Path::Key(p, key), \"additionalProperties\", || format!(\"`{key}` is not an allowed property\"));\n".to_string()
             } else {
-                let call = fx.call(*check, quote!(item), quote!(&Path::Key(p, key)));
-                quote! { ok &= #call; }
+                format!("ok &= {};\n", fx.call(*check, "item", "&Path::Key(p, key)"))
             };
-            let ev = fx.ev(quote!(ev.prop(key);));
-            if known.is_empty() && pattern_names.is_empty() {
-                return quote! {
-                    if let Some(object) = v.as_object() {
-                        for (key, item) in object {
-                            #action
-                            #ev
-                        }
-                    }
-                };
+            let action = action + &fx.ev("ev.prop(key);");
+            let mut tests: Vec<String> = Vec::new();
+            if !known.is_empty() {
+                tests.push(format!("matches!(key.as_str(), {})", literals(known, " | ")));
             }
-            quote! {
-                if let Some(object) = v.as_object() {
-                    for (key, item) in object {
-                        let known = #known_test #(|| matches(&#pattern_names, key))*;
-                        if !known {
-                            #action
-                            #ev
-                        }
-                    }
-                }
-            }
+            tests.extend(pattern_keys.iter().map(|k| format!("matches(&PATTERN_{}, key)", pattern_index(patterns, k))));
+            let body = if tests.is_empty() {
+                action
+            } else {
+                format!("let known = {};\n{}", tests.join(" || "), block("if !known", &action))
+            };
+            block("if let Some(object) = v.as_object()", &block("for (key, item) in object", &body))
         }
         Rule::PropertyNames { check } => {
-            let call = fx.call(*check, quote!(&name), quote!(&Path::Key(p, key)));
-            quote! {
-                if let Some(object) = v.as_object() {
-                    for key in object.keys() {
-                        let name = Value::String(key.clone());
-                        if !s.probe(|s| #call) {
-                            ok = s.fail(&Path::Key(p, key), "propertyNames", || format!("the property name `{key}` is not allowed"));
-                        }
-                    }
-                }
-            }
+            let call = fx.call(*check, "&name", "&Path::Key(p, key)");
+            let test = block(
+                &format!("if !s.probe(|s| {call})"),
+                "ok = s.fail(&Path::Key(p, key), \"propertyNames\", || format!(\"the property name `{key}` is not allowed\"));\n",
+            );
+            let body =
+                block("for key in object.keys()", &(String::from("let name = Value::String(key.clone());\n") + &test));
+            block("if let Some(object) = v.as_object()", &body)
         }
         Rule::DependentRequired { dependencies } => {
-            let checks = dependencies.iter().filter(|(_, required)| !required.is_empty()).map(|(name, required)| {
-                quote! {
-                    if object.contains_key(#name) {
-                        for needed in [#(#required),*] {
-                            if !object.contains_key(needed) {
-                                ok = s.fail(p, "dependentRequired", || format!("`{needed}` is required when `{}` is present", #name));
-                            }
-                        }
-                    }
-                }
-            });
-            quote! {
-                if let Some(object) = v.as_object() {
-                    #(#checks)*
-                }
+            let mut body = String::new();
+            for (name, required) in dependencies.iter().filter(|(_, required)| !required.is_empty()) {
+                let name = lit(name);
+                let missing = if_fails(
+                    "!object.contains_key(needed)",
+                    "dependentRequired",
+                    &format!("format!(\"`{{needed}}` is required when `{{}}` is present\", {name})"),
+                );
+                body.push_str(&block(
+                    &format!("if object.contains_key({name})"),
+                    &block(&format!("for needed in [{}]", literals(required, ", ")), &missing),
+                ));
             }
+            block("if let Some(object) = v.as_object()", &body)
         }
         Rule::DependentSchemas { dependencies } => {
-            let checks = dependencies.iter().map(|(name, check)| {
-                let call = fx.in_place(*check, quote!(ev));
-                quote! {
-                    if object.contains_key(#name) {
-                        ok &= #call;
-                    }
-                }
-            });
-            quote! {
-                if let Some(object) = v.as_object() {
-                    #(#checks)*
-                }
+            let mut body = String::new();
+            for (name, check) in dependencies {
+                let call = fx.in_place(*check, "ev");
+                body.push_str(&block(&format!("if object.contains_key({})", lit(name)), &format!("ok &= {call};\n")));
             }
+            block("if let Some(object) = v.as_object()", &body)
         }
-        Rule::AllOf { checks } => {
-            let calls = checks.iter().map(|c| {
-                let call = fx.in_place(*c, quote!(ev));
-                quote! { ok &= #call; }
-            });
-            quote! { #(#calls)* }
-        }
-        Rule::Ref { check } => {
-            let call = fx.in_place(*check, quote!(ev));
-            quote! { ok &= #call; }
-        }
+        Rule::AllOf { checks } => checks.iter().map(|c| format!("ok &= {};\n", fx.in_place(*c, "ev"))).collect(),
+        Rule::Ref { check } => format!("ok &= {};\n", fx.in_place(*check, "ev")),
         Rule::AnyOf { checks } => {
+            let message = lit("must match at least one of the `anyOf` alternatives");
             if !fx.ev {
                 // Without annotations to collect, the first alternative that matches settles it.
-                let probes = checks.iter().map(|c| {
-                    let call = fx.call(*c, quote!(v), quote!(p));
-                    quote!(s.probe(|s| #call))
-                });
-                return quote! {
-                    if !(#(#probes)||*) {
-                        ok = s.fail(p, "anyOf", || "must match at least one of the `anyOf` alternatives");
-                    }
-                };
+                let probes: Vec<String> =
+                    checks.iter().map(|c| format!("s.probe(|s| {})", fx.call(*c, "v", "p"))).collect();
+                return if_fails(&format!("!({})", probes.join(" || ")), "anyOf", &message);
             }
-            let probes = checks.iter().map(|c| {
-                let call = fx.in_place(*c, quote!(&mut branch));
-                quote! {
-                    let mut branch = ev.child();
-                    if s.probe(|s| #call) {
-                        matched = true;
-                        ev.merge(branch);
-                    }
-                }
-            });
-            quote! {
-                {
-                    let mut matched = false;
-                    #(#probes)*
-                    if !matched {
-                        ok = s.fail(p, "anyOf", || "must match at least one of the `anyOf` alternatives");
-                    }
-                }
+            let mut body = String::from("let mut matched = false;\n");
+            for c in checks {
+                body.push_str("let mut branch = ev.child();\n");
+                body.push_str(&block(
+                    &format!("if s.probe(|s| {})", fx.in_place(*c, "&mut branch")),
+                    "matched = true;\nev.merge(branch);\n",
+                ));
             }
+            body.push_str(&if_fails("!matched", "anyOf", &message));
+            scope(&body)
         }
         Rule::OneOf { checks } => {
-            let probes = checks.iter().map(|c| {
+            let mut body = String::from("let mut matched = 0usize;\n");
+            if fx.ev {
+                body.push_str("let mut passed: Option<Ev> = None;\n");
+            }
+            for c in checks {
                 if !fx.ev {
-                    let call = fx.call(*c, quote!(v), quote!(p));
-                    return quote! { matched += usize::from(s.probe(|s| #call)); };
+                    body.push_str(&format!("matched += usize::from(s.probe(|s| {}));\n", fx.call(*c, "v", "p")));
+                    continue;
                 }
-                let call = fx.in_place(*c, quote!(&mut branch));
-                quote! {
-                    let mut branch = ev.child();
-                    if s.probe(|s| #call) {
-                        matched += 1;
-                        if matched == 1 {
-                            passed = Some(branch);
-                        }
-                    }
-                }
-            });
-            let (declare, merge) = if fx.ev {
-                (
-                    quote! { let mut passed: Option<Ev> = None; },
-                    quote! {
-                        else if let Some(branch) = passed {
-                            ev.merge(branch);
-                        }
-                    },
-                )
+                body.push_str("let mut branch = ev.child();\n");
+                body.push_str(&block(
+                    &format!("if s.probe(|s| {})", fx.in_place(*c, "&mut branch")),
+                    &format!("matched += 1;\n{}", block("if matched == 1", "passed = Some(branch);\n")),
+                ));
+            }
+            let fails = if_fails(
+                "matched != 1",
+                "oneOf",
+                "format!(\"must match exactly one of the `oneOf` alternatives; it matches {matched}\")",
+            );
+            if fx.ev {
+                body.push_str(fails.trim_end());
+                body.push_str(&block(" else if let Some(branch) = passed", "ev.merge(branch);\n"));
             } else {
-                (TokenStream::new(), TokenStream::new())
-            };
-            quote! {
-                {
-                    let mut matched = 0usize;
-                    #declare
-                    #(#probes)*
-                    if matched != 1 {
-                        ok = s.fail(p, "oneOf", || format!("must match exactly one of the `oneOf` alternatives; it matches {matched}"));
-                    } #merge
-                }
+                body.push_str(&fails);
             }
+            scope(&body)
         }
-        Rule::Not { check } => {
-            let call = fx.call(*check, quote!(v), quote!(p));
-            quote! {
-                if s.probe(|s| #call) {
-                    ok = s.fail(p, "not", || "must not match the schema under `not`");
-                }
-            }
-        }
+        Rule::Not { check } => if_fails(
+            &format!("s.probe(|s| {})", fx.call(*check, "v", "p")),
+            "not",
+            &lit("must not match the schema under `not`"),
+        ),
         Rule::If { condition, then, otherwise } => {
-            let then = then.map(|c| fx.in_place(c, quote!(ev))).map(|call| quote! { ok &= #call; });
-            let otherwise = otherwise.map(|c| fx.in_place(c, quote!(ev))).map(|call| quote! { else { ok &= #call; } });
-            if !fx.ev {
-                let test = fx.call(*condition, quote!(v), quote!(p));
-                return quote! {
-                    if s.probe(|s| #test) {
-                        #then
-                    } #otherwise
-                };
+            let then = then.map(|c| format!("ok &= {};\n", fx.in_place(c, "ev"))).unwrap_or_default();
+            let otherwise = otherwise.map(|c| format!("ok &= {};\n", fx.in_place(c, "ev")));
+            let test = if fx.ev { fx.in_place(*condition, "&mut branch") } else { fx.call(*condition, "v", "p") };
+            let then = if fx.ev { format!("ev.merge(branch);\n{then}") } else { then };
+            let mut text = block(&format!("if s.probe(|s| {test})"), &then);
+            if let Some(otherwise) = otherwise {
+                text.truncate(text.len() - 1);
+                text.push_str(&block(" else", &otherwise));
             }
-            let test = fx.in_place(*condition, quote!(&mut branch));
-            quote! {
-                {
-                    let mut branch = ev.child();
-                    if s.probe(|s| #test) {
-                        ev.merge(branch);
-                        #then
-                    } #otherwise
-                }
-            }
+            if fx.ev { scope(&format!("let mut branch = ev.child();\n{text}")) } else { text }
         }
         Rule::UnevaluatedProperties { check } => {
             let action = if is_never(krate, *check) {
-                quote! { ok = s.fail(&Path::Key(p, key), "unevaluatedProperties", || format!("`{key}` is not an allowed property")); }
+                "ok = s.fail(&Path::Key(p, key), \"unevaluatedProperties\", || format!(\"`{key}` is not an allowed property\"));\n".to_string()
             } else {
-                let call = fx.call(*check, quote!(item), quote!(&Path::Key(p, key)));
-                quote! { ok &= #call; }
+                format!("ok &= {};\n", fx.call(*check, "item", "&Path::Key(p, key)"))
             };
-            quote! {
-                if let Some(object) = v.as_object() {
-                    let unevaluated: Vec<&String> = object.keys().filter(|key| !ev.has_prop(key)).collect();
-                    for key in unevaluated {
-                        if let Some(item) = object.get(key) {
-                            #action
-                        }
-                        ev.prop(key);
-                    }
-                }
-            }
+            let each = block("if let Some(item) = object.get(key)", &action) + "ev.prop(key);\n";
+            let body = String::from(
+                "let unevaluated: Vec<&String> = object.keys().filter(|key| !ev.has_prop(key)).collect();\n",
+            ) + &block("for key in unevaluated", &each);
+            block("if let Some(object) = v.as_object()", &body)
         }
         Rule::UnevaluatedItems { check } => {
-            let call = fx.call(*check, quote!(item), quote!(&Path::Index(p, index)));
-            quote! {
-                if let Some(items) = v.as_array() {
-                    for (index, item) in items.iter().enumerate() {
-                        if !ev.has_item(index) {
-                            ok &= #call;
-                        }
-                    }
-                    ev.all_items();
-                }
-            }
+            let call = fx.call(*check, "item", "&Path::Index(p, index)");
+            let body = block(
+                "for (index, item) in items.iter().enumerate()",
+                &block("if !ev.has_item(index)", &format!("ok &= {call};\n")),
+            ) + "ev.all_items();\n";
+            block("if let Some(items) = v.as_array()", &body)
         }
     }
 }
@@ -989,8 +803,18 @@ pub(super) fn required_message(name: &str) -> String {
 }
 
 /// The `false` schema's violation.
-pub(super) fn never() -> TokenStream {
-    quote! { ok = s.fail(p, "false", || "no value is allowed here"); }
+pub(super) fn never() -> String {
+    fail("false", &lit("no value is allowed here"))
+}
+
+/// `ok = s.fail(p, keyword, || message);`, `message` an expression.
+pub(super) fn fail(keyword: &str, message: &str) -> String {
+    format!("ok = s.fail(p, {}, || {message});\n", lit(keyword))
+}
+
+/// `if failed { ok = s.fail(…); }`.
+pub(super) fn if_fails(failed: &str, keyword: &str, message: &str) -> String {
+    format!("if {failed} {{\n    {}}}\n", fail(keyword, message))
 }
 
 /// The message of a failed `enum`: its first values.
@@ -1005,94 +829,84 @@ pub(super) fn enum_strings(values: &[String]) -> Option<Vec<String>> {
     values.iter().map(|v| serde_json::from_str::<String>(v).ok()).collect()
 }
 
-/// A string keyword's test of `text` (a `&str` expression); `None` for other keywords.
-pub(super) fn string_leaf(rule: &Rule, text: TokenStream, patterns: &[String]) -> Option<TokenStream> {
+/// A string keyword's test of `text` (a `&str` expression), as lines; `None` for other
+/// keywords. The check functions and the typed validators both use it.
+pub(super) fn string_leaf(rule: &Rule, text: &str, patterns: &[String]) -> Option<String> {
     Some(match rule {
-        Rule::MinLength { limit } => {
-            let n = limit_literal(*limit);
-            quote! {
-                if ::schemagen_runtime::validate::rules::length(#text) < #n {
-                    ok = s.fail(p, "minLength", || format!("must be at least {} characters long", #n));
-                }
-            }
-        }
-        Rule::MaxLength { limit } => {
-            let n = limit_literal(*limit);
-            quote! {
-                if ::schemagen_runtime::validate::rules::length(#text) > #n {
-                    ok = s.fail(p, "maxLength", || format!("must be at most {} characters long", #n));
-                }
-            }
-        }
+        Rule::MinLength { limit } => if_fails(
+            &format!("::schemagen_runtime::validate::rules::length({text}) < {limit}"),
+            "minLength",
+            &format!("format!(\"must be at least {{}} characters long\", {limit})"),
+        ),
+        Rule::MaxLength { limit } => if_fails(
+            &format!("::schemagen_runtime::validate::rules::length({text}) > {limit}"),
+            "maxLength",
+            &format!("format!(\"must be at most {{}} characters long\", {limit})"),
+        ),
         Rule::Pattern { pattern } => {
-            let name = format_ident!("PATTERN_{}", pattern_index(patterns, pattern));
-            let message = format!("must match the pattern `{pattern}`");
-            let module = format_ident!("{}", MODULE);
-            quote! {
-                if !super::#module::matches(&super::#module::#name, #text) {
-                    ok = s.fail(p, "pattern", || #message);
-                }
-            }
+            let index = pattern_index(patterns, pattern);
+            if_fails(
+                &format!("!super::{MODULE}::matches(&super::{MODULE}::PATTERN_{index}, {text})"),
+                "pattern",
+                &lit(&format!("must match the pattern `{pattern}`")),
+            )
         }
-        Rule::Format { format } => {
-            let message = format!("must be a valid `{format}`");
-            quote! {
-                if !::schemagen_runtime::validate::rules::format(#format, #text) {
-                    ok = s.fail(p, "format", || #message);
-                }
-            }
-        }
+        Rule::Format { format } => if_fails(
+            &format!("!::schemagen_runtime::validate::rules::format({}, {text})", lit(format)),
+            "format",
+            &lit(&format!("must be a valid `{format}`")),
+        ),
         _ => return None,
     })
 }
 
-/// A numeric keyword's test of `number` (an `f64` expression); `None` for other keywords.
-pub(super) fn number_leaf(rule: &Rule, number: TokenStream) -> Option<TokenStream> {
+/// A numeric keyword's test of `number` (an `f64` expression), as lines; `None` for other
+/// keywords.
+pub(super) fn number_leaf(rule: &Rule, number: &str) -> Option<String> {
     Some(match rule {
         Rule::Minimum { limit, exclusive } | Rule::Maximum { limit, exclusive } => {
             let minimum = matches!(rule, Rule::Minimum { .. });
             let (keyword, op, words) = match (minimum, *exclusive) {
-                (true, true) => ("exclusiveMinimum", quote!(<=), "greater than"),
-                (true, false) => ("minimum", quote!(<), "at least"),
-                (false, true) => ("exclusiveMaximum", quote!(>=), "less than"),
-                (false, false) => ("maximum", quote!(>), "at most"),
+                (true, true) => ("exclusiveMinimum", "<=", "greater than"),
+                (true, false) => ("minimum", "<", "at least"),
+                (false, true) => ("exclusiveMaximum", ">=", "less than"),
+                (false, false) => ("maximum", ">", "at most"),
             };
-            let message = format!("must be {words} {limit}");
-            quote! {
-                if #number #op #limit {
-                    ok = s.fail(p, #keyword, || #message);
-                }
-            }
+            if_fails(
+                &format!("{number} {op} {}", f64_literal(*limit)),
+                keyword,
+                &lit(&format!("must be {words} {limit}")),
+            )
         }
-        Rule::MultipleOf { factor } => {
-            let message = format!("must be a multiple of {factor}");
-            quote! {
-                if !::schemagen_runtime::validate::rules::multiple_of(#number, #factor) {
-                    ok = s.fail(p, "multipleOf", || #message);
-                }
-            }
-        }
+        Rule::MultipleOf { factor } => if_fails(
+            &format!("!::schemagen_runtime::validate::rules::multiple_of({number}, {})", f64_literal(*factor)),
+            "multipleOf",
+            &lit(&format!("must be a multiple of {factor}")),
+        ),
         _ => return None,
     })
 }
 
-/// A size keyword's test of `count` (a `u64` expression: items or properties); `None` for
-/// other keywords.
-pub(super) fn count_leaf(rule: &Rule, count: TokenStream) -> Option<TokenStream> {
+/// An `f64` literal of `n` (finite, as schema numbers are).
+fn f64_literal(n: f64) -> String {
+    format!("{n}f64")
+}
+
+/// A size keyword's test of `count` (a `u64` expression: items or properties), as lines;
+/// `None` for other keywords.
+pub(super) fn count_leaf(rule: &Rule, count: &str) -> Option<String> {
     let (keyword, limit, op, words, noun) = match rule {
-        Rule::MinItems { limit } => ("minItems", limit, quote!(<), "at least", "items"),
-        Rule::MaxItems { limit } => ("maxItems", limit, quote!(>), "at most", "items"),
-        Rule::MinProperties { limit } => ("minProperties", limit, quote!(<), "at least", "properties"),
-        Rule::MaxProperties { limit } => ("maxProperties", limit, quote!(>), "at most", "properties"),
+        Rule::MinItems { limit } => ("minItems", limit, "<", "at least", "items"),
+        Rule::MaxItems { limit } => ("maxItems", limit, ">", "at most", "items"),
+        Rule::MinProperties { limit } => ("minProperties", limit, "<", "at least", "properties"),
+        Rule::MaxProperties { limit } => ("maxProperties", limit, ">", "at most", "properties"),
         _ => return None,
     };
-    let n = limit_literal(*limit);
-    let message = format!("must have {words} {{}} {noun}");
-    Some(quote! {
-        if (#count) #op #n {
-            ok = s.fail(p, #keyword, || format!(#message, #n));
-        }
-    })
+    Some(if_fails(
+        &format!("({count}) {op} {limit}"),
+        keyword,
+        &format!("format!(\"must have {words} {{}} {noun}\", {limit})"),
+    ))
 }
 
 #[cfg(test)]

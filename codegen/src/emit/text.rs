@@ -23,13 +23,16 @@ pub fn lit(s: &str) -> String {
     out.push('"');
     for c in s.chars() {
         match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
-            c => out.push(c),
+            '\'' => out.push(c),
+            c if c.is_ascii_graphic() || c == ' ' => {
+                if matches!(c, '"' | '\\') {
+                    out.push('\\');
+                }
+                out.push(c);
+            }
+            // Control, invisible and bidirectional characters escaped (`\u{202e}`), as
+            // `{:?}` writes them; rustc rejects some of them raw in a literal.
+            c => out.extend(c.escape_debug()),
         }
     }
     out.push('"');
@@ -39,13 +42,22 @@ pub fn lit(s: &str) -> String {
 /// `///` lines of `text` (a blank line stays `///`), or nothing for no text. A bare carriage
 /// return is not allowed in a doc comment; schema text may carry one.
 pub fn doc(text: &str) -> String {
+    comment("///", text)
+}
+
+/// `//!` lines of `text`, as [`doc`] writes `///` ones.
+pub fn inner_doc(text: &str) -> String {
+    comment("//!", text)
+}
+
+fn comment(marker: &str, text: &str) -> String {
     if text.is_empty() {
         return String::new();
     }
     let text = text.replace("\r\n", "\n").replace('\r', " ");
     let mut out = String::with_capacity(text.len() + 16);
     for line in text.lines() {
-        out.push_str("///");
+        out.push_str(marker);
         if !line.is_empty() {
             out.push(' ');
             out.push_str(line);
@@ -68,12 +80,13 @@ mod tests {
     #[test]
     fn string_literals_are_rust_literals() {
         assert_eq!(lit("a \"b\" \\ c\nd"), r#""a \"b\" \\ c\nd""#);
-        assert_eq!(lit("\u{7}é"), r#""\u{7}é""#);
+        assert_eq!(lit("\u{7}é'\u{202e}"), r#""\u{7}é'\u{202e}""#);
     }
 
     #[test]
     fn docs_are_line_comments() {
         assert_eq!(doc("A.\n\nB\r\nC"), "/// A.\n///\n/// B\n/// C\n");
+        assert_eq!(inner_doc("A.\n\nB"), "//! A.\n//!\n//! B\n");
         assert_eq!(doc(""), "");
     }
 }

@@ -12,7 +12,7 @@
 use std::cell::Cell;
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::checks::{self, MODULE};
+use super::checks::{self, MODULE, count_leaf, fail, if_fails, number_leaf, string_leaf};
 use super::text::{indent, lit};
 use crate::ir::{Additional, CheckId, Crate, Field, JsonType, ModelId, ModelKind, Rule, Struct, Type};
 
@@ -825,93 +825,4 @@ impl<'a> Typed<'a> {
             ty => unbox(ty, "item"),
         }
     }
-}
-
-/// `ok = s.fail(p, keyword, || message);`, `message` an expression.
-fn fail(keyword: &str, message: &str) -> String {
-    format!("ok = s.fail(p, {keyword:?}, || {message});\n")
-}
-
-/// `if failed { ok = s.fail(…); }`.
-fn if_fails(failed: &str, keyword: &str, message: &str) -> String {
-    format!("if {failed} {{\n    {}}}\n", fail(keyword, message))
-}
-
-/// A string keyword's test of `text` (a `&str` expression); `None` for other keywords. The
-/// messages are those of the `__checks` functions (`checks::string_leaf`).
-fn string_leaf(rule: &Rule, text: &str, patterns: &[String]) -> Option<String> {
-    Some(match rule {
-        Rule::MinLength { limit } => if_fails(
-            &format!("::schemagen_runtime::validate::rules::length({text}) < {limit}"),
-            "minLength",
-            &format!("format!(\"must be at least {{}} characters long\", {limit})"),
-        ),
-        Rule::MaxLength { limit } => if_fails(
-            &format!("::schemagen_runtime::validate::rules::length({text}) > {limit}"),
-            "maxLength",
-            &format!("format!(\"must be at most {{}} characters long\", {limit})"),
-        ),
-        Rule::Pattern { pattern } => {
-            let index = checks::pattern_index(patterns, pattern);
-            if_fails(
-                &format!("!super::{MODULE}::matches(&super::{MODULE}::PATTERN_{index}, {text})"),
-                "pattern",
-                &lit(&format!("must match the pattern `{pattern}`")),
-            )
-        }
-        Rule::Format { format } => if_fails(
-            &format!("!::schemagen_runtime::validate::rules::format({}, {text})", lit(format)),
-            "format",
-            &lit(&format!("must be a valid `{format}`")),
-        ),
-        _ => return None,
-    })
-}
-
-/// A numeric keyword's test of `number` (an `f64` expression); `None` for other keywords.
-fn number_leaf(rule: &Rule, number: &str) -> Option<String> {
-    Some(match rule {
-        Rule::Minimum { limit, exclusive } | Rule::Maximum { limit, exclusive } => {
-            let minimum = matches!(rule, Rule::Minimum { .. });
-            let (keyword, op, words) = match (minimum, *exclusive) {
-                (true, true) => ("exclusiveMinimum", "<=", "greater than"),
-                (true, false) => ("minimum", "<", "at least"),
-                (false, true) => ("exclusiveMaximum", ">=", "less than"),
-                (false, false) => ("maximum", ">", "at most"),
-            };
-            if_fails(
-                &format!("{number} {op} {}", f64_literal(*limit)),
-                keyword,
-                &lit(&format!("must be {words} {limit}")),
-            )
-        }
-        Rule::MultipleOf { factor } => if_fails(
-            &format!("!::schemagen_runtime::validate::rules::multiple_of({number}, {})", f64_literal(*factor)),
-            "multipleOf",
-            &lit(&format!("must be a multiple of {factor}")),
-        ),
-        _ => return None,
-    })
-}
-
-/// An `f64` literal of `n` (finite, as schema numbers are).
-fn f64_literal(n: f64) -> String {
-    format!("{n}f64")
-}
-
-/// A size keyword's test of `count` (a `u64` expression: items or properties); `None` for
-/// other keywords.
-fn count_leaf(rule: &Rule, count: &str) -> Option<String> {
-    let (keyword, limit, op, words, noun) = match rule {
-        Rule::MinItems { limit } => ("minItems", limit, "<", "at least", "items"),
-        Rule::MaxItems { limit } => ("maxItems", limit, ">", "at most", "items"),
-        Rule::MinProperties { limit } => ("minProperties", limit, "<", "at least", "properties"),
-        Rule::MaxProperties { limit } => ("maxProperties", limit, ">", "at most", "properties"),
-        _ => return None,
-    };
-    Some(if_fails(
-        &format!("({count}) {op} {limit}"),
-        keyword,
-        &format!("format!(\"must have {words} {{}} {noun}\", {limit})"),
-    ))
 }

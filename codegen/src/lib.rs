@@ -37,6 +37,7 @@ pub mod pattern;
 pub mod report;
 pub mod secrets;
 pub mod source;
+pub mod tree;
 pub mod write;
 
 /// Runs `f` with enough stack, growing it on the heap when little is left. The readers recurse

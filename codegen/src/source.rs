@@ -1,4 +1,4 @@
-//! Source files: reading them, parsing JSON and YAML into `serde_json::Value`, and finding where
+//! Source files: reading them, parsing JSON and YAML into a [`tree::Value`], and finding where
 //! a JSON Pointer sits in the text when a diagnostic needs it.
 //!
 //! Documents are parsed once with the fast parsers (serde_json, saphyr). Positions are only
@@ -12,9 +12,9 @@ use codespan_reporting::diagnostic as cs;
 use codespan_reporting::files::{self as cs_files, Files};
 use codespan_reporting::term;
 use saphyr::{LoadableYamlNode, MarkedYaml, Scalar, YamlData};
-use serde_json::Value;
 
 use crate::diag::{Code, Diagnostic, Diagnostics, Location, Severity};
+use crate::tree::{self, Value};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
@@ -274,7 +274,7 @@ pub fn parse_document(file: &SourceFile) -> Result<(Value, Vec<Diagnostic>), Dia
         _ => {
             let repeated = std::cell::Cell::new(false);
             let mut deserializer = serde_json::Deserializer::from_str(&file.text);
-            let value = serde::de::DeserializeSeed::deserialize(NoticeRepeats(&repeated), &mut deserializer)
+            let value = serde::de::DeserializeSeed::deserialize(tree::Seed { repeated: &repeated }, &mut deserializer)
                 .and_then(|value| deserializer.end().map(|()| value))
                 .map_err(|err| json_error(file, &err))?;
             // Finding where the repeats are takes a second, span-keeping parse: only for the
@@ -395,63 +395,6 @@ impl Unclosed {
             }
         }
         Unclosed { brackets, string }
-    }
-}
-
-/// Builds a `serde_json::Value` like serde_json's own visitor (last of repeated keys wins),
-/// noting whether any object repeated a key, which serde_json would drop without a word.
-struct NoticeRepeats<'a>(&'a std::cell::Cell<bool>);
-
-impl<'de> serde::de::DeserializeSeed<'de> for NoticeRepeats<'_> {
-    type Value = Value;
-    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
-        deserializer.deserialize_any(self)
-    }
-}
-
-impl<'de> serde::de::Visitor<'de> for NoticeRepeats<'_> {
-    type Value = Value;
-
-    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("any JSON value")
-    }
-    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
-        Ok(Value::Bool(v))
-    }
-    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
-        Ok(Value::from(v))
-    }
-    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
-        Ok(Value::from(v))
-    }
-    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
-        Ok(serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number))
-    }
-    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
-        Ok(Value::String(v.to_owned()))
-    }
-    fn visit_string<E>(self, v: String) -> Result<Value, E> {
-        Ok(Value::String(v))
-    }
-    fn visit_unit<E>(self) -> Result<Value, E> {
-        Ok(Value::Null)
-    }
-    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
-        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
-        while let Some(item) = seq.next_element_seed(NoticeRepeats(self.0))? {
-            items.push(item);
-        }
-        Ok(Value::Array(items))
-    }
-    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-        let mut object = serde_json::Map::new();
-        while let Some(key) = map.next_key::<String>()? {
-            let value = map.next_value_seed(NoticeRepeats(self.0))?;
-            if object.insert(key, value).is_some() {
-                self.0.set(true);
-            }
-        }
-        Ok(Value::Object(object))
     }
 }
 
@@ -653,7 +596,7 @@ fn yaml_to_json(node: &MarkedYaml<'_>) -> Result<Value, YamlError> {
         YamlData::Value(scalar) => scalar_to_json(scalar, node.span.start)?,
         YamlData::Sequence(items) => Value::Array(items.iter().map(yaml_to_json).collect::<Result<_, _>>()?),
         YamlData::Mapping(entries) => {
-            let mut map = serde_json::Map::with_capacity(entries.len());
+            let mut members = Vec::with_capacity(entries.len());
             for (key, value) in entries.iter() {
                 let key = match &key.data {
                     YamlData::Value(Scalar::String(s)) => s.to_string(),
@@ -668,12 +611,13 @@ fn yaml_to_json(node: &MarkedYaml<'_>) -> Result<Value, YamlError> {
                         ));
                     }
                 };
-                map.insert(key, yaml_to_json(value)?);
+                members.push((key.into_boxed_str(), yaml_to_json(value)?));
             }
-            Value::Object(map)
+            // Keys that differ in YAML can be equal as JSON (`1` and `"1"`): the last wins.
+            Value::Object(tree::Object::from_members(members).0)
         }
         YamlData::Tagged(_, inner) => yaml_to_json(inner)?,
-        YamlData::Representation(text, _, _) => Value::String(text.to_string()),
+        YamlData::Representation(text, _, _) => Value::String((**text).into()),
         YamlData::Alias(_) => return Err(("unresolved YAML alias".into(), node.span.start)),
         YamlData::BadValue => return Err(("value has no JSON equivalent".into(), node.span.start)),
     })
@@ -687,7 +631,7 @@ fn scalar_to_json(scalar: &Scalar<'_>, span: saphyr::Marker) -> Result<Value, Ya
         Scalar::FloatingPoint(f) => serde_json::Number::from_f64(f.into_inner())
             .map(Value::Number)
             .ok_or_else(|| ("NaN and infinities have no JSON equivalent".to_string(), span))?,
-        Scalar::String(s) => Value::String(s.to_string()),
+        Scalar::String(s) => Value::String((**s).into()),
     })
 }
 
@@ -1068,6 +1012,6 @@ mod tests {
     fn yaml_keys_that_are_numbers_become_strings() {
         let yaml = file("a.yaml", "responses:\n  200:\n    description: ok\n");
         let (value, _) = parse_document(&yaml).unwrap();
-        assert_eq!(value["responses"]["200"]["description"], "ok");
+        assert_eq!(value.pointer("/responses/200/description").and_then(Value::as_str), Some("ok"));
     }
 }

@@ -7,7 +7,7 @@
 
 use std::rc::Rc;
 
-use serde_json::Value;
+use crate::tree::Value;
 
 use super::{Loc, Reader};
 use crate::diag::{Code, Diagnostic, Location};
@@ -248,7 +248,7 @@ impl Reader<'_> {
         let mut known = Vec::new();
         if let Some(Value::Object(properties)) = object.get("properties") {
             let properties: Vec<(String, CheckId)> =
-                properties.keys().map(|k| (k.clone(), self.check(&loc.child(&["properties", k])))).collect();
+                properties.keys().map(|k| (k.to_string(), self.check(&loc.child(&["properties", k])))).collect();
             known = properties.iter().map(|(k, _)| k.clone()).collect();
             rules.push(Rule::Properties { properties });
         }
@@ -257,7 +257,7 @@ impl Reader<'_> {
             let mut checks = Vec::new();
             for pattern in pattern_properties.keys() {
                 if self.valid_pattern(&loc.child(&["patternProperties", pattern]).location().key(), pattern) {
-                    checks.push((pattern.clone(), self.check(&loc.child(&["patternProperties", pattern]))));
+                    checks.push((pattern.to_string(), self.check(&loc.child(&["patternProperties", pattern]))));
                 }
             }
             patterns = checks.iter().map(|(p, _)| p.clone()).collect();
@@ -278,8 +278,8 @@ impl Reader<'_> {
             for (name, dep) in deps {
                 match dep {
                     Value::Array(names) => required_deps
-                        .push((name.clone(), names.iter().filter_map(Value::as_str).map(String::from).collect())),
-                    _ => schema_deps.push((name.clone(), self.check(&loc.child(&[keyword, name])))),
+                        .push((name.to_string(), names.iter().filter_map(Value::as_str).map(String::from).collect())),
+                    _ => schema_deps.push((name.to_string(), self.check(&loc.child(&[keyword, name])))),
                 }
             }
         }
@@ -422,7 +422,7 @@ impl Reader<'_> {
             }
             ModelKind::Enum(e) if !e.open => {
                 vec![Rule::Enum {
-                    values: e.variants.iter().map(|v| Value::String(v.wire_value.clone()).to_string()).collect(),
+                    values: e.variants.iter().map(|v| Value::from(v.wire_value.as_str()).to_string()).collect(),
                 }]
             }
             ModelKind::Enum(_) => vec![Rule::Type { types: vec![JsonType::String] }],

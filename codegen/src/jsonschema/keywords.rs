@@ -4,7 +4,7 @@
 //! dropped silently: what is neither handled, an annotation, nor a documented constraint gets a
 //! `W001` warning at its location.
 
-use serde_json::Value;
+use crate::tree::Value;
 
 /// Keywords that shape the generated Rust types.
 const SHAPING: &[&str] = &[
@@ -191,9 +191,7 @@ pub fn is_definition(pointer: &str) -> bool {
 /// Whether a document root describes a value, rather than only holding `$defs`.
 pub fn has_shape(root: &Value) -> bool {
     match root {
-        Value::Object(object) => {
-            object.keys().any(|k| !matches!(k.as_str(), "$defs" | "definitions") && !is_annotation(k))
-        }
+        Value::Object(object) => object.keys().any(|k| !matches!(k, "$defs" | "definitions") && !is_annotation(k)),
         Value::Bool(_) => true,
         _ => false,
     }

@@ -22,8 +22,8 @@ use foldhash::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
+use crate::tree::Value;
 use indexmap::{IndexMap, IndexSet};
-use serde_json::Value;
 use yoke::Yoke;
 
 use crate::config::Config;
@@ -104,10 +104,10 @@ static NULL: Value = Value::Null;
 impl Node {
     /// The value at `pointer` in `doc`; `null` when absent.
     fn new(doc: Rc<Value>, pointer: &str) -> Node {
-        Node(Yoke::attach_to_cart(doc, |root| lookup(root, pointer).unwrap_or(&NULL)))
+        Node(Yoke::attach_to_cart(doc, |root| root.pointer(pointer).unwrap_or(&NULL)))
     }
 
-    /// The value `tokens` (unescaped) below this one, as [`lookup`] would find it; `null` when
+    /// The value `tokens` (unescaped) below this one, as [`Value::pointer`] would find it; `null` when
     /// absent.
     fn descend(&self, tokens: &[&str]) -> Node {
         Node(self.0.map_project_cloned(|value, _| {
@@ -115,7 +115,7 @@ impl Node {
             for token in tokens {
                 let next = match value {
                     Value::Object(map) => map.get(*token),
-                    Value::Array(items) => index(token).and_then(|i| items.get(i)),
+                    Value::Array(items) => crate::tree::array_index(token).and_then(|i| items.get(i)),
                     _ => None,
                 };
                 value = next.unwrap_or(&NULL);
@@ -126,7 +126,7 @@ impl Node {
 
     /// The member `key` of the value at `pointer` in `doc`, if there is one.
     fn member(doc: Rc<Value>, pointer: &str, key: &str) -> Option<Node> {
-        Yoke::try_attach_to_cart(doc, |root| lookup(root, pointer).and_then(|v| v.get(key)).ok_or(())).ok().map(Node)
+        Yoke::try_attach_to_cart(doc, |root| root.pointer(pointer).and_then(|v| v.get(key)).ok_or(())).ok().map(Node)
     }
 }
 
@@ -148,37 +148,6 @@ const OBJECT_PART: &str = " (object)";
 
 fn kv(found: &Option<(Loc, Node)>) -> Option<(&Loc, &Value)> {
     found.as_ref().map(|(loc, node)| (loc, &**node))
-}
-
-/// `Value::pointer` without allocating: serde_json unescapes every token into a new `String`.
-pub(crate) fn lookup<'v>(root: &'v Value, pointer: &str) -> Option<&'v Value> {
-    if pointer.is_empty() {
-        return Some(root);
-    }
-    let mut value = root;
-    for token in pointer.strip_prefix('/')?.split('/') {
-        let unescaped;
-        let token = if token.contains('~') {
-            unescaped = token.replace("~1", "/").replace("~0", "~");
-            unescaped.as_str()
-        } else {
-            token
-        };
-        value = match value {
-            Value::Object(map) => map.get(token)?,
-            Value::Array(items) => items.get(index(token)?)?,
-            _ => return None,
-        };
-    }
-    Some(value)
-}
-
-/// An RFC 6901 array index: digits, no leading zero, as serde_json reads them.
-fn index(token: &str) -> Option<usize> {
-    if token.is_empty() || token.starts_with('+') || (token.len() > 1 && token.starts_with('0')) {
-        return None;
-    }
-    token.parse::<usize>().ok()
 }
 
 /// What a schema is, ignoring `null`.
@@ -1066,7 +1035,7 @@ impl Reader<'_> {
             }
             let declared: Vec<String> = match value.get("type") {
                 None => continue,
-                Some(Value::String(t)) => vec![t.clone()],
+                Some(Value::String(t)) => vec![t.to_string()],
                 Some(Value::Array(ts)) if ts.iter().all(Value::is_string) => {
                     ts.iter().filter_map(Value::as_str).map(String::from).collect()
                 }
@@ -1226,7 +1195,7 @@ impl Reader<'_> {
         for part in parts {
             let value = self.value(part);
             match value.get("enum") {
-                Some(Value::Array(values)) => lists.push((part.child(&["enum"]), values.clone())),
+                Some(Value::Array(values)) => lists.push((part.child(&["enum"]), values.to_vec())),
                 Some(_) => {
                     self.wrong_kind(
                         &part.child(&["enum"]),
@@ -1448,8 +1417,8 @@ impl Reader<'_> {
     fn pattern_values(&mut self, parts: &[Loc], hint: &str) -> Type {
         if let Some((loc, Value::Object(patterns))) = kv(&self.first(parts, "patternProperties")) {
             if patterns.len() == 1 {
-                let pattern = patterns.keys().next().expect("one pattern").clone();
-                return self.lower(&loc.child(&["patternProperties", &pattern]), &format!("{hint}Value"));
+                let pattern = patterns.keys().next().expect("one pattern");
+                return self.lower(&loc.child(&["patternProperties", pattern]), &format!("{hint}Value"));
             }
         }
         Type::Any
@@ -1463,7 +1432,7 @@ impl Reader<'_> {
             match value.get("properties") {
                 Some(Value::Object(props)) => {
                     for key in props.keys() {
-                        properties.entry(key.clone()).or_default().push(part.child(&["properties", key]));
+                        properties.entry(key.to_string()).or_default().push(part.child(&["properties", key]));
                     }
                 }
                 Some(_) => self.wrong_kind(
@@ -1631,7 +1600,7 @@ impl Reader<'_> {
                 for (key, reference) in map {
                     let Some(reference) = reference.as_str() else { continue };
                     match self.resolve_ref(&site.child(&["mapping", key]), reference) {
-                        Ok(target) => mapping.push((key.clone(), target)),
+                        Ok(target) => mapping.push((key.to_string(), target)),
                         Err(diagnostic) => self.push(diagnostic),
                     }
                 }
@@ -1668,7 +1637,7 @@ impl Reader<'_> {
                 self.value(part)
                     .get("properties")
                     .and_then(Value::as_object)
-                    .map(|p| p.keys().cloned().collect::<Vec<_>>())
+                    .map(|p| p.keys().map(String::from).collect::<Vec<_>>())
             })
             .flatten()
             .collect();
@@ -1694,9 +1663,10 @@ impl Reader<'_> {
             return None;
         }
         parts.iter().find_map(|p| {
-            let schema = self.value(p).get("properties")?.get(property)?.clone();
+            let node = self.value(p);
+            let schema = node.get("properties")?.get(property)?;
             match (schema.get("const"), schema.get("enum")) {
-                (Some(Value::String(value)), _) => Some(value.clone()),
+                (Some(Value::String(value)), _) => Some(value.to_string()),
                 (None, Some(Value::Array(values))) if values.len() == 1 => values[0].as_str().map(String::from),
                 _ => None,
             }
@@ -2056,11 +2026,12 @@ mod tests {
     use super::strongly_connected;
 
     #[test]
-    fn lookup_finds_what_serde_json_pointer_finds() {
-        let doc = serde_json::json!({
+    fn pointer_finds_what_serde_json_finds() {
+        let json = serde_json::json!({
             "a": {"b/c": [10, {"~d": true}], "": 1, "0": "zero"},
             "list": [[1, 2], [3]],
         });
+        let doc = crate::tree::Value::from(json.clone());
         for pointer in [
             "",
             "/a",
@@ -2079,7 +2050,8 @@ mod tests {
             "a",
             "/list/1/0/0",
         ] {
-            assert_eq!(super::lookup(&doc, pointer), doc.pointer(pointer), "{pointer:?}");
+            let found = doc.pointer(pointer).map(ToString::to_string);
+            assert_eq!(found, json.pointer(pointer).map(ToString::to_string), "{pointer:?}");
         }
     }
 

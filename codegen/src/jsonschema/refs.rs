@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::rc::Rc;
 
-use serde_json::Value;
+use crate::tree::Value;
 use url::Url;
 
 use super::checks::Draft;
@@ -238,7 +238,7 @@ impl Reader<'_> {
                             }
                         }
                         for (key, child) in object.iter().rev() {
-                            if DATA_KEYWORDS.contains(&key.as_str()) || !(child.is_object() || child.is_array()) {
+                            if DATA_KEYWORDS.contains(&key) || !(child.is_object() || child.is_array()) {
                                 continue;
                             }
                             stack.push((format!("{pointer}/{}", escape_token(key)), child, base.clone()));

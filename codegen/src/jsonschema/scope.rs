@@ -18,7 +18,7 @@
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use serde_json::Value;
+use crate::tree::Value;
 
 use super::checks::Draft;
 use super::{Loc, Reader};
@@ -129,7 +129,7 @@ impl Reader<'_> {
                         declared.push((name.into(), pointer.clone(), resource.clone()));
                     }
                     for (key, child) in object {
-                        if DATA_KEYWORDS.contains(&key.as_str()) || !(child.is_object() || child.is_array()) {
+                        if DATA_KEYWORDS.contains(&key) || !(child.is_object() || child.is_array()) {
                             continue;
                         }
                         stack.push((format!("{pointer}/{}", escape_token(key)), child, resource.clone()));

@@ -114,7 +114,7 @@ impl Node {
             let mut value: &Value = value;
             for token in tokens {
                 let next = match value {
-                    Value::Object(map) => map.get(*token),
+                    Value::Object(map) => map.get(token),
                     Value::Array(items) => crate::tree::array_index(token).and_then(|i| items.get(i)),
                     _ => None,
                 };
@@ -1742,7 +1742,7 @@ impl Reader<'_> {
         }
         let constraints = keywords::CONSTRAINTS
             .iter()
-            .filter_map(|k| value.get(*k).map(|v| (k, v)))
+            .filter_map(|k| value.get(k).map(|v| (k, v)))
             // These formats are already the field's Rust type.
             .filter(|(k, v)| !(*k == &"format" && matches!(v.as_str(), Some("date-time" | "date" | "uuid"))))
             .map(|(k, v)| format!("`{k}`: `{v}`"))

@@ -324,7 +324,7 @@ impl Reader<'_> {
 fn find_anchor(value: &Value, name: &str, pointer: String) -> Option<String> {
     match value {
         Value::Object(object) => {
-            if ["$anchor", "$dynamicAnchor"].iter().any(|k| object.get(*k).and_then(Value::as_str) == Some(name)) {
+            if ["$anchor", "$dynamicAnchor"].iter().any(|k| object.get(k).and_then(Value::as_str) == Some(name)) {
                 return Some(pointer);
             }
             object.iter().find_map(|(key, child)| find_anchor(child, name, format!("{pointer}/{}", escape_token(key))))

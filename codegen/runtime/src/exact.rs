@@ -25,14 +25,24 @@ use std::fmt;
 use serde::de::value::{BorrowedStrDeserializer, StrDeserializer, StringDeserializer};
 use serde::de::{self, DeserializeOwned, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
-/// `text` decoded into `T`, or `None` when the text is not JSON, does not fit `T`, or was only
-/// decoded through one of serde's leniencies.
-pub(crate) fn decode<T: DeserializeOwned>(text: &str) -> Option<T> {
+/// `text` decoded into `T` when it decodes exactly and the model `passes`; otherwise an empty
+/// [`Error::Invalid`](crate::Error::Invalid) that only says "take the general path" (the text
+/// may not be JSON, may not fit `T`, may have decoded only through one of serde's leniencies, or
+/// the model failed). The result has `from_str`'s own type, so the model is built where
+/// `from_str` returns it rather than copied there through an `Option` (the model of a large
+/// schema is hundreds of bytes, and each copy was a noticeable part of a decode).
+pub(crate) fn decode<T: DeserializeOwned>(text: &str, passes: impl FnOnce(&T) -> bool) -> Result<T, crate::Error> {
     let inexact = Cell::new(false);
     let mut deserializer = serde_json::Deserializer::from_str(text);
-    let value = T::deserialize(Exact { de: &mut deserializer, inexact: &inexact }).ok()?;
-    deserializer.end().ok()?;
-    (!inexact.get()).then_some(value)
+    let result = T::deserialize(Exact { de: &mut deserializer, inexact: &inexact });
+    if let Ok(model) = &result
+        && deserializer.end().is_ok()
+        && !inexact.get()
+        && passes(model)
+    {
+        return result.map_err(crate::Error::Syntax);
+    }
+    Err(crate::Error::Invalid(crate::ValidationErrors::default()))
 }
 
 /// Whether a string that a type parses itself is in the form the schema's format requires.
@@ -440,11 +450,14 @@ mod tests {
     fn exact_documents_decode() {
         let probe: Probe = decode(
             r#"{"name": "n", "kind": "input", "when": "2023-07-13T21:34:44.816354Z", "scopes": ["a"], "key": "k"}"#,
+            |_| true,
         )
         .expect("an exact document");
         assert_eq!(probe.kind, Some(Kind::Input));
         assert_eq!(probe.key.as_ref().map(|k| k.expose_secret()), Some("k"));
-        assert!(decode::<Probe>("{}").is_some());
+        assert!(decode::<Probe>("{}", |_| true).is_ok());
+        // A model that decoded exactly but does not pass is not returned either.
+        assert!(decode::<Probe>("{}", |_| false).is_err());
     }
 
     #[test]
@@ -458,7 +471,7 @@ mod tests {
             r#"{"name": "n"} trailing"#,
             r#"{"name": 7}"#,
         ] {
-            assert!(decode::<Probe>(text).is_none(), "{text} decoded exactly");
+            assert!(decode::<Probe>(text, |_| true).is_err(), "{text} decoded exactly");
         }
         // serde itself takes each of these, which is why they are refused.
         assert!(serde_json::from_str::<Probe>(r#"{"name": null}"#).is_ok());

@@ -188,12 +188,14 @@ impl std::error::Error for Error {
 /// passes is exactly the one `from_value` would return. Anything else (a leniency, a violation,
 /// a decode error) takes the general path: parse, check the document, then decode.
 pub fn from_str<T: DeserializeOwned + Validate>(text: &str) -> Result<T, Error> {
-    if T::exact_decode()
-        && let Some(model) = crate::exact::decode::<T>(text)
-        && support::exact_decode_passes(&model)
-    {
-        return Ok(model);
+    if T::exact_decode() {
+        return crate::exact::decode::<T>(text, support::exact_decode_passes).or_else(|_| parse_then_decode(text));
     }
+    parse_then_decode(text)
+}
+
+/// `from_str`'s general path: [`from_value`] of the parsed text.
+fn parse_then_decode<T: DeserializeOwned + Validate>(text: &str) -> Result<T, Error> {
     let value: Value = serde_json::from_str(text).map_err(Error::Syntax)?;
     from_value(value)
 }

@@ -27,7 +27,7 @@ pub fn dedupe(krate: &mut Crate, skipped: &[bool]) {
 }
 
 /// Every child check of a rule, mutably, in a fixed order.
-fn children_mut(rule: &mut Rule, f: &mut impl FnMut(&mut CheckId)) {
+pub(crate) fn children_mut(rule: &mut Rule, f: &mut impl FnMut(&mut CheckId)) {
     match rule {
         Rule::PrefixItems { checks } | Rule::AllOf { checks } | Rule::AnyOf { checks } | Rule::OneOf { checks } => {
             checks.iter_mut().for_each(f)

@@ -69,19 +69,36 @@ impl Reader<'_> {
 
     /// The check for the schema at `loc`, made once per location and dynamic scope (the scope
     /// evaluation is in there: the current one, having entered the resource that holds `loc`).
+    /// A check whose rules equal an existing check's is that check (see [`Interner`]); one that
+    /// reaches itself gets its place when it first does, and keeps it.
     pub(crate) fn check(&mut self, loc: &Loc) -> CheckId {
         let scope = self.scope_at(loc);
         let key = (loc.clone(), scope);
-        if let Some(&id) = self.check_memo.get(&key) {
-            return id;
+        match self.check_memo.get_mut(&key) {
+            Some(CheckSlot::Done(id) | CheckSlot::Open { id: Some(id), .. }) => return *id,
+            Some(CheckSlot::Open { order, id: placeholder @ None }) => {
+                let id = CheckId(self.krate.checks.len());
+                self.krate.checks.push(ir::Check { origin: loc.origin(), rules: Vec::new() });
+                self.interner.first.push(*order);
+                *placeholder = Some(id);
+                return id;
+            }
+            None => {}
         }
-        let id = CheckId(self.krate.checks.len());
-        self.krate.checks.push(ir::Check { origin: loc.origin(), rules: Vec::new() });
+        let order = self.interner.made();
         let outer = std::mem::replace(&mut self.scope, key.1.clone());
-        self.check_memo.insert(key, id);
+        self.check_memo.insert(key.clone(), CheckSlot::Open { order, id: None });
         let rules = crate::deep(|| self.rules(loc));
         self.scope = outer;
-        self.krate.checks[id.0].rules = rules;
+        let id = match self.check_memo.get(&key) {
+            Some(&CheckSlot::Open { id: Some(id), .. }) => {
+                self.krate.checks[id.0].rules = rules;
+                self.index_check(id);
+                id
+            }
+            _ => self.intern(order, || loc.origin(), rules),
+        };
+        self.check_memo.insert(key, CheckSlot::Done(id));
         id
     }
 
@@ -91,9 +108,67 @@ impl Reader<'_> {
             return self.check(only);
         }
         let checks = locs.iter().map(|l| self.check(l)).collect();
-        let id = CheckId(self.krate.checks.len());
-        self.krate.checks.push(ir::Check { origin: locs[0].origin(), rules: vec![Rule::AllOf { checks }] });
+        let order = self.interner.made();
+        self.intern(order, || locs[0].origin(), vec![Rule::AllOf { checks }])
+    }
+
+    /// The check with these rules: an existing one if there is one, else a new one. `order` is
+    /// the check's place among all checks made so far, duplicates included; a check found again
+    /// takes the origin of its earliest occurrence, which is the one [`crate::dedupe::checks`]
+    /// would keep.
+    fn intern(&mut self, order: u32, origin: impl FnOnce() -> ir::Origin, rules: Vec<Rule>) -> CheckId {
+        let hash = hash_rules(&rules);
+        let checks = &mut self.krate.checks;
+        if let Some(&id) = self.interner.table.find(hash, |&id| same_rules(&checks[id.0].rules, &rules)) {
+            if order < self.interner.first[id.0] {
+                self.interner.first[id.0] = order;
+                checks[id.0].origin = origin();
+            }
+            return id;
+        }
+        let id = CheckId(checks.len());
+        checks.push(ir::Check { origin: origin(), rules });
+        self.interner.first.push(order);
+        self.interner.table.insert_unique(hash, id, |&id| hash_rules(&checks[id.0].rules));
         id
+    }
+
+    /// Makes the finished check `id`, which was given its place before its rules were known,
+    /// findable by its rules, unless an equal check already is.
+    fn index_check(&mut self, id: CheckId) {
+        let checks = &self.krate.checks;
+        let rules = &checks[id.0].rules;
+        let hash = hash_rules(rules);
+        if self.interner.table.find(hash, |&other| same_rules(&checks[other.0].rules, rules)).is_none() {
+            self.interner.table.insert_unique(hash, id, |&id| hash_rules(&checks[id.0].rules));
+        }
+    }
+
+    /// Puts the checks in the order they were first made, as if none had been interned, so that
+    /// check numbers (and the generated function names) do not depend on interning.
+    pub(crate) fn order_checks(&mut self) {
+        let first = std::mem::take(&mut self.interner.first);
+        self.interner.table.clear();
+        let mut by_first: Vec<usize> = (0..first.len()).collect();
+        by_first.sort_unstable_by_key(|&i| first[i]);
+        let mut new_id = vec![0; first.len()];
+        for (new, &old) in by_first.iter().enumerate() {
+            new_id[old] = new;
+        }
+        let mut old: Vec<Option<ir::Check>> = std::mem::take(&mut self.krate.checks).into_iter().map(Some).collect();
+        self.krate.checks = by_first
+            .iter()
+            .map(|&i| {
+                let mut check = old[i].take().expect("each check is moved once");
+                for rule in &mut check.rules {
+                    crate::dedupe::children_mut(rule, &mut |c| *c = CheckId(new_id[c.0]));
+                }
+                check
+            })
+            .collect();
+        for model in &mut self.krate.models {
+            model.check = model.check.map(|c| CheckId(new_id[c.0]));
+        }
     }
 
     fn rules(&mut self, loc: &Loc) -> Vec<Rule> {
@@ -408,6 +483,8 @@ impl Reader<'_> {
         let check = CheckId(self.krate.checks.len());
         let origin = self.krate.models[id.0].origin.clone();
         self.krate.checks.push(ir::Check { origin, rules: Vec::new() });
+        let order = self.interner.made();
+        self.interner.first.push(order);
         memo.insert(id, check);
         let rules = match self.krate.models[id.0].kind.clone() {
             ModelKind::Struct(s) => {
@@ -434,6 +511,7 @@ impl Reader<'_> {
             }
         };
         self.krate.checks[check.0].rules = rules;
+        self.index_check(check);
         check
     }
 
@@ -484,11 +562,74 @@ impl Reader<'_> {
     }
 
     fn plain_check(&mut self, rules: Vec<Rule>) -> CheckId {
-        let id = CheckId(self.krate.checks.len());
-        let origin = ir::Origin { file: String::new(), pointer: None, line: None };
-        self.krate.checks.push(ir::Check { origin, rules });
-        id
+        let order = self.interner.made();
+        self.intern(order, || ir::Origin { file: String::new(), pointer: None, line: None }, rules)
     }
+}
+
+/// Where a check of a schema location stands while its rules are being made.
+pub(crate) enum CheckSlot {
+    /// Being made; `order` is its place among all checks made (see [`Interner`]), and `id` is
+    /// set once the check reaches itself.
+    Open {
+        order: u32,
+        id: Option<CheckId>,
+    },
+    Done(CheckId),
+}
+
+/// Hash-consing of checks as they are made: a check whose rules, child checks included, equal
+/// an existing check's is not stored again. Most checks are small leaves that repeat across a
+/// spec (`{"type": "string"}`, a date-time format), so this keeps the crate's check list to
+/// the distinct ones while reading. Checks that reach themselves are given their place before
+/// their rules are known and are not merged here; [`crate::dedupe::checks`] merges identical
+/// cycles afterwards.
+#[derive(Default)]
+pub(crate) struct Interner {
+    /// For each check in the crate, the place of its first occurrence among all checks made.
+    first: Vec<u32>,
+    /// How many checks have been made, repeats included.
+    made: u32,
+    /// Every check whose rules are final, by its rules.
+    table: hashbrown::HashTable<CheckId>,
+}
+
+impl Interner {
+    fn made(&mut self) -> u32 {
+        let order = self.made;
+        self.made += 1;
+        order
+    }
+}
+
+fn hash_rules(rules: &[Rule]) -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    struct Feed<H>(H);
+    impl<H: Hasher> std::io::Write for Feed<H> {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.write(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut feed = Feed(foldhash::fast::FixedState::default().build_hasher());
+    serde_json::to_writer(&mut feed, rules).expect("rules serialize");
+    feed.0.finish()
+}
+
+/// Whether two rule lists are the same, numbers to the bit (`-0.0` is not `0.0`, as in the
+/// canonical JSON that `dedupe` compares).
+fn same_rules(a: &[Rule], b: &[Rule]) -> bool {
+    fn bits(rule: &Rule) -> u64 {
+        match rule {
+            Rule::Minimum { limit, .. } | Rule::Maximum { limit, .. } => limit.to_bits(),
+            Rule::MultipleOf { factor } => factor.to_bits(),
+            _ => 0,
+        }
+    }
+    a == b && a.iter().zip(b).all(|(x, y)| bits(x) == bits(y))
 }
 
 /// Whether a rule comes from a keyword of the validation vocabulary (2019-09 and 2020-12);

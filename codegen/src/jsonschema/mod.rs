@@ -191,6 +191,7 @@ pub fn read_with_progress(
         stack: Vec::new(),
         checked: HashSet::default(),
         check_memo: HashMap::default(),
+        interner: Default::default(),
         scope: Default::default(),
         scope_files: HashMap::default(),
         validation_vocabulary: HashMap::default(),
@@ -241,6 +242,7 @@ pub fn read_with_progress(
         crate::merge::merge_module(&mut reader.krate, reader.module, &reader.wanted, module.prefer, reader.diagnostics);
     }
     reader.attach_type_checks();
+    reader.order_checks();
     let mut krate = reader.krate;
     // A root schema that is a plain type (`{"type": "integer"}`) gets a type of its own, so it
     // can implement `Validate`; a type alias of a foreign type could not.
@@ -492,7 +494,9 @@ pub(crate) struct Reader<'a> {
     pub(crate) stack: Vec<ModelId>,
     /// The validation check of each schema location, made once per dynamic scope it is
     /// reached in (see `scope.rs`; without dynamic anchors, the scope is always empty).
-    pub(crate) check_memo: HashMap<(Loc, scope::Scope), ir::CheckId>,
+    pub(crate) check_memo: HashMap<(Loc, scope::Scope), checks::CheckSlot>,
+    /// The checks made so far, by their rules, so each distinct check is stored once.
+    pub(crate) interner: checks::Interner,
     /// The dynamic scope of the check being lowered.
     scope: scope::Scope,
     /// The resources of each document that declare dynamic anchors, found on first use.

@@ -24,8 +24,8 @@ use crate::config::{
     Config, DateType, Derive, JsonSchemaDerive, ModuleConfig, Output, RuntimeDependency, Secrets, Types,
 };
 use crate::diag::Diagnostics;
+use crate::emit;
 use crate::source::SourceDb;
-use crate::{Options, emit};
 
 /// Configures one build-time generation. Modules come from a config file, from
 /// [`Builder::module`], or both.
@@ -223,21 +223,99 @@ impl Builder {
             module.bundle = module.bundle.or_else(|| self.bundle.clone());
             config.modules.push(module);
         }
-        let generation = crate::generate(&config, Options::default());
+        // Only the IR: the one file is emitted below, straight to disk.
+        let generation = crate::analyze(&config, &mut |_| {});
         // Built-in meta-schemas are named by their URIs, not paths: nothing on disk to watch.
         rerun.extend(generation.db.paths().filter(|p| !p.to_string_lossy().contains("://")).map(Path::to_path_buf));
         if !generation.succeeded() {
             return Err(Error { rendered: generation.diagnostics.iter().map(|d| generation.db.render(d)).collect() });
         }
         let warnings = generation.diagnostics.iter().map(ToString::to_string).collect();
-        let contents = emit::emit_single_file(&generation.krate, &config.types, &generation.skipped);
         let path = out_dir.join(self.file_name.as_deref().unwrap_or("schemagen.rs"));
-        if std::fs::read_to_string(&path).ok().as_deref() != Some(contents.as_str()) {
-            // Written beside and renamed into place, so a killed build never leaves half a file.
-            std::fs::create_dir_all(&out_dir)
-                .and_then(|()| crate::write::write_file(&path, &contents))
-                .map_err(|err| Error { rendered: format!("error: cannot write {}: {err}\n", path.display()) })?;
-        }
+        write_single_file(&generation, &config, &path)
+            .map_err(|err| Error { rendered: format!("error: cannot write {}: {err}\n", path.display()) })?;
         Ok((path, rerun, warnings))
+    }
+}
+
+/// Emits the crate as one file into a temporary file beside `path`, a piece at a time, and
+/// renames it into place unless `path` already holds the same text (so cargo sees no change);
+/// a killed build never leaves half a file.
+fn write_single_file(generation: &crate::Generation, config: &Config, path: &Path) -> std::io::Result<()> {
+    use std::io::{Seek, Write};
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let mut file = tempfile::NamedTempFile::new_in(dir)?;
+    {
+        let mut out = std::io::BufWriter::new(file.as_file_mut());
+        emit::emit_single_file(&generation.krate, &config.types, &generation.skipped, &mut out)?;
+        out.flush()?;
+    }
+    file.as_file_mut().rewind()?;
+    if !same_contents(file.as_file_mut(), path)? {
+        file.persist(path).map_err(|e| e.error)?;
+    }
+    Ok(())
+}
+
+/// Whether `new` (read from its start) holds the bytes of the file at `path`, read a block at a
+/// time; false when `path` cannot be read.
+fn same_contents(new: &mut std::fs::File, path: &Path) -> std::io::Result<bool> {
+    use std::io::Read;
+    let Ok(old) = std::fs::File::open(path) else { return Ok(false) };
+    if old.metadata()?.len() != new.metadata()?.len() {
+        return Ok(false);
+    }
+    let (mut old, mut new) = (std::io::BufReader::new(old), std::io::BufReader::new(new));
+    let (mut a, mut b) = (vec![0; 64 * 1024], vec![0; 64 * 1024]);
+    loop {
+        let read = new.read(&mut b)?;
+        if read == 0 {
+            // Same length, every byte of `new` matched.
+            return Ok(true);
+        }
+        if old.read_exact(&mut a[..read]).is_err() || a[..read] != b[..read] {
+            return Ok(false);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::Builder;
+
+    fn build(input: &Path, out: &Path) -> String {
+        let (path, rerun, _) = Builder::new().module("things", [input]).out_dir(out).generate_quietly().unwrap();
+        assert_eq!(path, out.join("schemagen.rs"));
+        assert_eq!(rerun, [input.to_path_buf()]);
+        std::fs::read_to_string(path).unwrap()
+    }
+
+    #[test]
+    #[cfg(unix)]
+    fn the_file_is_written_whole_and_only_rewritten_when_it_changes() {
+        let tmp = tempfile::tempdir().unwrap();
+        let input = tmp.path().join("thing.json");
+        let schema = |description: &str| {
+            format!(
+                r#"{{"title": "Thing", "description": "{description}", "type": "object",
+                    "properties": {{"name": {{"type": "string", "minLength": 1}}}}}}"#
+            )
+        };
+        std::fs::write(&input, schema("First.")).unwrap();
+        let out = tmp.path().join("out");
+        let first = build(&input, &out);
+        assert!(first.contains("/// First.\n") && first.contains("pub mod things {"), "{first}");
+        assert!(first.contains("pub mod __checks {") && first.ends_with("}\n"), "{first}");
+        let inode = |path: &Path| std::os::unix::fs::MetadataExt::ino(&std::fs::metadata(path).unwrap());
+        let before = inode(&out.join("schemagen.rs"));
+        assert_eq!(build(&input, &out), first);
+        assert_eq!(inode(&out.join("schemagen.rs")), before, "an unchanged file is not replaced");
+        std::fs::write(&input, schema("Second.")).unwrap();
+        assert_eq!(build(&input, &out), first.replace("/// First.\n", "/// Second.\n"));
+        let names: Vec<_> = std::fs::read_dir(&out).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(names, ["schemagen.rs"], "no temporary file is left beside it");
     }
 }

@@ -160,9 +160,12 @@ fn generate(args: Generate, check: bool, err: &mut dyn Write) -> i32 {
     let inputs: Vec<String> = config.modules.iter().flat_map(|m| m.inputs.iter().map(|i| config.display(i))).collect();
     let terminal = format == MessageFormat::Human && std::io::stderr().is_terminal();
     let mut bar = Progress { terminal, bar: None };
-    let generation = crate::generate_with_progress(&config, Options { keep_going: args.keep_going }, &mut |p| {
-        bar.update(p, &config)
-    });
+    let dir = &config.output.dir;
+    // Each file is compared or staged as soon as it is emitted, never all of them held at once.
+    let mut sink =
+        if check { Destination::Check(write::Checker::new(dir)) } else { Destination::Write(write::Writer::new(dir)) };
+    let options = Options { keep_going: args.keep_going };
+    let generation = crate::generate_to(&config, options, sink.as_sink(), &mut |p| bar.update(p, &config));
     bar.finish();
     print_diagnostics(&generation.db, &generation.diagnostics, format, err);
     if let Some(path) = &args.report {
@@ -173,27 +176,29 @@ fn generate(args: Generate, check: bool, err: &mut dyn Write) -> i32 {
         }
     }
     let errors = generation.diagnostics.error_count();
-    let dir = &config.output.dir;
-    if generation.files.is_empty() {
+    if !generation.emitted {
         let _ = writeln!(err, "error: {errors} error(s); nothing was written to {}", dir.display());
         return FAILURE;
     }
-    if check {
-        let drift = write::check(dir, &generation.files);
-        for d in &drift {
-            let _ = writeln!(err, "stale: {}/{d}", dir.display());
+    let writer = match sink {
+        Destination::Write(writer) => writer,
+        Destination::Check(checker) => {
+            let drift = checker.finish();
+            for d in &drift {
+                let _ = writeln!(err, "stale: {}/{d}", dir.display());
+            }
+            if !drift.is_empty() {
+                let _ = writeln!(
+                    err,
+                    "error: {} is out of date; run `schemagen generate` with the same arguments",
+                    dir.display()
+                );
+                return FAILURE;
+            }
+            return if errors == 0 { SUCCESS } else { FAILURE };
         }
-        if !drift.is_empty() {
-            let _ = writeln!(
-                err,
-                "error: {} is out of date; run `schemagen generate` with the same arguments",
-                dir.display()
-            );
-            return FAILURE;
-        }
-        return if errors == 0 { SUCCESS } else { FAILURE };
-    }
-    match write::write(dir, &generation.files) {
+    };
+    match writer.finish() {
         Ok(written) => {
             let models = generation.skipped.iter().filter(|s| !**s).count();
             let verb = if written == write::Written::Unchanged { "unchanged" } else { "wrote" };
@@ -217,12 +222,28 @@ fn generate(args: Generate, check: bool, err: &mut dyn Write) -> i32 {
     SUCCESS
 }
 
+/// Where `generate` and `check` send each file.
+enum Destination {
+    Write(write::Writer),
+    Check(write::Checker),
+}
+
+impl Destination {
+    fn as_sink(&mut self) -> &mut dyn crate::emit::Sink {
+        match self {
+            Destination::Write(writer) => writer,
+            Destination::Check(checker) => checker,
+        }
+    }
+}
+
 fn explain(args: Explain, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     let format = args.sources.message_format;
     let output = OutputArgs { out: Some(PathBuf::from("schemagen-explain")), ..OutputArgs::default() };
     let Some(mut config) = load_config(&args.sources, output, err) else { return FAILURE };
     args.types.apply(&mut config);
-    let generation = crate::generate(&config, Options { keep_going: true });
+    // The IR is all `explain` shows: nothing is emitted.
+    let generation = crate::analyze(&config, &mut |_| {});
     print_diagnostics(&generation.db, &generation.diagnostics, format, err);
     let krate = &generation.krate;
     let wanted = args.model.trim_start_matches("crate::");

@@ -32,7 +32,12 @@ pub fn run(config_path: &Path, check: bool) -> Outcome {
             return Outcome { ok: false, log };
         }
     };
-    let generation = crate::generate(&config, Options::default());
+    let dir = &config.output.dir;
+    // Each file is compared or staged as soon as it is emitted, never all of them held at once.
+    let mut checker = write::Checker::new(dir);
+    let mut writer = write::Writer::new(dir);
+    let sink: &mut dyn crate::emit::Sink = if check { &mut checker } else { &mut writer };
+    let generation = crate::generate_to(&config, Options::default(), sink, &mut |_| {});
     for diagnostic in generation.diagnostics.iter() {
         log.push_str(&generation.db.render(diagnostic));
     }
@@ -43,32 +48,32 @@ pub fn run(config_path: &Path, check: bool) -> Outcome {
             let _ = writeln!(log, "  secret: {path}: {reason}");
         }
     }
-    let dir = config.display(&config.output.dir);
+    let shown = config.display(dir);
     if !generation.succeeded() {
-        let _ = writeln!(log, "error: {} error(s); `{dir}` was left as it was", generation.diagnostics.error_count());
+        let _ = writeln!(log, "error: {} error(s); `{shown}` was left as it was", generation.diagnostics.error_count());
         return Outcome { ok: false, log };
     }
     if check {
-        let drift = write::check(&config.output.dir, &generation.files);
+        let drift = checker.finish();
         for d in &drift {
-            let _ = writeln!(log, "error: {dir}/{d}");
+            let _ = writeln!(log, "error: {shown}/{d}");
         }
         if !drift.is_empty() {
             let _ = writeln!(
                 log,
-                "`{dir}` is out of date with `{}`: run `cargo xtask codegen`",
+                "`{shown}` is out of date with `{}`: run `cargo xtask codegen`",
                 config.display(config_path)
             );
             return Outcome { ok: false, log };
         }
         return Outcome { ok: true, log };
     }
-    match write::write(&config.output.dir, &generation.files) {
+    match writer.finish() {
         Ok(write::Written::Unchanged) => {
-            let _ = writeln!(log, "`{dir}` is up to date");
+            let _ = writeln!(log, "`{shown}` is up to date");
         }
         Ok(write::Written::Updated) => {
-            let _ = writeln!(log, "wrote `{dir}` ({} models)", generation.krate.models.len());
+            let _ = writeln!(log, "wrote `{shown}` ({} models)", generation.krate.models.len());
         }
         Err(diagnostic) => {
             let _ = writeln!(log, "{diagnostic}");

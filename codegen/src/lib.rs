@@ -3,17 +3,24 @@
 //! The pipeline reads like the design: read inputs → lower to IR ([`ir`]) → check → emit Rust
 //! ([`emit`]) → write atomically ([`write`]), with an error gate before anything is written.
 //!
+//! Each file is handed to a [`emit::Sink`] as soon as it is emitted: [`write::Writer`] stages it
+//! on disk, so a run never holds the whole crate's text.
+//!
 //! ```no_run
 //! let mut db = schemagen::source::SourceDb::default();
 //! let config = schemagen::config::Config::load("schemas/schemagen.toml".as_ref(), &mut db).unwrap();
-//! let generation = schemagen::generate(&config, schemagen::Options::default());
+//! let mut writer = schemagen::write::Writer::new(&config.output.dir);
+//! let generation = schemagen::generate_to(&config, schemagen::Options::default(), &mut writer, &mut |_| {});
 //! for diagnostic in generation.diagnostics.iter() {
 //!     eprintln!("{}", generation.db.render(diagnostic));
 //! }
 //! if generation.succeeded() {
-//!     schemagen::write::write(&config.output.dir, &generation.files).unwrap();
+//!     writer.finish().unwrap();
 //! }
 //! ```
+//!
+//! [`generate`] keeps the files in memory instead ([`Generation::files`]), for tests and tools
+//! that want their text.
 
 // A `Diagnostic` is the error type of the reader's fallible steps; it is large, but only built
 // on the cold path, and boxing it would make every call site noisier for no measurable gain.
@@ -58,12 +65,16 @@ pub struct Options {
     pub keep_going: bool,
 }
 
-/// The result of one run: the IR, the files to write, and every diagnostic.
+/// The result of one run: the IR, the files (when kept in memory), and every diagnostic.
 #[derive(Debug)]
 pub struct Generation {
     pub krate: ir::Crate,
-    /// Empty when errors stopped generation.
+    /// The files, from [`generate`], which keeps them in memory. Empty from [`generate_to`] and
+    /// [`analyze`], and when errors stopped generation.
     pub files: Vec<emit::File>,
+    /// Whether the files were emitted: false when errors stopped generation (without
+    /// `keep_going`) and from [`analyze`]. A sink's error can still have cut emitting short.
+    pub emitted: bool,
     /// Errors before warnings, each with its line and column filled in.
     pub diagnostics: Diagnostics,
     /// Models left out by `--keep-going`, indexed like [`ir::Crate::models`].
@@ -108,15 +119,44 @@ pub enum Progress<'a> {
     Emitting,
 }
 
-/// Runs the whole pipeline except writing.
+/// Runs the whole pipeline except writing, keeping the files in memory
+/// ([`Generation::files`]). Writers use [`generate_to`], which holds one file at a time.
 pub fn generate(config: &Config, options: Options) -> Generation {
     generate_with_progress(config, options, &mut |_| {})
 }
 
 /// [`generate`], reporting its progress to `progress`. The library never draws anything: the
-/// CLI turns these calls into a progress bar, and a `build.rs` (which calls [`generate`]) shows
-/// nothing.
+/// CLI turns these calls into a progress bar.
 pub fn generate_with_progress(config: &Config, options: Options, progress: &mut dyn FnMut(Progress<'_>)) -> Generation {
+    let mut files = Vec::new();
+    let mut generation = generate_to(config, options, &mut files, progress);
+    generation.files = files;
+    generation
+}
+
+/// Runs the whole pipeline, handing each file to `sink` as soon as it is emitted (and holding
+/// none of them): a [`write::Writer`] to write the crate, a [`write::Checker`] to compare it
+/// with what is on disk. Nothing is emitted when there are errors, unless `keep_going`; emitting
+/// stops at the sink's first error, which the sink reports (as [`write::Writer::finish`] does).
+pub fn generate_to(
+    config: &Config,
+    options: Options,
+    sink: &mut dyn emit::Sink,
+    progress: &mut dyn FnMut(Progress<'_>),
+) -> Generation {
+    let mut generation = analyze(config, progress);
+    if !generation.diagnostics.has_errors() || options.keep_going {
+        progress(Progress::Emitting);
+        // A sink's error stops emitting here; the sink keeps it for its caller.
+        let _ = emit::emit_crate(&generation.krate, &config.output, &config.types, &generation.skipped, sink);
+        generation.emitted = true;
+    }
+    generation
+}
+
+/// Reads, lowers and checks, and emits nothing: the IR and the diagnostics, for `explain` and
+/// for a `build.rs`, which emits one file of its own ([`emit::emit_single_file`]).
+pub fn analyze(config: &Config, progress: &mut dyn FnMut(Progress<'_>)) -> Generation {
     let mut db = SourceDb::default();
     let mut diagnostics = Diagnostics::default();
     let mut krate = jsonschema::read_with_progress(config, &mut db, &mut diagnostics, progress);
@@ -127,13 +167,7 @@ pub fn generate_with_progress(config: &Config, options: Options, progress: &mut 
     emit::derives::plan(&krate, &config.types, &skipped).1.into_iter().for_each(|d| diagnostics.push(d));
     db.resolve(&mut diagnostics);
     diagnostics.sort();
-    let files = if !diagnostics.has_errors() || options.keep_going {
-        progress(Progress::Emitting);
-        emit::emit_crate(&krate, &config.output, &config.types, &skipped)
-    } else {
-        Vec::new()
-    };
-    Generation { krate, files, diagnostics, skipped, db }
+    Generation { krate, files: Vec::new(), emitted: false, diagnostics, skipped, db }
 }
 
 /// `[types] date-time = "string"` (or `date`): those fields are plain strings, checked by the
@@ -238,6 +272,111 @@ fn skipped_models(krate: &ir::Crate, diagnostics: &mut Diagnostics) -> Vec<bool>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A config that generates `inputs` as one module `things` into `out`.
+    fn one_module(inputs: Vec<std::path::PathBuf>, out: &std::path::Path) -> Config {
+        use config::{Output, RuntimeDependency};
+        Config {
+            output: Output {
+                crate_name: "things".into(),
+                description: None,
+                dir: out.to_path_buf(),
+                runtime: RuntimeDependency::bundled(),
+                workspace_member: false,
+            },
+            modules: vec![config::ModuleConfig {
+                name: "things".into(),
+                doc: None,
+                inputs,
+                bundle: None,
+                wire_naming: Default::default(),
+                unresolved_links: Default::default(),
+                prefer: Default::default(),
+            }],
+            display_root: out.to_path_buf(),
+            secrets: Default::default(),
+            resources: Vec::new(),
+            format_assertion: true,
+            types: Default::default(),
+        }
+    }
+
+    /// 300 objects, more than one file takes: the module is split into parts, and the check
+    /// functions each part reaches first go to files of their own.
+    fn many_objects(dir: &std::path::Path) -> std::path::PathBuf {
+        let defs: serde_json::Map<String, serde_json::Value> = (0..300)
+            .map(|i| {
+                let next = serde_json::json!({ "$ref": format!("#/$defs/Thing{:03}", (i + 1) % 300) });
+                let schema = serde_json::json!({
+                    "type": "object",
+                    "description": format!("Thing number {i}."),
+                    "properties": { "name": { "type": "string", "minLength": i % 7 }, "next": next },
+                    "required": ["name"],
+                });
+                (format!("Thing{i:03}"), schema)
+            })
+            .collect();
+        let path = dir.join("things.json");
+        std::fs::write(&path, serde_json::json!({ "$defs": defs }).to_string()).unwrap();
+        path
+    }
+
+    #[test]
+    fn files_streamed_to_a_writer_are_the_files_generate_keeps_in_memory() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("out");
+        let config = one_module(vec![many_objects(tmp.path())], &out);
+        let in_memory = generate(&config, Options::default());
+        assert!(in_memory.succeeded() && in_memory.emitted);
+        assert!(in_memory.files.iter().any(|f| f.path.starts_with("src/things/")), "the module is split");
+        assert!(in_memory.files.iter().any(|f| f.path.starts_with("src/__checks/")), "so are the checks");
+        let mut writer = write::Writer::new(&out);
+        let streamed = generate_to(&config, Options::default(), &mut writer, &mut |_| {});
+        assert!(streamed.emitted && streamed.files.is_empty(), "nothing is kept in memory");
+        assert_eq!(writer.finish().unwrap(), write::Written::Updated);
+        for file in &in_memory.files {
+            assert_eq!(std::fs::read_to_string(out.join(&file.path)).unwrap(), file.contents, "{}", file.path);
+        }
+        assert!(write::check(&out, &in_memory.files).is_empty());
+        // A check run streams too, and finds the crate it wrote up to date.
+        let mut checker = write::Checker::new(&out);
+        generate_to(&config, Options::default(), &mut checker, &mut |_| {});
+        assert_eq!(checker.finish(), []);
+    }
+
+    #[test]
+    fn emitting_stops_at_the_first_error_of_the_sink() {
+        struct FailsAt(usize, Vec<String>);
+        impl emit::Sink for FailsAt {
+            fn file(&mut self, file: emit::File) -> Result<(), Diagnostic> {
+                self.1.push(file.path);
+                if self.1.len() == self.0 { Err(Diagnostic::error(Code::E031, "disk full")) } else { Ok(()) }
+            }
+        }
+        let tmp = tempfile::tempdir().unwrap();
+        let config = one_module(vec![many_objects(tmp.path())], &tmp.path().join("out"));
+        let all = generate(&config, Options::default()).files.len();
+        for fails_at in [1, 4, all] {
+            let mut sink = FailsAt(fails_at, Vec::new());
+            let generation = generate_to(&config, Options::default(), &mut sink, &mut |_| {});
+            assert!(generation.emitted);
+            assert_eq!(sink.1.len(), fails_at, "no file is emitted after the error: {:?}", sink.1);
+        }
+    }
+
+    #[test]
+    fn nothing_is_emitted_after_errors_unless_asked_to_keep_going() {
+        let tmp = tempfile::tempdir().unwrap();
+        let input = tmp.path().join("bad.json");
+        std::fs::write(&input, r##"{"$defs": {"Good": {"type": "string"}, "Bad": {"$ref": "#/nowhere"}}}"##).unwrap();
+        let config = one_module(vec![input], &tmp.path().join("out"));
+        let mut files = Vec::new();
+        let generation = generate_to(&config, Options::default(), &mut files, &mut |_| {});
+        assert!(generation.diagnostics.has_errors() && !generation.emitted && files.is_empty());
+        let generation = generate_to(&config, Options { keep_going: true }, &mut files, &mut |_| {});
+        assert!(generation.emitted && files.iter().any(|f| f.path == "src/things.rs"));
+        assert!(!analyze(&config, &mut |_| {}).emitted);
+    }
 
     #[test]
     fn progress_is_reported_per_input_then_for_emitting() {

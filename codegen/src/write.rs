@@ -1,16 +1,18 @@
 //! Writing the generated crate: all or nothing, and only when something changed.
 //!
-//! Files are written to a staging directory beside the output and swapped into place with
-//! renames once every file is on disk, so a failed or killed run leaves the output as it was.
-//! Files the generator does not own (a `Cargo.lock`, a `target/` directory) are moved
-//! over into the new output.
+//! The emitter hands over one file at a time ([`Sink`]), so no step holds the whole crate's text.
+//! [`Writer`] writes each file into a staging directory beside the output as it arrives and,
+//! once every file is on disk, swaps the staging directory into place, so a failed or killed run
+//! leaves the output as it was. Files the generator does not own (a `Cargo.lock`, a `target/`
+//! directory) are moved over into the new output. [`Checker`] compares instead of writing.
 
+use std::collections::BTreeSet;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
 use crate::diag::{Code, Diagnostic, Location};
-use crate::emit::{File, HEADER};
+use crate::emit::{File, HEADER, Sink};
 
 /// How a file on disk differs from what would be generated.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -31,25 +33,56 @@ impl std::fmt::Display for Drift {
     }
 }
 
-/// Compares `dir` with `files` without writing anything.
+/// Compares `dir` with `files` without writing anything: a [`Checker`] given files in memory.
 pub fn check(dir: &Path, files: &[File]) -> Vec<Drift> {
-    let mut drift = Vec::new();
+    let mut checker = Checker::new(dir);
     for file in files {
-        match fs::read_to_string(dir.join(&file.path)) {
-            Ok(contents) if contents == file.contents => {}
-            Ok(_) => drift.push(Drift::Changed(file.path.clone())),
-            Err(_) => drift.push(Drift::Missing(file.path.clone())),
-        }
+        checker.compare(&file.path, &file.contents);
     }
-    let mut on_disk = Vec::new();
-    list_sources(&dir.join("src"), "src", &mut on_disk);
-    on_disk.sort();
-    for path in on_disk {
-        if !files.iter().any(|f| f.path == path) {
-            drift.push(Drift::Extra(path));
-        }
+    checker.finish()
+}
+
+/// The sink of a check run (`--check`): compares each file with its counterpart in `dir` as it
+/// arrives and writes nothing; [`Checker::finish`] lists every difference.
+#[derive(Debug)]
+pub struct Checker {
+    dir: PathBuf,
+    seen: BTreeSet<String>,
+    drift: Vec<Drift>,
+}
+
+impl Checker {
+    pub fn new(dir: &Path) -> Checker {
+        Checker { dir: dir.to_path_buf(), seen: BTreeSet::new(), drift: Vec::new() }
     }
-    drift
+
+    /// Compares one generated file with the file at the same path in `dir`.
+    pub fn compare(&mut self, path: &str, contents: &str) {
+        match fs::read(self.dir.join(path)) {
+            Ok(on_disk) if on_disk == contents.as_bytes() => {}
+            Ok(_) => self.drift.push(Drift::Changed(path.to_string())),
+            Err(_) => self.drift.push(Drift::Missing(path.to_string())),
+        }
+        self.seen.insert(path.to_string());
+    }
+
+    /// The files compared that differ or are missing, in the order they came, then the source
+    /// files in `dir` that were not among them (no longer generated), sorted.
+    pub fn finish(self) -> Vec<Drift> {
+        let mut drift = self.drift;
+        let mut on_disk = Vec::new();
+        list_sources(&self.dir.join("src"), "src", &mut on_disk);
+        on_disk.sort();
+        drift.extend(on_disk.into_iter().filter(|path| !self.seen.contains(path)).map(Drift::Extra));
+        drift
+    }
+}
+
+impl Sink for Checker {
+    fn file(&mut self, file: File) -> Result<(), Diagnostic> {
+        self.compare(&file.path, &file.contents);
+        Ok(())
+    }
 }
 
 fn list_sources(dir: &Path, prefix: &str, out: &mut Vec<String>) {
@@ -72,17 +105,13 @@ pub enum Written {
     Updated,
 }
 
-/// Writes the crate to `dir`, replacing what schemagen generated there before.
-///
-/// All or nothing: the new crate is built in a staging directory beside `dir`, together with
-/// links to what `dir` holds that schemagen does not generate (a `Cargo.lock`, `target/`),
-/// and then swapped with `dir` in one step (`renameat2(RENAME_EXCHANGE)` on Linux,
-/// `renameatx_np(RENAME_SWAP)` on macOS). Until that step `dir` is not touched; after it, `dir`
-/// is the complete new crate. Where no atomic exchange exists, `dir` is renamed aside and the
-/// staging directory renamed into its place; a run killed between the two renames is undone by
-/// the next run. Every run first removes what killed runs left beside `dir`.
+/// Writes the crate `files` to `dir`: a [`Writer`] given files in memory.
 pub fn write(dir: &Path, files: &[File]) -> Result<Written, Diagnostic> {
-    write_with(dir, files, &mut |_| Ok(()))
+    let mut writer = Writer::new(dir);
+    for file in files {
+        writer.stage(&file.path, &file.contents)?;
+    }
+    writer.finish()
 }
 
 /// Writes one file by writing a temporary file beside it and renaming it into place, so a
@@ -97,7 +126,7 @@ pub fn write_file(path: &Path, contents: &str) -> io::Result<()> {
     file.persist(path).map(drop).map_err(|e| e.error)
 }
 
-/// One I/O step of [`write`], for tests that make each step fail in turn.
+/// One I/O step of a [`Writer`], for tests that make each step fail in turn.
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Step {
     Lock,
@@ -107,94 +136,184 @@ enum Step {
     Swap,
 }
 
-fn write_with(
-    dir: &Path,
-    files: &[File],
-    fault: &mut dyn FnMut(&Step) -> io::Result<()>,
-) -> Result<Written, Diagnostic> {
-    let shown = dir.display().to_string();
-    let fail = |what: &str, err: io::Error| {
-        Diagnostic::error(Code::E031, format!("cannot write `{shown}`: {what}: {err}"))
-            .at(Location::file(shown.clone()))
-            .hint("nothing in the output directory was changed")
-    };
-    let parent = match dir.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "out".into());
-    let temp_prefix = format!(".{name}.schemagen-");
-    fault(&Step::Lock).and_then(|()| fs::create_dir_all(&parent)).map_err(|e| fail("creating its parent", e))?;
-    let lock = fault(&Step::Lock)
-        .and_then(|()| OutputLock::acquire(&parent, &name))
-        .map_err(|e| fail("locking the output", e))?;
-    let result = fault(&Step::Recover)
-        .and_then(|()| recover(dir, &parent, &temp_prefix))
-        .map_err(|e| fail("cleaning up after an earlier run", e))
-        .and_then(|()| replace(dir, &parent, &temp_prefix, files, fault, &fail));
-    lock.release();
-    result
+/// The sink of a write run: writes the crate to `dir` file by file, replacing what schemagen
+/// generated there before, all or nothing.
+///
+/// The first file takes a lock on the output (`.<name>.schemagen.lock` beside it), removes what
+/// killed runs left beside `dir`, refuses a `dir` that schemagen did not write (E030), and
+/// creates a staging directory beside `dir`; every file is written there as it arrives, and
+/// compared with `dir`'s. [`Writer::finish`] then fills the staging directory with links to
+/// what `dir` holds that schemagen does not generate (a `Cargo.lock`, `target/`) and swaps it
+/// with `dir` in one step (`renameat2(RENAME_EXCHANGE)` on Linux, `renameatx_np(RENAME_SWAP)`
+/// on macOS), unless nothing changed. Until that step `dir` is not touched; after it, `dir` is
+/// the complete new crate. Where no atomic exchange exists, `dir` is renamed aside and the
+/// staging directory renamed into its place; a run killed between the two renames is undone by
+/// the next run. A writer dropped without finishing (an error stopped the run) removes its
+/// staging directory and leaves `dir` as it was. After a failed step, every later call returns
+/// that step's error (E031).
+pub struct Writer {
+    dir: PathBuf,
+    state: State,
+    /// Every path staged, and whether any of them differs from the file in `dir`.
+    staged: BTreeSet<String>,
+    changed: bool,
+    fault: Fault,
 }
 
-fn replace(
-    dir: &Path,
-    parent: &Path,
-    temp_prefix: &str,
-    files: &[File],
-    fault: &mut dyn FnMut(&Step) -> io::Result<()>,
-    fail: &dyn Fn(&str, io::Error) -> Diagnostic,
-) -> Result<Written, Diagnostic> {
-    if check(dir, files).is_empty() {
-        return Ok(Written::Unchanged);
+/// Called before each I/O step; tests make it fail.
+type Fault = Box<dyn FnMut(&Step) -> io::Result<()>>;
+
+enum State {
+    /// No file yet: nothing is locked or created.
+    Closed,
+    Open(Staging),
+    Failed(Diagnostic),
+}
+
+/// A staging directory and the lock that makes it ours. Fields drop in order: the directory is
+/// removed (unless kept) while the lock is still held.
+struct Staging {
+    dir: tempfile::TempDir,
+    _lock: OutputLock,
+}
+
+impl std::fmt::Debug for Writer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Writer").field("dir", &self.dir).field("staged", &self.staged.len()).finish_non_exhaustive()
     }
-    let shown = dir.display().to_string();
-    if dir.exists() && !is_ours(dir) {
-        return Err(Diagnostic::error(
-            Code::E030,
-            format!("`{shown}` exists and was not generated by schemagen; refusing to replace it"),
-        )
-        .at(Location::file(shown.clone()))
-        .hint("choose an empty or new directory for `--out`"));
+}
+
+impl Sink for Writer {
+    fn file(&mut self, file: File) -> Result<(), Diagnostic> {
+        self.stage(&file.path, &file.contents)
     }
-    // `staging` is removed when dropped, unless it was moved into place.
-    let staging = tempfile::Builder::new()
-        .prefix(temp_prefix)
-        .tempdir_in(parent)
-        .map_err(|e| fail("creating a staging directory", e))?;
-    for file in files {
-        let path = staging.path().join(&file.path);
-        fault(&Step::Stage(file.path.clone()))
-            .and_then(|()| path.parent().map_or(Ok(()), fs::create_dir_all))
-            .and_then(|()| fs::write(&path, &file.contents))
-            .map_err(|e| fail(&format!("writing {}", file.path), e))?;
-    }
-    if !dir.exists() {
-        fault(&Step::Swap)
-            .and_then(|()| fs::rename(staging.path(), dir))
-            .map_err(|e| fail("moving the new output into place", e))?;
-        let _ = staging.keep();
-        return Ok(Written::Updated);
-    }
-    // Carry over what we do not generate (a `Cargo.lock`, `target/`) as hard links, so that
-    // `dir` stays as it was until the swap and nothing large is copied.
-    let entries = fs::read_dir(dir).map_err(|e| fail("listing it", e))?;
-    for entry in entries {
-        let entry = entry.map_err(|e| fail("listing it", e))?;
-        let entry_name = entry.file_name();
-        if files.iter().any(|f| f.path.split('/').next() == entry_name.to_str()) {
-            continue;
+}
+
+impl Writer {
+    /// A writer for `dir`; nothing is touched before the first file.
+    pub fn new(dir: &Path) -> Writer {
+        Writer {
+            dir: dir.to_path_buf(),
+            state: State::Closed,
+            staged: BTreeSet::new(),
+            changed: false,
+            fault: Box::new(|_| Ok(())),
         }
-        let shown_entry = entry_name.to_string_lossy().into_owned();
-        fault(&Step::Carry(shown_entry.clone()))
-            .and_then(|()| link_tree(&entry.path(), &staging.path().join(&entry_name)))
-            .map_err(|e| fail(&format!("carrying over {shown_entry}"), e))?;
     }
-    fault(&Step::Swap)
-        .and_then(|()| swap(staging.path(), dir))
-        .map_err(|e| fail("moving the new output into place", e))?;
-    // `staging` now holds the previous output, which is removed when it goes out of scope.
-    drop(staging);
-    Ok(Written::Updated)
+
+    /// Writes one file (`path` relative to the crate root) into the staging directory.
+    pub fn stage(&mut self, path: &str, contents: &str) -> Result<(), Diagnostic> {
+        let result = self.open().and_then(|()| self.stage_open(path, contents));
+        if let Err(error) = &result {
+            // Removes the staging directory and releases the lock.
+            self.state = State::Failed(error.clone());
+        }
+        result
+    }
+
+    /// Puts the staged crate in place of `dir`, or leaves `dir` alone when it already holds
+    /// exactly these files. A crate of no files at all still replaces what schemagen generated.
+    pub fn finish(mut self) -> Result<Written, Diagnostic> {
+        self.open()?;
+        let State::Open(staging) = std::mem::replace(&mut self.state, State::Closed) else {
+            unreachable!("`open` succeeded")
+        };
+        let mut on_disk = Vec::new();
+        list_sources(&self.dir.join("src"), "src", &mut on_disk);
+        if !self.changed && on_disk.iter().all(|path| self.staged.contains(path)) {
+            return Ok(Written::Unchanged);
+        }
+        if !self.dir.exists() {
+            (self.fault)(&Step::Swap)
+                .and_then(|()| fs::rename(staging.dir.path(), &self.dir))
+                .map_err(|e| self.fail("moving the new output into place", e))?;
+            let Staging { dir, _lock } = staging;
+            let _ = dir.keep();
+            return Ok(Written::Updated);
+        }
+        // Carry over what we do not generate (a `Cargo.lock`, `target/`) as hard links, so that
+        // `dir` stays as it was until the swap and nothing large is copied.
+        let ours: BTreeSet<&str> = self.staged.iter().filter_map(|path| path.split('/').next()).collect();
+        let entries = fs::read_dir(&self.dir).map_err(|e| self.fail("listing it", e))?;
+        for entry in entries {
+            let entry = entry.map_err(|e| self.fail("listing it", e))?;
+            let entry_name = entry.file_name();
+            if entry_name.to_str().is_some_and(|name| ours.contains(name)) {
+                continue;
+            }
+            let shown_entry = entry_name.to_string_lossy().into_owned();
+            (self.fault)(&Step::Carry(shown_entry.clone()))
+                .and_then(|()| link_tree(&entry.path(), &staging.dir.path().join(&entry_name)))
+                .map_err(|e| self.fail(&format!("carrying over {shown_entry}"), e))?;
+        }
+        (self.fault)(&Step::Swap)
+            .and_then(|()| swap(staging.dir.path(), &self.dir))
+            .map_err(|e| self.fail("moving the new output into place", e))?;
+        // The staging directory now holds the previous output, which is removed with it.
+        drop(staging);
+        Ok(Written::Updated)
+    }
+
+    fn fail(&self, what: &str, err: io::Error) -> Diagnostic {
+        let shown = self.dir.display().to_string();
+        Diagnostic::error(Code::E031, format!("cannot write `{shown}`: {what}: {err}"))
+            .at(Location::file(shown))
+            .hint("nothing in the output directory was changed")
+    }
+
+    /// Before the first file: lock, clean up, check that `dir` is ours, create the staging
+    /// directory.
+    fn open(&mut self) -> Result<(), Diagnostic> {
+        match &self.state {
+            State::Closed => {}
+            State::Open(_) => return Ok(()),
+            State::Failed(error) => return Err(error.clone()),
+        }
+        let parent = match self.dir.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let name = self.dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "out".into());
+        let temp_prefix = format!(".{name}.schemagen-");
+        (self.fault)(&Step::Lock)
+            .and_then(|()| fs::create_dir_all(&parent))
+            .map_err(|e| self.fail("creating its parent", e))?;
+        let lock = (self.fault)(&Step::Lock)
+            .and_then(|()| OutputLock::acquire(&parent, &name))
+            .map_err(|e| self.fail("locking the output", e))?;
+        (self.fault)(&Step::Recover)
+            .and_then(|()| recover(&self.dir, &parent, &temp_prefix))
+            .map_err(|e| self.fail("cleaning up after an earlier run", e))?;
+        if self.dir.exists() && !is_ours(&self.dir) {
+            let shown = self.dir.display().to_string();
+            return Err(Diagnostic::error(
+                Code::E030,
+                format!("`{shown}` exists and was not generated by schemagen; refusing to replace it"),
+            )
+            .at(Location::file(shown))
+            .hint("choose an empty or new directory for `--out`"));
+        }
+        let dir = tempfile::Builder::new()
+            .prefix(&temp_prefix)
+            .tempdir_in(&parent)
+            .map_err(|e| self.fail("creating a staging directory", e))?;
+        self.state = State::Open(Staging { dir, _lock: lock });
+        Ok(())
+    }
+
+    fn stage_open(&mut self, path: &str, contents: &str) -> Result<(), Diagnostic> {
+        let State::Open(staging) = &self.state else { unreachable!("opened before staging") };
+        let target = staging.dir.path().join(path);
+        if !self.changed {
+            self.changed = fs::read(self.dir.join(path)).map_or(true, |on_disk| on_disk != contents.as_bytes());
+        }
+        (self.fault)(&Step::Stage(path.to_string()))
+            .and_then(|()| target.parent().map_or(Ok(()), fs::create_dir_all))
+            .and_then(|()| fs::write(&target, contents))
+            .map_err(|e| self.fail(&format!("writing {path}"), e))?;
+        self.staged.insert(path.to_string());
+        Ok(())
+    }
 }
 
 /// Swaps the directories `staging` and `dir`: afterwards `dir` holds the new output and
@@ -284,11 +403,12 @@ fn recover(dir: &Path, parent: &Path, temp_prefix: &str) -> io::Result<()> {
 
 /// An exclusive lock on `.<name>.schemagen.lock` beside the output, held while a run writes,
 /// so that a run never takes another live run's staging directory for a leftover. The lock
-/// file is removed on release. Where `flock` is not available, runs do not lock and
+/// file is removed when the lock is dropped. Where `flock` is not available, runs do not lock and
 /// concurrent runs on one output are not supported.
 struct OutputLock {
+    /// Held, not read: closing it releases the lock.
     #[cfg(any(target_os = "linux", target_os = "android", target_vendor = "apple"))]
-    file: fs::File,
+    _file: fs::File,
     path: PathBuf,
 }
 
@@ -305,7 +425,7 @@ impl OutputLock {
             let held = file.metadata()?;
             match fs::metadata(&path) {
                 Ok(now) if now.dev() == held.dev() && now.ino() == held.ino() => {
-                    return Ok(OutputLock { file, path });
+                    return Ok(OutputLock { _file: file, path });
                 }
                 Ok(_) => {}
                 Err(err) if err.kind() == io::ErrorKind::NotFound => {}
@@ -315,12 +435,13 @@ impl OutputLock {
         #[cfg(not(any(target_os = "linux", target_os = "android", target_vendor = "apple")))]
         Ok(OutputLock { path })
     }
+}
 
-    fn release(self) {
-        // Removed while still locked, so a waiting run sees that its file is stale and retries.
+impl Drop for OutputLock {
+    fn drop(&mut self) {
+        // Removed while still locked (the file is closed after this), so a waiting run sees
+        // that its file is stale and retries.
         let _ = fs::remove_file(&self.path);
-        #[cfg(any(target_os = "linux", target_os = "android", target_vendor = "apple"))]
-        drop(self.file);
     }
 }
 
@@ -337,6 +458,15 @@ mod tests {
     use std::collections::BTreeMap;
 
     use super::*;
+
+    /// [`write`] with `fault` called before each I/O step, to make it fail.
+    fn write_with(dir: &Path, files: &[File], fault: Fault) -> Result<Written, Diagnostic> {
+        let mut writer = Writer { fault, ..Writer::new(dir) };
+        for file in files {
+            writer.stage(&file.path, &file.contents)?;
+        }
+        writer.finish()
+    }
 
     /// Everything under `dir`: each path with its bytes, `/` for a directory, `-> target`
     /// for a symbolic link.
@@ -414,26 +544,97 @@ mod tests {
     }
 
     #[test]
+    fn a_writer_dropped_before_finishing_leaves_the_output_as_it_was() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = previous_output(tmp.path());
+        let before = snapshot(&dir);
+        let mut writer = Writer::new(&dir);
+        assert!(leftovers(tmp.path()).is_empty(), "nothing is touched before the first file");
+        let files = crate_files("2");
+        writer.stage(&files[0].path, &files[0].contents).unwrap();
+        writer.stage(&files[1].path, &files[1].contents).unwrap();
+        assert_eq!(snapshot(&dir), before, "files are staged beside the output, not in it");
+        assert_eq!(leftovers(tmp.path()).len(), 2, "a staging directory and the lock while writing");
+        // The run stops (an error in a later file, a panic): the writer is dropped unfinished.
+        drop(writer);
+        assert_eq!(snapshot(&dir), before);
+        assert!(leftovers(tmp.path()).is_empty(), "{:?}", leftovers(tmp.path()));
+    }
+
+    #[test]
+    fn after_a_failed_step_every_later_call_fails_with_its_error() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("out");
+        let mut writer = Writer {
+            fault: Box::new(|step| match step {
+                Step::Stage(path) if path == "src/lib.rs" => Err(io::Error::other("disk full")),
+                _ => Ok(()),
+            }),
+            ..Writer::new(&dir)
+        };
+        let files = crate_files("1");
+        writer.stage(&files[0].path, &files[0].contents).unwrap();
+        let error = writer.stage(&files[1].path, &files[1].contents).unwrap_err();
+        assert!(error.message.contains("writing src/lib.rs: disk full"), "{}", error.message);
+        assert_eq!(writer.stage(&files[2].path, &files[2].contents).unwrap_err(), error);
+        assert_eq!(writer.finish().unwrap_err(), error);
+        assert!(!dir.exists());
+        assert!(leftovers(tmp.path()).is_empty(), "{:?}", leftovers(tmp.path()));
+    }
+
+    #[test]
+    fn a_check_names_every_stale_missing_and_extra_file_and_writes_nothing() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = previous_output(tmp.path());
+        fs::write(dir.join("src/a.rs"), "// edited by hand\n").unwrap();
+        fs::remove_file(dir.join("src/lib.rs")).unwrap();
+        let before = snapshot(&dir);
+        let mut checker = Checker::new(&dir);
+        for file in crate_files("1") {
+            Sink::file(&mut checker, file).unwrap();
+        }
+        assert_eq!(
+            checker.finish(),
+            [
+                Drift::Missing("src/lib.rs".into()),
+                Drift::Changed("src/a.rs".into()),
+                Drift::Extra("src/extra.rs".into())
+            ]
+        );
+        assert_eq!(snapshot(&dir), before);
+        assert!(leftovers(tmp.path()).is_empty(), "{:?}", leftovers(tmp.path()));
+    }
+
+    #[test]
     fn a_failure_at_any_step_leaves_the_output_as_it_was() {
         let tmp = tempfile::tempdir().unwrap();
         let dir = previous_output(tmp.path());
         let before = snapshot(&dir);
-        let mut steps = Vec::new();
+        let steps = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
         // A dry run on a copy of the same state lists the steps a write takes.
         let other = tempfile::tempdir().unwrap();
         let copy = previous_output(other.path());
-        write_with(&copy, &crate_files("2"), &mut |step| {
-            steps.push(step.clone());
-            Ok(())
-        })
+        let seen = steps.clone();
+        write_with(
+            &copy,
+            &crate_files("2"),
+            Box::new(move |step| {
+                seen.borrow_mut().push(step.clone());
+                Ok(())
+            }),
+        )
         .unwrap();
+        let steps = steps.take();
         for expected in [Step::Stage("src/a.rs".into()), Step::Carry("target".into()), Step::Swap] {
             assert!(steps.contains(&expected), "{expected:?} in {steps:?}");
         }
         for failing in &steps {
-            let err = write_with(&dir, &crate_files("2"), &mut |step| {
-                if step == failing { Err(io::Error::other("injected")) } else { Ok(()) }
-            })
+            let fails = failing.clone();
+            let err = write_with(
+                &dir,
+                &crate_files("2"),
+                Box::new(move |step| if *step == fails { Err(io::Error::other("injected")) } else { Ok(()) }),
+            )
             .unwrap_err();
             assert_eq!(err.code, Code::E031, "{failing:?}");
             assert!(err.message.contains("injected"), "{}", err.message);

@@ -86,18 +86,6 @@ pub fn patterns(krate: &Crate, skipped: &[bool]) -> Vec<String> {
     patterns
 }
 
-/// The `__checks` module's items, as lines.
-pub fn module(krate: &Crate, skipped: &[bool], patterns: &[String]) -> String {
-    let reachable = reachable(krate, skipped);
-    let annotating = annotating(krate, &reachable);
-    let mut out = header(patterns);
-    for id in reachable {
-        out.push('\n');
-        out.push_str(&function(krate, id, patterns, &annotating));
-    }
-    out
-}
-
 /// The checks whose annotations (evaluated properties and items) some `unevaluatedProperties`
 /// or `unevaluatedItems` reads: those that have one, and what they apply in place (`allOf`,
 /// `$ref`, `anyOf`, `oneOf`, `if`/`then`/`else`, `dependentSchemas`), transitively. Only these

@@ -263,8 +263,10 @@ pub fn main(args: &[&str]) -> ExitCode {
     }
     let _ = writeln!(
         report,
-        "\ngeneration: reading and generating in-process, without writing; CPU: whole child process; \
-         peak memory: VmHWM of the child; cargo check: the generated crate alone, dependencies built."
+        "\ngeneration: in-process; schemagen's includes writing the crate (each file is written to the staging \
+         directory as soon as it is emitted, then the directory is swapped into place), typify's does not; \
+         CPU: whole child process; peak memory: VmHWM of the child; cargo check: the generated crate alone, \
+         dependencies built."
     );
     print!("{report}");
     let _ = std::fs::write(work.join(format!("report-{mode}.md")), &report);

@@ -1,5 +1,5 @@
 //! Generating the models crate of one suite run: one module per test group, read through the
-//! same `schemagen::generate` users call, so the harness measures exactly what users get.
+//! same `schemagen::generate_to` users call, so the harness measures exactly what users get.
 //!
 //! Generation runs with `keep_going`: a group schemagen cannot handle costs that group's cases,
 //! not the whole draft. Each group ends up either with the Rust path of its root model or with
@@ -107,7 +107,9 @@ pub fn generate(layout: &Layout, groups: &[Group], format_assertion: bool) -> Re
         format_assertion,
         types: Default::default(),
     };
-    let generation = schemagen::generate(&config, Options { keep_going: true });
+    // Each file is staged as it is emitted, as `schemagen generate` does.
+    let mut writer = write::Writer::new(&layout.models);
+    let generation = schemagen::generate_to(&config, Options { keep_going: true }, &mut writer, &mut |_| {});
 
     let mut rendered = String::new();
     for diagnostic in generation.diagnostics.iter() {
@@ -117,12 +119,11 @@ pub fn generate(layout: &Layout, groups: &[Group], format_assertion: bool) -> Re
     if let Err(err) = std::fs::write(&layout.diagnostics, &rendered) {
         eprintln!("warning: cannot write {}: {err}", layout.diagnostics.display());
     }
-    if generation.files.is_empty() {
+    if !generation.emitted {
         let first = generation.diagnostics.iter().next().map(reason).unwrap_or_else(|| "no files generated".into());
         return Err(format!("schemagen generated nothing for {}: {first}", layout.crate_name));
     }
-    write::write(&layout.models, &generation.files)
-        .map_err(|d| format!("cannot write the models crate: {}", reason(&d)))?;
+    writer.finish().map_err(|d| format!("cannot write the models crate: {}", reason(&d)))?;
 
     let lib_name = layout.crate_name.replace('-', "_");
     let krate = &generation.krate;

@@ -272,14 +272,14 @@ pub fn parse_document(file: &SourceFile) -> Result<(Value, Vec<Diagnostic>), Dia
     match file.format {
         Format::Yaml => parse_yaml(file).map(|value| (value, Vec::new())),
         _ => {
-            let repeated = std::cell::Cell::new(false);
+            let builder = tree::Builder::default();
             let mut deserializer = serde_json::Deserializer::from_str(&file.text);
-            let value = serde::de::DeserializeSeed::deserialize(tree::Seed { repeated: &repeated }, &mut deserializer)
+            let value = serde::de::DeserializeSeed::deserialize(builder.seed(), &mut deserializer)
                 .and_then(|value| deserializer.end().map(|()| value))
                 .map_err(|err| json_error(file, &err))?;
             // Finding where the repeats are takes a second, span-keeping parse: only for the
             // rare file that has them.
-            let repeats = if repeated.get() { repeated_keys(file) } else { Vec::new() };
+            let repeats = if builder.repeated() { repeated_keys(file) } else { Vec::new() };
             Ok((value, repeats))
         }
     }
@@ -485,7 +485,7 @@ fn parse_yaml(file: &SourceFile) -> Result<Value, Diagnostic> {
     if let Some(marker) = yaml_too_deep(&document) {
         return Err(too_deep(file, file.offset_of(marker.line(), marker.col())));
     }
-    yaml_to_json(&document)
+    yaml_to_json(&tree::Builder::default(), &document)
         .map_err(|(message, marker)| yaml_error(message, file.offset_of(marker.line(), marker.col())))
 }
 
@@ -591,19 +591,21 @@ fn yaml_too_deep(root: &MarkedYaml<'_>) -> Option<saphyr::Marker> {
 
 type YamlError = (String, saphyr::Marker);
 
-fn yaml_to_json(node: &MarkedYaml<'_>) -> Result<Value, YamlError> {
+fn yaml_to_json(builder: &tree::Builder, node: &MarkedYaml<'_>) -> Result<Value, YamlError> {
     Ok(match &node.data {
-        YamlData::Value(scalar) => scalar_to_json(scalar, node.span.start)?,
-        YamlData::Sequence(items) => Value::Array(items.iter().map(yaml_to_json).collect::<Result<_, _>>()?),
+        YamlData::Value(scalar) => scalar_to_json(builder, scalar, node.span.start)?,
+        YamlData::Sequence(items) => {
+            Value::Array(items.iter().map(|item| yaml_to_json(builder, item)).collect::<Result<_, _>>()?)
+        }
         YamlData::Mapping(entries) => {
             let mut members = Vec::with_capacity(entries.len());
             for (key, value) in entries.iter() {
                 let key = match &key.data {
-                    YamlData::Value(Scalar::String(s)) => s.to_string(),
-                    YamlData::Value(Scalar::Integer(i)) => i.to_string(),
-                    YamlData::Value(Scalar::Boolean(b)) => b.to_string(),
-                    YamlData::Value(Scalar::FloatingPoint(f)) => f.to_string(),
-                    YamlData::Value(Scalar::Null) => "null".to_string(),
+                    YamlData::Value(Scalar::String(s)) => builder.str(s),
+                    YamlData::Value(Scalar::Integer(i)) => builder.str(&i.to_string()),
+                    YamlData::Value(Scalar::Boolean(b)) => builder.str(&b.to_string()),
+                    YamlData::Value(Scalar::FloatingPoint(f)) => builder.str(&f.to_string()),
+                    YamlData::Value(Scalar::Null) => builder.str("null"),
                     _ => {
                         return Err((
                             "a mapping key must be a scalar to have a JSON equivalent".into(),
@@ -611,19 +613,19 @@ fn yaml_to_json(node: &MarkedYaml<'_>) -> Result<Value, YamlError> {
                         ));
                     }
                 };
-                members.push((key.into_boxed_str(), yaml_to_json(value)?));
+                members.push((key, yaml_to_json(builder, value)?));
             }
             // Keys that differ in YAML can be equal as JSON (`1` and `"1"`): the last wins.
-            Value::Object(tree::Object::from_members(members).0)
+            builder.object(members)
         }
-        YamlData::Tagged(_, inner) => yaml_to_json(inner)?,
-        YamlData::Representation(text, _, _) => Value::String((**text).into()),
+        YamlData::Tagged(_, inner) => yaml_to_json(builder, inner)?,
+        YamlData::Representation(text, _, _) => Value::String(builder.str(text)),
         YamlData::Alias(_) => return Err(("unresolved YAML alias".into(), node.span.start)),
         YamlData::BadValue => return Err(("value has no JSON equivalent".into(), node.span.start)),
     })
 }
 
-fn scalar_to_json(scalar: &Scalar<'_>, span: saphyr::Marker) -> Result<Value, YamlError> {
+fn scalar_to_json(builder: &tree::Builder, scalar: &Scalar<'_>, span: saphyr::Marker) -> Result<Value, YamlError> {
     Ok(match scalar {
         Scalar::Null => Value::Null,
         Scalar::Boolean(b) => Value::Bool(*b),
@@ -631,7 +633,7 @@ fn scalar_to_json(scalar: &Scalar<'_>, span: saphyr::Marker) -> Result<Value, Ya
         Scalar::FloatingPoint(f) => serde_json::Number::from_f64(f.into_inner())
             .map(Value::Number)
             .ok_or_else(|| ("NaN and infinities have no JSON equivalent".to_string(), span))?,
-        Scalar::String(s) => Value::String((**s).into()),
+        Scalar::String(s) => Value::String(builder.str(s)),
     })
 }
 

@@ -5,15 +5,18 @@
 //! and string its own allocation. Schemas are small objects looked up by a handful of keys, so
 //! here an object is one boxed slice of members in document order, searched in order; only an
 //! object with more than [`INDEXED`] members (`components/schemas`, big `properties`) also
-//! keeps a sorted index for binary search. A [`Value`] is 32 bytes; strings are `Box<str>`;
-//! numbers are `serde_json::Number`, so [`Value`]'s `Display` writes exactly what serde_json
-//! writes for the same document (the canonical JSON text of enum values, defaults and
-//! examples).
+//! keeps a sorted index for binary search. A [`Value`] is 32 bytes. Keys and strings are
+//! `Arc<str>`, one allocation for all equal ones of a document ([`Builder`]): schemas repeat
+//! `type`, `description`, `"string"` thousands of times. Numbers are `serde_json::Number`, so
+//! [`Value`]'s `Display` writes exactly what serde_json writes for the same document (the
+//! canonical JSON text of enum values, defaults and examples).
 //!
 //! The methods are named as serde_json's (`get`, `as_str`, `as_object`, `pointer`, …), so the
 //! reader reads the same with either.
 
+use std::cell::{Cell, RefCell};
 use std::fmt;
+use std::sync::Arc;
 
 use serde::ser::{SerializeMap, SerializeSeq};
 
@@ -26,7 +29,7 @@ pub enum Value {
     Null,
     Bool(bool),
     Number(Number),
-    String(Box<str>),
+    String(Arc<str>),
     Array(Box<[Value]>),
     Object(Object),
 }
@@ -38,7 +41,7 @@ pub const INDEXED: usize = 16;
 /// A JSON object: its members in document order, each key once.
 #[derive(Clone, Default)]
 pub struct Object {
-    members: Box<[(Box<str>, Value)]>,
+    members: Box<[(Arc<str>, Value)]>,
     /// Positions of `members` sorted by key, for objects with more than [`INDEXED`] members.
     index: Option<Box<Index>>,
 }
@@ -49,7 +52,7 @@ struct Index(Box<[u32]>);
 impl Object {
     /// An object of `members`, each key once: of a repeated key, the first position and the
     /// last value are kept (as serde_json does). Returns whether any key was repeated.
-    pub fn from_members(mut members: Vec<(Box<str>, Value)>) -> (Object, bool) {
+    pub fn from_members(mut members: Vec<(Arc<str>, Value)>) -> (Object, bool) {
         let mut repeated = false;
         if members.len() <= INDEXED {
             let mut i = 1;
@@ -134,7 +137,7 @@ impl Object {
 }
 
 /// Positions of `members`, stably sorted by key.
-fn sorted(members: &[(Box<str>, Value)]) -> Vec<u32> {
+fn sorted(members: &[(Arc<str>, Value)]) -> Vec<u32> {
     let mut order: Vec<u32> = (0..members.len() as u32).collect();
     order.sort_by(|&a, &b| members[a as usize].0.cmp(&members[b as usize].0));
     order
@@ -143,7 +146,7 @@ fn sorted(members: &[(Box<str>, Value)]) -> Vec<u32> {
 impl<'a> IntoIterator for &'a Object {
     type Item = (&'a str, &'a Value);
     type IntoIter =
-        std::iter::Map<std::slice::Iter<'a, (Box<str>, Value)>, fn(&'a (Box<str>, Value)) -> (&'a str, &'a Value)>;
+        std::iter::Map<std::slice::Iter<'a, (Arc<str>, Value)>, fn(&'a (Arc<str>, Value)) -> (&'a str, &'a Value)>;
 
     fn into_iter(self) -> Self::IntoIter {
         self.members.iter().map(|(k, v)| (&**k, v))
@@ -160,6 +163,46 @@ impl PartialEq for Object {
 impl fmt::Debug for Object {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_map().entries(self.iter()).finish()
+    }
+}
+
+/// Builds the values of one document, sharing one `Arc<str>` among its equal keys and strings,
+/// and noting whether an object repeated a key.
+#[derive(Default)]
+pub struct Builder {
+    strings: RefCell<foldhash::HashSet<Arc<str>>>,
+    repeated: Cell<bool>,
+}
+
+impl Builder {
+    /// `text` as a key or string of this document: the same allocation as every equal one.
+    pub fn str(&self, text: &str) -> Arc<str> {
+        let mut strings = self.strings.borrow_mut();
+        if let Some(known) = strings.get(text) {
+            return known.clone();
+        }
+        let new: Arc<str> = text.into();
+        strings.insert(new.clone());
+        new
+    }
+
+    /// An object of `members` (see [`Object::from_members`]).
+    pub fn object(&self, members: Vec<(Arc<str>, Value)>) -> Value {
+        let (object, repeated) = Object::from_members(members);
+        if repeated {
+            self.repeated.set(true);
+        }
+        Value::Object(object)
+    }
+
+    /// Whether an object built so far repeated a key.
+    pub fn repeated(&self) -> bool {
+        self.repeated.get()
+    }
+
+    /// Reads one JSON value with this builder.
+    pub fn seed(&self) -> Seed<'_> {
+        Seed(self)
     }
 }
 
@@ -328,7 +371,7 @@ impl From<serde_json::Value> for Value {
             serde_json::Value::Null => Value::Null,
             serde_json::Value::Bool(b) => Value::Bool(b),
             serde_json::Value::Number(n) => Value::Number(n),
-            serde_json::Value::String(s) => Value::String(s.into_boxed_str()),
+            serde_json::Value::String(s) => Value::String(s.into()),
             serde_json::Value::Array(items) => Value::Array(items.into_iter().map(Value::from).collect()),
             serde_json::Value::Object(map) => {
                 Value::Object(Object::from_members(map.into_iter().map(|(k, v)| (k.into(), v.into())).collect()).0)
@@ -367,12 +410,10 @@ impl fmt::Display for Value {
     }
 }
 
-/// Reads one JSON value into a [`Value`], setting `repeated` when an object repeats a key
-/// (which [`Object::from_members`] folds as serde_json does). The nesting limit is the
+/// Reads one JSON value into a [`Value`] with a [`Builder`]. The nesting limit is the
 /// deserializer's own.
-pub struct Seed<'a> {
-    pub repeated: &'a std::cell::Cell<bool>,
-}
+#[derive(Clone, Copy)]
+pub struct Seed<'a>(&'a Builder);
 
 impl<'de> serde::de::DeserializeSeed<'de> for Seed<'_> {
     type Value = Value;
@@ -400,63 +441,53 @@ impl<'de> serde::de::Visitor<'de> for Seed<'_> {
         Ok(Number::from_f64(v).map_or(Value::Null, Value::Number))
     }
     fn visit_str<E>(self, v: &str) -> Result<Value, E> {
-        Ok(Value::String(v.into()))
-    }
-    fn visit_string<E>(self, v: String) -> Result<Value, E> {
-        Ok(Value::String(v.into_boxed_str()))
+        Ok(Value::String(self.0.str(v)))
     }
     fn visit_unit<E>(self) -> Result<Value, E> {
         Ok(Value::Null)
     }
     fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
         let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
-        while let Some(item) = seq.next_element_seed(Seed { repeated: self.repeated })? {
+        while let Some(item) = seq.next_element_seed(self)? {
             items.push(item);
         }
         Ok(Value::Array(items.into_boxed_slice()))
     }
     fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
         let mut members = Vec::with_capacity(map.size_hint().unwrap_or(0));
-        while let Some(key) = map.next_key_seed(KeySeed)? {
-            members.push((key, map.next_value_seed(Seed { repeated: self.repeated })?));
+        while let Some(key) = map.next_key_seed(KeySeed(self.0))? {
+            members.push((key, map.next_value_seed(self)?));
         }
-        let (object, repeated) = Object::from_members(members);
-        if repeated {
-            self.repeated.set(true);
-        }
-        Ok(Value::Object(object))
+        Ok(self.0.object(members))
     }
 }
 
-/// An object key, read straight into a `Box<str>`.
-struct KeySeed;
+/// An object key, read straight into the builder's shared strings.
+struct KeySeed<'a>(&'a Builder);
 
-impl<'de> serde::de::DeserializeSeed<'de> for KeySeed {
-    type Value = Box<str>;
-    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<Box<str>, D::Error> {
+impl<'de> serde::de::DeserializeSeed<'de> for KeySeed<'_> {
+    type Value = Arc<str>;
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<Arc<str>, D::Error> {
         deserializer.deserialize_str(self)
     }
 }
 
-impl<'de> serde::de::Visitor<'de> for KeySeed {
-    type Value = Box<str>;
+impl<'de> serde::de::Visitor<'de> for KeySeed<'_> {
+    type Value = Arc<str>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("an object key")
     }
-    fn visit_str<E>(self, v: &str) -> Result<Box<str>, E> {
-        Ok(v.into())
-    }
-    fn visit_string<E>(self, v: String) -> Result<Box<str>, E> {
-        Ok(v.into_boxed_str())
+    fn visit_str<E>(self, v: &str) -> Result<Arc<str>, E> {
+        Ok(self.0.str(v))
     }
 }
 
 /// Parses JSON text that is known to be valid (the built-in meta-schemas, tests).
 pub fn from_str(text: &str) -> Result<Value, serde_json::Error> {
-    let repeated = std::cell::Cell::new(false);
+    let builder = Builder::default();
     let mut deserializer = serde_json::Deserializer::from_str(text);
-    let value = serde::de::DeserializeSeed::deserialize(Seed { repeated: &repeated }, &mut deserializer)?;
+    let value = serde::de::DeserializeSeed::deserialize(builder.seed(), &mut deserializer)?;
     deserializer.end()?;
     Ok(value)
 }
@@ -501,19 +532,18 @@ mod tests {
             members.push("\"k0\": \"last\"".into());
             members.push("\"k1\": \"last\"".into());
             let text = format!("{{{}}}", members.join(","));
-            let repeated = std::cell::Cell::new(false);
+            let builder = Builder::default();
             let mut deserializer = serde_json::Deserializer::from_str(&text);
-            let ours =
-                serde::de::DeserializeSeed::deserialize(Seed { repeated: &repeated }, &mut deserializer).unwrap();
+            let ours = serde::de::DeserializeSeed::deserialize(builder.seed(), &mut deserializer).unwrap();
             let theirs: serde_json::Value = serde_json::from_str(&text).unwrap();
-            assert!(repeated.get(), "{n} members");
+            assert!(builder.repeated(), "{n} members");
             assert_eq!(ours.to_string(), theirs.to_string());
             assert_eq!(ours.get("k1"), Some(&Value::from("last")));
         }
-        let repeated = std::cell::Cell::new(false);
+        let builder = Builder::default();
         let mut deserializer = serde_json::Deserializer::from_str(r#"{"a": {"b": 1}, "b": {"b": 1}}"#);
-        serde::de::DeserializeSeed::deserialize(Seed { repeated: &repeated }, &mut deserializer).unwrap();
-        assert!(!repeated.get());
+        serde::de::DeserializeSeed::deserialize(builder.seed(), &mut deserializer).unwrap();
+        assert!(!builder.repeated());
     }
 
     #[test]
@@ -528,6 +558,17 @@ mod tests {
                 "{pointer:?}"
             );
         }
+    }
+
+    #[test]
+    fn equal_keys_and_strings_share_one_allocation() {
+        let doc = from_str(r#"[{"type": "string"}, {"type": "string", "string": 1}]"#).unwrap();
+        let items = doc.as_array().unwrap();
+        let (Value::Object(a), Value::Object(b)) = (&items[0], &items[1]) else { panic!() };
+        let (key_a, key_b) = (&a.members[0].0, &b.members[0].0);
+        assert!(Arc::ptr_eq(key_a, key_b));
+        let (Some(Value::String(s_a)), Some(Value::String(s_b))) = (a.get("type"), b.get("type")) else { panic!() };
+        assert!(Arc::ptr_eq(s_a, s_b) && Arc::ptr_eq(s_a, &b.members[1].0));
     }
 
     #[test]

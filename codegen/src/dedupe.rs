@@ -132,7 +132,7 @@ fn is_anonymous(origin: &Origin) -> bool {
 }
 
 fn blank() -> Origin {
-    Origin { file: String::new(), pointer: None, line: None }
+    Origin { file: "".into(), pointer: None, line: None }
 }
 
 fn map_type(ty: &mut Type, f: &impl Fn(ModelId) -> ModelId) {

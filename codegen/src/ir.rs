@@ -5,13 +5,16 @@
 //! are kept as canonical JSON text. Every model and field records where it came from, and every
 //! Rust name is already decided (by [`crate::names`]) by the time a value of these types exists.
 
+use std::sync::Arc;
+
 use serde::Serialize;
 
 /// Where a piece of the IR came from: a file and either a JSON Pointer or a line.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub struct Origin {
-    /// The file as the user named it (relative to the config or the working directory).
-    pub file: String,
+    /// The file as the user named it (relative to the config or the working directory); shared
+    /// by every origin in the file.
+    pub file: Arc<str>,
     /// RFC 6901 pointer into the document, for JSON and YAML sources.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pointer: Option<String>,
@@ -21,7 +24,7 @@ pub struct Origin {
 }
 
 impl Origin {
-    pub fn pointer(file: impl Into<String>, pointer: impl Into<String>) -> Self {
+    pub fn pointer(file: impl Into<Arc<str>>, pointer: impl Into<String>) -> Self {
         Self { file: file.into(), pointer: Some(pointer.into()), line: None }
     }
 }
@@ -225,9 +228,15 @@ pub enum Type {
     Nullable(Box<Type>),
 }
 
-/// Documentation carried from the schema into `///` comments.
+/// Documentation carried from the schema into `///` comments: one pointer, with the text
+/// allocated only when there is some (most fields and enum variants have none). It reads as a
+/// [`DocText`]; writing to it allocates the text.
+#[derive(Clone, Default)]
+pub struct Docs(Option<Box<DocText>>);
+
+/// The documentation of a model, field or variant.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
-pub struct Docs {
+pub struct DocText {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -243,6 +252,63 @@ pub struct Docs {
     pub constraints: Vec<String>,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub deprecated: bool,
+}
+
+static NO_DOCS: DocText = DocText {
+    title: None,
+    description: None,
+    examples: Vec::new(),
+    default: None,
+    constraints: Vec::new(),
+    deprecated: false,
+};
+
+impl Docs {
+    /// These docs; nothing is allocated when they are empty.
+    pub fn new(text: DocText) -> Docs {
+        if text == NO_DOCS { Docs(None) } else { Docs(Some(Box::new(text))) }
+    }
+
+    pub fn into_text(self) -> DocText {
+        self.0.map(|text| *text).unwrap_or_default()
+    }
+}
+
+impl From<DocText> for Docs {
+    fn from(text: DocText) -> Docs {
+        Docs::new(text)
+    }
+}
+
+impl std::ops::Deref for Docs {
+    type Target = DocText;
+    fn deref(&self) -> &DocText {
+        self.0.as_deref().unwrap_or(&NO_DOCS)
+    }
+}
+
+impl std::ops::DerefMut for Docs {
+    fn deref_mut(&mut self) -> &mut DocText {
+        self.0.get_or_insert_default()
+    }
+}
+
+impl PartialEq for Docs {
+    fn eq(&self, other: &Docs) -> bool {
+        **self == **other
+    }
+}
+
+impl std::fmt::Debug for Docs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        (**self).fmt(f)
+    }
+}
+
+impl Serialize for Docs {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        (**self).serialize(serializer)
+    }
 }
 
 impl Model {

@@ -88,7 +88,7 @@ impl<'a> Report<'a> {
         let inputs = inputs
             .iter()
             .map(|file| Input {
-                file: file.clone(),
+                file: file.to_string(),
                 root_model: krate
                     .roots
                     .iter()
@@ -137,7 +137,7 @@ fn sources(generation: &Generation) -> Vec<Source> {
         for (&index, position) in indices.iter().zip(positions) {
             let Origin { file, pointer, line } = &models[index].origin;
             out[index] = Some(Source {
-                file: file.clone(),
+                file: file.to_string(),
                 pointer: pointer.clone(),
                 line: position.map(|p| p.0).or(*line),
                 column: position.map(|p| p.1),

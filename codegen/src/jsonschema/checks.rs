@@ -74,13 +74,14 @@ impl Reader<'_> {
     pub(crate) fn check(&mut self, loc: &Loc) -> CheckId {
         let scope = self.scope_at(loc);
         let key = (loc.clone(), scope);
-        match self.check_memo.get_mut(&key) {
-            Some(CheckSlot::Done(id) | CheckSlot::Open { id: Some(id), .. }) => return *id,
-            Some(CheckSlot::Open { order, id: placeholder @ None }) => {
+        match self.check_memo.get(&key) {
+            Some(&(CheckSlot::Done(id) | CheckSlot::Open { id: Some(id), .. })) => return id,
+            Some(&CheckSlot::Open { order, id: None }) => {
                 let id = CheckId(self.krate.checks.len());
-                self.krate.checks.push(ir::Check { origin: loc.origin(), rules: Vec::new() });
-                self.interner.first.push(*order);
-                *placeholder = Some(id);
+                let origin = self.origin(loc);
+                self.krate.checks.push(ir::Check { origin, rules: Vec::new() });
+                self.interner.first.push(order);
+                self.check_memo.insert(key, CheckSlot::Open { order, id: Some(id) });
                 return id;
             }
             None => {}
@@ -96,7 +97,7 @@ impl Reader<'_> {
                 self.index_check(id);
                 id
             }
-            _ => self.intern(order, || loc.origin(), rules),
+            _ => self.intern(order, Some(loc), rules),
         };
         self.check_memo.insert(key, CheckSlot::Done(id));
         id
@@ -109,25 +110,31 @@ impl Reader<'_> {
         }
         let checks = locs.iter().map(|l| self.check(l)).collect();
         let order = self.interner.made();
-        self.intern(order, || locs[0].origin(), vec![Rule::AllOf { checks }])
+        self.intern(order, Some(&locs[0]), vec![Rule::AllOf { checks }])
     }
 
     /// The check with these rules: an existing one if there is one, else a new one. `order` is
     /// the check's place among all checks made so far, duplicates included; a check found again
     /// takes the origin of its earliest occurrence, which is the one [`crate::dedupe::checks`]
     /// would keep.
-    fn intern(&mut self, order: u32, origin: impl FnOnce() -> ir::Origin, rules: Vec<Rule>) -> CheckId {
+    fn intern(&mut self, order: u32, at: Option<&Loc>, rules: Vec<Rule>) -> CheckId {
+        let origin = |reader: &mut Self| match at {
+            Some(loc) => reader.origin(loc),
+            None => ir::Origin { file: "".into(), pointer: None, line: None },
+        };
         let hash = hash_rules(&rules);
-        let checks = &mut self.krate.checks;
-        if let Some(&id) = self.interner.table.find(hash, |&id| same_rules(&checks[id.0].rules, &rules)) {
+        let found = self.interner.table.find(hash, |&id| same_rules(&self.krate.checks[id.0].rules, &rules)).copied();
+        if let Some(id) = found {
             if order < self.interner.first[id.0] {
                 self.interner.first[id.0] = order;
-                checks[id.0].origin = origin();
+                self.krate.checks[id.0].origin = origin(self);
             }
             return id;
         }
+        let origin = origin(self);
+        let checks = &mut self.krate.checks;
         let id = CheckId(checks.len());
-        checks.push(ir::Check { origin: origin(), rules });
+        checks.push(ir::Check { origin, rules });
         self.interner.first.push(order);
         self.interner.table.insert_unique(hash, id, |&id| hash_rules(&checks[id.0].rules));
         id
@@ -563,7 +570,7 @@ impl Reader<'_> {
 
     fn plain_check(&mut self, rules: Vec<Rule>) -> CheckId {
         let order = self.interner.made();
-        self.intern(order, || ir::Origin { file: String::new(), pointer: None, line: None }, rules)
+        self.intern(order, None, rules)
     }
 }
 

@@ -28,7 +28,7 @@ use yoke::Yoke;
 
 use crate::config::Config;
 use crate::diag::{Code, Diagnostic, Diagnostics, Location};
-use crate::ir::{self, Additional, Docs, ModelId, ModelKind, Origin, Type};
+use crate::ir::{self, Additional, DocText, Docs, ModelId, ModelKind, Origin, Type};
 use crate::names::{self, Namespace};
 use crate::source::{self, SourceDb, escape_token};
 
@@ -83,12 +83,8 @@ impl Loc {
         Loc { file: self.file.clone(), pointer, node }
     }
 
-    fn origin(&self) -> Origin {
-        Origin::pointer(&*self.file, &self.pointer)
-    }
-
     fn location(&self) -> Location {
-        Location::at(&self.origin())
+        Location { pointer: Some(self.pointer.clone()), ..Location::file(&*self.file) }
     }
 }
 
@@ -192,6 +188,7 @@ pub fn read_with_progress(
         checked: HashSet::default(),
         check_memo: HashMap::default(),
         interner: Default::default(),
+        origin_files: HashSet::default(),
         scope: Default::default(),
         scope_files: HashMap::default(),
         validation_vocabulary: HashMap::default(),
@@ -497,6 +494,8 @@ pub(crate) struct Reader<'a> {
     pub(crate) check_memo: HashMap<(Loc, scope::Scope), checks::CheckSlot>,
     /// The checks made so far, by their rules, so each distinct check is stored once.
     pub(crate) interner: checks::Interner,
+    /// The file name every origin in a file shares.
+    origin_files: HashSet<std::sync::Arc<str>>,
     /// The dynamic scope of the check being lowered.
     scope: scope::Scope,
     /// The resources of each document that declare dynamic anchors, found on first use.
@@ -523,6 +522,21 @@ pub(crate) struct Reader<'a> {
 }
 
 impl Reader<'_> {
+    /// Where `loc` is, for the IR.
+    pub(crate) fn origin(&mut self, loc: &Loc) -> Origin {
+        Origin { file: self.origin_file(&loc.file), pointer: Some(loc.pointer.clone()), line: None }
+    }
+
+    /// The file name `name` as the IR's origins share it.
+    pub(crate) fn origin_file(&mut self, name: &str) -> std::sync::Arc<str> {
+        if let Some(file) = self.origin_files.get(name) {
+            return file.clone();
+        }
+        let file: std::sync::Arc<str> = name.into();
+        self.origin_files.insert(file.clone());
+        file
+    }
+
     pub(crate) fn push(&mut self, mut diagnostic: Diagnostic) {
         // Warnings about the built-in meta-schemas are nothing a user could act on.
         let in_meta_schema = diagnostic.location.as_ref().is_some_and(|l| meta::builtin(&l.file).is_some());
@@ -704,18 +718,18 @@ impl Reader<'_> {
             // wanted name joins other names (`Parent` + `Field`), so it is sanitized again.
             None => self.type_names[self.module].claim(&names::type_name(wanted)).0,
         };
-        let origin = parts.as_ref().and_then(|p| p.first()).unwrap_or(loc).origin();
+        let origin = self.origin(parts.as_ref().and_then(|p| p.first()).unwrap_or(loc));
         self.wanted.push(names::type_name(wanted));
         self.krate.models.push(ir::Model::placeholder(name.clone(), self.module, origin));
         self.krate.modules[self.module].models.push(id);
         self.memo.insert(loc.clone(), id);
         self.stack.push(id);
         let docs = match &parts {
-            Some(parts) => parts.iter().fold(Docs::default(), |mut docs, part| {
+            Some(parts) => Docs::new(parts.iter().fold(DocText::default(), |mut docs, part| {
                 merge_docs(&mut docs, self.docs_at(part));
                 docs
-            }),
-            None => self.docs_at(loc),
+            })),
+            None => Docs::new(self.docs_at(loc)),
         };
         let checked_locs = checked.clone().unwrap_or_else(|| vec![loc.clone()]);
         let kind = self.model_kind(loc, &name, parts, &checked_locs);
@@ -1481,7 +1495,7 @@ impl Reader<'_> {
             let wanted = names::field_name(&wire_name);
             let (rust_name, renamed) = field_names.claim(&wanted);
             let site = declared.first().or_else(|| undeclared.get(&wire_name)).expect("declared or required").clone();
-            let origin = site.origin();
+            let origin = self.origin(&site);
             // A declared property is pointed at by its name.
             let name_site = if declared.is_empty() { site.location() } else { site.location().key() };
             if names::is_made_up(&wire_name) {
@@ -1497,11 +1511,12 @@ impl Reader<'_> {
                     .hint("the wire name is unchanged; nothing needs fixing unless the field's Rust name matters to you"),
                 );
             }
-            let mut docs = Docs::default();
+            let mut docs = DocText::default();
             for loc in &declared {
                 let more = self.docs_at(loc);
                 merge_docs(&mut docs, more);
             }
+            let docs = Docs::new(docs);
             // A credential name on a field that holds no string (a token object) marks nothing:
             // the object's own string fields are judged by their names.
             let (ty, secret) = match self.secret_reason(name, &wire_name, &declared) {
@@ -1574,7 +1589,7 @@ impl Reader<'_> {
             let ty = self.lower(loc, &hint);
             let wanted = title.unwrap_or_else(|| self.variant_label(&ty));
             let (rust_name, _) = variant_names.claim(&wanted);
-            out.push(ir::UnionVariant { rust_name, ty, boxed: false, tag: None, docs: self.docs_at(loc) });
+            out.push(ir::UnionVariant { rust_name, ty, boxed: false, tag: None, docs: Docs::new(self.docs_at(loc)) });
         }
         let (tagging, tags) = self.tagging(parts, variants);
         for (variant, tag) in out.iter_mut().zip(tags) {
@@ -1733,7 +1748,7 @@ impl Reader<'_> {
         }
     }
 
-    fn docs_at(&self, loc: &Loc) -> Docs {
+    fn docs_at(&self, loc: &Loc) -> DocText {
         let node = self.value(loc);
         let value: &Value = &node;
         let text = |key: &str| value.get(key).and_then(Value::as_str).map(str::to_string);
@@ -1751,7 +1766,7 @@ impl Reader<'_> {
             .filter(|(k, v)| !(*k == &"format" && matches!(v.as_str(), Some("date-time" | "date" | "uuid"))))
             .map(|(k, v)| format!("`{k}`: `{v}`"))
             .collect();
-        Docs {
+        DocText {
             title: text("title"),
             description: text("description"),
             examples,
@@ -1856,7 +1871,7 @@ pub(crate) fn make_secret(ty: Type) -> Type {
     }
 }
 
-fn merge_docs(into: &mut Docs, more: Docs) {
+fn merge_docs(into: &mut DocText, more: DocText) {
     if into.title.is_none() {
         into.title = more.title;
     }

@@ -13,7 +13,7 @@ use super::parse::{Doc, DocKind, parse_doc_lenient};
 use super::types::{Primitive, TypeExpr};
 use crate::config::{LinkPolicy, WireNaming};
 use crate::diag::{Code, Diagnostic, Location};
-use crate::ir::{self, Docs, ModelId, ModelKind, Origin, Type};
+use crate::ir::{self, DocText, Docs, ModelId, ModelKind, Origin, Type};
 use crate::jsonschema::{Loc, Parsed, Reader, make_secret};
 use crate::names::{self, Namespace};
 
@@ -53,7 +53,7 @@ impl Reader<'_> {
         let (model_name, _) = self.type_names[self.module].claim(&wanted);
         self.wanted.push(wanted.clone());
         let id = ModelId(self.krate.models.len());
-        let origin = Origin { file: name.to_string(), pointer: None, line: Some(doc.title_line.max(1)) };
+        let origin = Origin { file: self.origin_file(&name), pointer: None, line: Some(doc.title_line.max(1)) };
         self.krate.models.push(ir::Model::placeholder(model_name.clone(), self.module, origin));
         self.krate.modules[self.module].models.push(id);
         self.memo.insert(key, id);
@@ -68,7 +68,11 @@ impl Reader<'_> {
             self.push(diagnostic);
         }
         let kind = self.markdown_kind(path, &name, &doc, &model_name);
-        let docs = Docs { description: doc.description.clone(), deprecated: doc.deprecated, ..Docs::default() };
+        let docs = Docs::new(DocText {
+            description: doc.description.clone(),
+            deprecated: doc.deprecated,
+            ..DocText::default()
+        });
         self.krate.models[id.0].kind = kind;
         // After the kind is set: the example is read through the model's own fields.
         let example = self.example(path, &name, &doc, id);
@@ -94,7 +98,7 @@ impl Reader<'_> {
                     let wire_name = self.wire_naming.apply(&row.name);
                     let cell = Location { span: Some(row.type_span.clone()), ..Location::file(&**name) };
                     let ty = self.markdown_type(path, &cell, &row.ty, &row.type_text);
-                    let origin = Origin { file: name.to_string(), pointer: None, line: Some(row.line) };
+                    let origin = Origin { file: self.origin_file(name), pointer: None, line: Some(row.line) };
                     let (ty, secret) = match self.secret_reason(model_name, &wire_name, &[]) {
                         Some(reason) => {
                             let secret_ty = make_secret(ty.clone());
@@ -123,12 +127,12 @@ impl Reader<'_> {
                             .hint("the wire name is unchanged; nothing needs fixing unless the field's Rust name matters to you"),
                         );
                     }
-                    let docs = Docs {
+                    let docs = Docs::new(DocText {
                         description: row.description.clone(),
                         examples: row.example.iter().map(|e| example_literal(e, &ty)).collect(),
                         deprecated: row.deprecated,
-                        ..Docs::default()
-                    };
+                        ..DocText::default()
+                    });
                     let source_name = (row.name != wire_name).then(|| row.name.clone());
                     out.push(ir::Field {
                         wire_name,

@@ -505,8 +505,10 @@ pub(crate) struct Reader<'a> {
     /// The dialect of each document without a `$schema`, when a `$ref` from a document that has
     /// one loaded it (`Reader::inherit_dialect`).
     dialects: HashMap<Rc<str>, checks::Draft>,
-    /// Locations whose keywords were already checked, so each warning appears once.
-    checked: HashSet<Loc>,
+    /// The schemas (objects) whose keywords were already checked, so each warning appears once;
+    /// by address, which is one per location while the documents are loaded, and an eighth of
+    /// the size of a `Loc`.
+    checked: HashSet<usize>,
     bundle: Option<Rc<str>>,
     /// Names claimed up front for the definitions of the input being read, so that a
     /// definition keeps its own name even when an inline schema reached earlier wanted it.
@@ -1778,11 +1780,11 @@ impl Reader<'_> {
 
     /// Warns once per location about keywords that do not reach the generated code.
     fn check_keywords(&mut self, loc: &Loc) {
-        if !self.checked.insert(loc.clone()) {
-            return;
-        }
         let value = self.value(loc);
         let Some(object) = value.as_object() else { return };
+        if !self.checked.insert(std::ptr::from_ref(object).addr()) {
+            return;
+        }
         for (key, value) in object {
             if let Some((message, hint)) = keywords::unhandled(key) {
                 self.push(

@@ -5,7 +5,7 @@
 //! and string its own allocation. Schemas are small objects looked up by a handful of keys, so
 //! here an object is one boxed slice of members in document order, searched in order; only an
 //! object with more than [`INDEXED`] members (`components/schemas`, big `properties`) also
-//! keeps a sorted index for binary search. A [`Value`] is 32 bytes. Keys and strings are
+//! keeps a sorted index for binary search. A [`Value`] is 24 bytes. Keys and strings are
 //! `Arc<str>`, one allocation for all equal ones of a document ([`Builder`]): schemas repeat
 //! `type`, `description`, `"string"` thousands of times. Numbers are `serde_json::Number`, so
 //! [`Value`]'s `Display` writes exactly what serde_json writes for the same document (the
@@ -38,16 +38,32 @@ pub enum Value {
 /// order, which for a schema's handful of keywords is faster than hashing.
 pub const INDEXED: usize = 16;
 
-/// A JSON object: its members in document order, each key once.
-#[derive(Clone, Default)]
-pub struct Object {
-    members: Box<[(Arc<str>, Value)]>,
-    /// Positions of `members` sorted by key, for objects with more than [`INDEXED`] members.
-    index: Option<Box<Index>>,
+/// A JSON object: its members in document order, each key once. 16 bytes: a large object's
+/// index is behind a second pointer, so the common small one is a bare slice.
+#[derive(Clone)]
+pub struct Object(Repr);
+
+type Member = (Arc<str>, Value);
+
+#[derive(Clone)]
+enum Repr {
+    /// At most [`INDEXED`] members.
+    Small(Box<[Member]>),
+    Large(Box<Large>),
 }
 
 #[derive(Clone)]
-struct Index(Box<[u32]>);
+struct Large {
+    members: Box<[Member]>,
+    /// Positions of `members` sorted by key.
+    index: Box<[u32]>,
+}
+
+impl Default for Object {
+    fn default() -> Object {
+        Object(Repr::Small(Box::default()))
+    }
+}
 
 impl Object {
     /// An object of `members`, each key once: of a repeated key, the first position and the
@@ -65,7 +81,7 @@ impl Object {
                     i += 1;
                 }
             }
-            return (Object { members: members.into_boxed_slice(), index: None }, repeated);
+            return (Object(Repr::Small(members.into_boxed_slice())), repeated);
         }
         let mut order = sorted(&members);
         if order.windows(2).any(|w| members[w[0] as usize].0 == members[w[1] as usize].0) {
@@ -91,22 +107,29 @@ impl Object {
             let mut keep = keep.into_iter();
             members.retain(|_| keep.next().unwrap_or(true));
             if members.len() <= INDEXED {
-                return (Object { members: members.into_boxed_slice(), index: None }, repeated);
+                return (Object(Repr::Small(members.into_boxed_slice())), repeated);
             }
             order = sorted(&members);
         }
-        let index = Some(Box::new(Index(order.into_boxed_slice())));
-        (Object { members: members.into_boxed_slice(), index }, repeated)
+        let large = Large { members: members.into_boxed_slice(), index: order.into_boxed_slice() };
+        (Object(Repr::Large(Box::new(large))), repeated)
+    }
+
+    fn members(&self) -> &[Member] {
+        match &self.0 {
+            Repr::Small(members) => members,
+            Repr::Large(large) => &large.members,
+        }
     }
 
     pub fn get(&self, key: &str) -> Option<&Value> {
-        match &self.index {
-            None => self.members.iter().find(|(k, _)| **k == *key).map(|(_, v)| v),
-            Some(index) => index
-                .0
-                .binary_search_by(|&i| (*self.members[i as usize].0).cmp(key))
+        match &self.0 {
+            Repr::Small(members) => members.iter().find(|(k, _)| **k == *key).map(|(_, v)| v),
+            Repr::Large(large) => large
+                .index
+                .binary_search_by(|&i| (*large.members[i as usize].0).cmp(key))
                 .ok()
-                .map(|at| &self.members[index.0[at] as usize].1),
+                .map(|at| &large.members[large.index[at] as usize].1),
         }
     }
 
@@ -115,29 +138,29 @@ impl Object {
     }
 
     pub fn len(&self) -> usize {
-        self.members.len()
+        self.members().len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.members.is_empty()
+        self.members().is_empty()
     }
 
     /// The members in document order.
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = (&str, &Value)> + ExactSizeIterator {
-        self.members.iter().map(|(k, v)| (&**k, v))
+        self.members().iter().map(|(k, v)| (&**k, v))
     }
 
     pub fn keys(&self) -> impl DoubleEndedIterator<Item = &str> + ExactSizeIterator {
-        self.members.iter().map(|(k, _)| &**k)
+        self.members().iter().map(|(k, _)| &**k)
     }
 
     pub fn values(&self) -> impl DoubleEndedIterator<Item = &Value> + ExactSizeIterator {
-        self.members.iter().map(|(_, v)| v)
+        self.members().iter().map(|(_, v)| v)
     }
 }
 
 /// Positions of `members`, stably sorted by key.
-fn sorted(members: &[(Arc<str>, Value)]) -> Vec<u32> {
+fn sorted(members: &[Member]) -> Vec<u32> {
     let mut order: Vec<u32> = (0..members.len() as u32).collect();
     order.sort_by(|&a, &b| members[a as usize].0.cmp(&members[b as usize].0));
     order
@@ -145,11 +168,10 @@ fn sorted(members: &[(Arc<str>, Value)]) -> Vec<u32> {
 
 impl<'a> IntoIterator for &'a Object {
     type Item = (&'a str, &'a Value);
-    type IntoIter =
-        std::iter::Map<std::slice::Iter<'a, (Arc<str>, Value)>, fn(&'a (Arc<str>, Value)) -> (&'a str, &'a Value)>;
+    type IntoIter = std::iter::Map<std::slice::Iter<'a, Member>, fn(&'a Member) -> (&'a str, &'a Value)>;
 
     fn into_iter(self) -> Self::IntoIter {
-        self.members.iter().map(|(k, v)| (&**k, v))
+        self.members().iter().map(|(k, v)| (&**k, v))
     }
 }
 
@@ -565,15 +587,16 @@ mod tests {
         let doc = from_str(r#"[{"type": "string"}, {"type": "string", "string": 1}]"#).unwrap();
         let items = doc.as_array().unwrap();
         let (Value::Object(a), Value::Object(b)) = (&items[0], &items[1]) else { panic!() };
-        let (key_a, key_b) = (&a.members[0].0, &b.members[0].0);
+        let (key_a, key_b) = (&a.members()[0].0, &b.members()[0].0);
         assert!(Arc::ptr_eq(key_a, key_b));
         let (Some(Value::String(s_a)), Some(Value::String(s_b))) = (a.get("type"), b.get("type")) else { panic!() };
-        assert!(Arc::ptr_eq(s_a, s_b) && Arc::ptr_eq(s_a, &b.members[1].0));
+        assert!(Arc::ptr_eq(s_a, s_b) && Arc::ptr_eq(s_a, &b.members()[1].0));
     }
 
     #[test]
-    fn a_value_is_32_bytes() {
-        assert_eq!(std::mem::size_of::<Value>(), 32);
+    fn a_value_is_24_bytes() {
+        assert_eq!(std::mem::size_of::<Object>(), 16);
+        assert_eq!(std::mem::size_of::<Value>(), 24);
     }
 
     #[test]

@@ -73,7 +73,7 @@ impl Reader<'_> {
     /// reaches itself gets its place when it first does, and keeps it.
     pub(crate) fn check(&mut self, loc: &Loc) -> CheckId {
         let scope = self.scope_at(loc);
-        let key = (loc.clone(), scope);
+        let key = (self.value_id(loc), scope);
         match self.check_memo.get(&key) {
             Some(&(CheckSlot::Done(id) | CheckSlot::Open { id: Some(id), .. })) => return id,
             Some(&CheckSlot::Open { order, id: None }) => {

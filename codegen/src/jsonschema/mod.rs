@@ -491,7 +491,8 @@ pub(crate) struct Reader<'a> {
     pub(crate) stack: Vec<ModelId>,
     /// The validation check of each schema location, made once per dynamic scope it is
     /// reached in (see `scope.rs`; without dynamic anchors, the scope is always empty).
-    pub(crate) check_memo: HashMap<(Loc, scope::Scope), checks::CheckSlot>,
+    /// Keyed by [`Reader::value_id`].
+    pub(crate) check_memo: HashMap<(usize, scope::Scope), checks::CheckSlot>,
     /// The checks made so far, by their rules, so each distinct check is stored once.
     pub(crate) interner: checks::Interner,
     /// The file name every origin in a file shares.
@@ -623,6 +624,18 @@ impl Reader<'_> {
             // Not a loaded document (a markdown doc, or a file that failed to load): `null`,
             // and nothing is remembered.
             _ => Node::new(Rc::new(Value::Null), ""),
+        }
+    }
+
+    /// The identity of the value at `loc`, for the reader's memos: its address in its document,
+    /// which stays loaded, unmoved, until reading ends. Locations that name the same value (an
+    /// index written `01` and `1`) share it, as do all that name nothing (`0`, or the address of
+    /// the one absent value), whose checks and keywords are empty anyway. Cheaper to keep than
+    /// a `Loc`, whose pointer is a string of its own.
+    pub(crate) fn value_id(&self, loc: &Loc) -> usize {
+        match self.docs.get(&*loc.file) {
+            Some(Some(_)) => std::ptr::from_ref::<Value>(&self.value(loc)) as usize,
+            _ => 0,
         }
     }
 

@@ -107,7 +107,7 @@ pub struct ConnectionRequest {
 
 impl ::schemagen_runtime::Validate for ConnectionRequest {
     fn json_check() -> support::JsonCheck { support::JsonCheck::Covering(super::__checks::c12) }
-    fn exact_decode() -> bool { true }
+    fn exact_decode_valid() -> bool { true }
     #[allow(unused_mut, unused_variables, clippy::all, clippy::pedantic)]
     fn validate_at(&self, p: &support::Path<'_>, s: &mut support::Sink) -> bool {
         let mut ok = true;
@@ -185,7 +185,7 @@ pub struct ProviderMetadataInfo {
 
 impl ::schemagen_runtime::Validate for ProviderMetadataInfo {
     fn json_check() -> support::JsonCheck { support::JsonCheck::Covering(super::__checks::c1) }
-    fn exact_decode() -> bool { true }
+    fn exact_decode_valid() -> bool { true }
     #[allow(unused_mut, unused_variables, clippy::all, clippy::pedantic)]
     fn validate_at(&self, p: &support::Path<'_>, s: &mut support::Sink) -> bool {
         let mut ok = true;
@@ -239,7 +239,7 @@ impl ::std::fmt::Display for ProviderMetadataInfoSource {
 
 impl ::schemagen_runtime::Validate for ProviderMetadataInfoSource {
     fn json_check() -> support::JsonCheck { support::JsonCheck::Covering(super::__checks::c0) }
-    fn exact_decode() -> bool { true }
+    fn exact_decode_valid() -> bool { true }
     #[allow(unused_mut, unused_variables, clippy::all, clippy::pedantic)]
     fn validate_at(&self, p: &support::Path<'_>, s: &mut support::Sink) -> bool { true }
 }
@@ -260,7 +260,7 @@ pub struct ConnectionRequestBasicAuth {
 
 impl ::schemagen_runtime::Validate for ConnectionRequestBasicAuth {
     fn json_check() -> support::JsonCheck { support::JsonCheck::Covering(super::__checks::c5) }
-    fn exact_decode() -> bool { true }
+    fn exact_decode_valid() -> bool { true }
     #[allow(unused_mut, unused_variables, clippy::all, clippy::pedantic)]
     fn validate_at(&self, p: &support::Path<'_>, s: &mut support::Sink) -> bool { true }
 }
@@ -289,7 +289,7 @@ pub struct ConnectionRequestOauth2ClientCredentials {
 
 impl ::schemagen_runtime::Validate for ConnectionRequestOauth2ClientCredentials {
     fn json_check() -> support::JsonCheck { support::JsonCheck::Covering(super::__checks::c6) }
-    fn exact_decode() -> bool { true }
+    fn exact_decode_valid() -> bool { true }
     #[allow(unused_mut, unused_variables, clippy::all, clippy::pedantic)]
     fn validate_at(&self, p: &support::Path<'_>, s: &mut support::Sink) -> bool { true }
 }
@@ -326,7 +326,7 @@ pub struct ConnectionRequestOauth2PasswordCredentials {
 
 impl ::schemagen_runtime::Validate for ConnectionRequestOauth2PasswordCredentials {
     fn json_check() -> support::JsonCheck { support::JsonCheck::Covering(super::__checks::c8) }
-    fn exact_decode() -> bool { true }
+    fn exact_decode_valid() -> bool { true }
     #[allow(unused_mut, unused_variables, clippy::all, clippy::pedantic)]
     fn validate_at(&self, p: &support::Path<'_>, s: &mut support::Sink) -> bool { true }
 }
@@ -360,7 +360,7 @@ pub struct Oauth2AuthorizationCode {
 
 impl ::schemagen_runtime::Validate for Oauth2AuthorizationCode {
     fn json_check() -> support::JsonCheck { support::JsonCheck::Covering(super::__checks::c11) }
-    fn exact_decode() -> bool { true }
+    fn exact_decode_valid() -> bool { true }
     #[allow(unused_mut, unused_variables, clippy::all, clippy::pedantic)]
     fn validate_at(&self, p: &support::Path<'_>, s: &mut support::Sink) -> bool {
         let mut ok = true;
@@ -399,7 +399,7 @@ pub struct Oauth2AuthorizationCodeAccessToken {
 
 impl ::schemagen_runtime::Validate for Oauth2AuthorizationCodeAccessToken {
     fn json_check() -> support::JsonCheck { support::JsonCheck::Covering(super::__checks::c9) }
-    fn exact_decode() -> bool { true }
+    fn exact_decode_valid() -> bool { true }
     #[allow(unused_mut, unused_variables, clippy::all, clippy::pedantic)]
     fn validate_at(&self, p: &support::Path<'_>, s: &mut support::Sink) -> bool {
         let mut ok = true;
@@ -610,7 +610,7 @@ pub struct Connection {
 
 impl ::schemagen_runtime::Validate for Connection {
     fn json_check() -> support::JsonCheck { support::JsonCheck::Walk(super::__checks::c16) }
-    fn exact_decode() -> bool { true }
+    fn exact_decode_valid() -> bool { true }
     #[allow(unused_mut, unused_variables, clippy::all, clippy::pedantic)]
     fn validate_at(&self, p: &support::Path<'_>, s: &mut support::Sink) -> bool {
         let mut ok = true;
@@ -745,7 +745,7 @@ pub struct ListConnectionsProviderApp {
 
 impl ::schemagen_runtime::Validate for ListConnectionsProviderApp {
     fn json_check() -> support::JsonCheck { support::JsonCheck::Covering(super::__checks::c17) }
-    fn exact_decode() -> bool { true }
+    fn exact_decode_valid() -> bool { true }
     #[allow(unused_mut, unused_variables, clippy::all, clippy::pedantic)]
     fn validate_at(&self, p: &support::Path<'_>, s: &mut support::Sink) -> bool {
         let mut ok = true;
@@ -830,7 +830,7 @@ pub struct ListConnectionsGroup {
 
 impl ::schemagen_runtime::Validate for ListConnectionsGroup {
     fn json_check() -> support::JsonCheck { support::JsonCheck::Covering(super::__checks::c18) }
-    fn exact_decode() -> bool { true }
+    fn exact_decode_valid() -> bool { true }
     #[allow(unused_mut, unused_variables, clippy::all, clippy::pedantic)]
     fn validate_at(&self, p: &support::Path<'_>, s: &mut support::Sink) -> bool {
         let mut ok = true;
@@ -915,7 +915,7 @@ pub struct Consumer {
 
 impl ::schemagen_runtime::Validate for Consumer {
     fn json_check() -> support::JsonCheck { support::JsonCheck::Covering(super::__checks::c19) }
-    fn exact_decode() -> bool { true }
+    fn exact_decode_valid() -> bool { true }
     #[allow(unused_mut, unused_variables, clippy::all, clippy::pedantic)]
     fn validate_at(&self, p: &support::Path<'_>, s: &mut support::Sink) -> bool {
         let mut ok = true;
@@ -983,7 +983,7 @@ impl ::std::fmt::Display for AuthScheme {
 
 impl ::schemagen_runtime::Validate for AuthScheme {
     fn json_check() -> support::JsonCheck { support::JsonCheck::Walk(super::__checks::c20) }
-    fn exact_decode() -> bool { true }
+    fn exact_decode_valid() -> bool { true }
     #[allow(unused_mut, unused_variables, clippy::all, clippy::pedantic)]
     fn validate_at(&self, p: &support::Path<'_>, s: &mut support::Sink) -> bool { true }
 }
@@ -1023,7 +1023,7 @@ impl ::std::fmt::Display for Status {
 
 impl ::schemagen_runtime::Validate for Status {
     fn json_check() -> support::JsonCheck { support::JsonCheck::Walk(super::__checks::c21) }
-    fn exact_decode() -> bool { true }
+    fn exact_decode_valid() -> bool { true }
     #[allow(unused_mut, unused_variables, clippy::all, clippy::pedantic)]
     fn validate_at(&self, p: &support::Path<'_>, s: &mut support::Sink) -> bool { true }
 }
@@ -1057,7 +1057,7 @@ pub struct OAuth2AuthorizationCodeToken {
 
 impl ::schemagen_runtime::Validate for OAuth2AuthorizationCodeToken {
     fn json_check() -> support::JsonCheck { support::JsonCheck::Covering(super::__checks::c22) }
-    fn exact_decode() -> bool { true }
+    fn exact_decode_valid() -> bool { true }
     #[allow(unused_mut, unused_variables, clippy::all, clippy::pedantic)]
     fn validate_at(&self, p: &support::Path<'_>, s: &mut support::Sink) -> bool {
         let mut ok = true;
@@ -1114,7 +1114,7 @@ pub struct ListConnectionsAccessToken {
 
 impl ::schemagen_runtime::Validate for ListConnectionsAccessToken {
     fn json_check() -> support::JsonCheck { support::JsonCheck::Covering(super::__checks::c23) }
-    fn exact_decode() -> bool { true }
+    fn exact_decode_valid() -> bool { true }
     #[allow(unused_mut, unused_variables, clippy::all, clippy::pedantic)]
     fn validate_at(&self, p: &support::Path<'_>, s: &mut support::Sink) -> bool {
         let mut ok = true;
@@ -1171,7 +1171,7 @@ pub struct ListConnectionsRefreshToken {
 
 impl ::schemagen_runtime::Validate for ListConnectionsRefreshToken {
     fn json_check() -> support::JsonCheck { support::JsonCheck::Covering(super::__checks::c23) }
-    fn exact_decode() -> bool { true }
+    fn exact_decode_valid() -> bool { true }
     #[allow(unused_mut, unused_variables, clippy::all, clippy::pedantic)]
     fn validate_at(&self, p: &support::Path<'_>, s: &mut support::Sink) -> bool {
         let mut ok = true;

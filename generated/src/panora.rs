@@ -143,7 +143,7 @@ pub struct Connection {
 
 impl ::schemagen_runtime::Validate for Connection {
     fn json_check() -> support::JsonCheck { support::JsonCheck::Walk(super::__checks::c24) }
-    fn exact_decode() -> bool { true }
+    fn exact_decode_valid() -> bool { true }
     #[allow(unused_mut, unused_variables, clippy::all, clippy::pedantic)]
     fn validate_at(&self, p: &support::Path<'_>, s: &mut support::Sink) -> bool {
         let mut ok = true;
@@ -201,7 +201,7 @@ impl ::std::fmt::Display for TokenType {
 
 impl ::schemagen_runtime::Validate for TokenType {
     fn json_check() -> support::JsonCheck { support::JsonCheck::Walk(super::__checks::c25) }
-    fn exact_decode() -> bool { true }
+    fn exact_decode_valid() -> bool { true }
     #[allow(unused_mut, unused_variables, clippy::all, clippy::pedantic)]
     fn validate_at(&self, p: &support::Path<'_>, s: &mut support::Sink) -> bool { true }
 }

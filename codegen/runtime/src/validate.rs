@@ -128,6 +128,19 @@ pub trait Validate {
     where
         Self: Sized,
     {
+        Self::exact_decode_valid()
+    }
+
+    /// Whether a model that [`from_str`] decoded exactly is valid without its typed check:
+    /// the check could only fail on what the exact decode refused (its body, and those of the
+    /// models it calls, test nothing but the `type` and `format` of dates, which the exact
+    /// deserializer checked on the text). Implies [`Validate::exact_decode`]. Generated models
+    /// say so.
+    #[doc(hidden)]
+    fn exact_decode_valid() -> bool
+    where
+        Self: Sized,
+    {
         false
     }
 
@@ -184,12 +197,14 @@ impl std::error::Error for Error {
 /// text through a deserializer that notices each of serde's leniencies (`null` for an absent
 /// optional property, an array for a struct, an object for an enum, a dropped unknown property,
 /// a date spelled the way chrono accepts but the schema does not, …), then checked with the
-/// typed validator. An exact decode re-encodes to the document, so a model that
-/// passes is exactly the one `from_value` would return. Anything else (a leniency, a violation,
-/// a decode error) takes the general path: parse, check the document, then decode.
+/// typed validator (unless the model says an exact decode is valid: [`Validate::exact_decode_valid`]).
+/// An exact decode re-encodes to the document, so a model that passes is exactly the one
+/// `from_value` would return. Anything else (a leniency, a violation, a decode error) takes the
+/// general path: parse, check the document, then decode.
 pub fn from_str<T: DeserializeOwned + Validate>(text: &str) -> Result<T, Error> {
     if T::exact_decode() {
-        return crate::exact::decode::<T>(text, support::exact_decode_passes).or_else(|_| parse_then_decode(text));
+        let passes = |model: &T| T::exact_decode_valid() || support::exact_decode_passes(model);
+        return crate::exact::decode::<T>(text, passes).or_else(|_| parse_then_decode(text));
     }
     parse_then_decode(text)
 }

@@ -290,7 +290,7 @@ fn module_files(
     });
     let mut exact_bodies: BTreeMap<ir::ModelId, bool> =
         models.iter().zip(&bodies).filter_map(|(id, body)| Some((*id, (*body)?))).collect();
-    let exact: Vec<bool> = models.iter().map(|id| typed.exact_decode(*id, &mut exact_bodies)).collect();
+    let exact: Vec<typed::Decode> = models.iter().map(|id| typed.decode(*id, &mut exact_bodies)).collect();
     let items = |range: std::ops::Range<usize>| {
         parallel_chunks(range.len(), |offset| {
             let index = range.start + offset;
@@ -324,7 +324,13 @@ fn module_files(
 }
 
 /// A model's item(s) and its `impl Validate`, as lines.
-fn model_item(krate: &Cx<'_>, typed: &typed::Typed<'_>, module: usize, id: ir::ModelId, exact: bool) -> String {
+fn model_item(
+    krate: &Cx<'_>,
+    typed: &typed::Typed<'_>,
+    module: usize,
+    id: ir::ModelId,
+    exact: typed::Decode,
+) -> String {
     let mut out = model(krate, module, id);
     let validate = validate_impl(typed, id, exact);
     if !validate.is_empty() {
@@ -373,7 +379,7 @@ pub fn emit_single_file(
         let first = &mut true;
         item(&mut file, first, &typed::imports(), out)?;
         for id in krate.modules[index].models.iter().filter(|id| !skipped.get(id.0).copied().unwrap_or(false)) {
-            let exact = typed.exact_decode(*id, &mut bodies);
+            let exact = typed.decode(*id, &mut bodies);
             item(&mut file, first, &model_item(krate, &typed, index, *id, exact), out)?;
         }
         item(&mut file, first, &example_tests(krate, index, skipped), out)?;
@@ -698,7 +704,7 @@ impl ::schemagen_runtime::serde::Serialize for {name} {{
 
 /// `impl Validate` for a model that is a type of its own (a type alias names one that has it,
 /// or a foreign type that cannot have it), as lines; nothing otherwise.
-fn validate_impl(typed: &typed::Typed<'_>, id: ir::ModelId, exact_decode: bool) -> String {
+fn validate_impl(typed: &typed::Typed<'_>, id: ir::ModelId, exact_decode: typed::Decode) -> String {
     let model = typed.krate.model(id);
     match (&model.kind, model.check) {
         (ModelKind::Alias { .. }, _) | (_, None) => String::new(),
@@ -712,11 +718,15 @@ fn validate_impl(typed: &typed::Typed<'_>, id: ir::ModelId, exact_decode: bool) 
 /// `impl Validate for Model`: `json_check` names the model's check function in `__checks`
 /// (`covering` is [`checks::covers`] of it: then `validate_json` skips the depth walk unless the
 /// check fails); `validate_at` runs the typed check `body` (lines ending in a `bool` expression
-/// over `self`, the path `p` and the sink `s`); `exact_decode` says `from_str` may decode
-/// straight into it. `validate` and `validate_json` are the trait's defaults.
-fn impl_validate(name: &str, check: ir::CheckId, body: &str, exact_decode: bool, covering: bool) -> String {
+/// over `self`, the path `p` and the sink `s`); `exact_decode` says whether `from_str` may decode
+/// straight into it, and whether it then skips the typed check. `validate` and `validate_json` are the trait's defaults.
+fn impl_validate(name: &str, check: ir::CheckId, body: &str, exact_decode: typed::Decode, covering: bool) -> String {
     let kind = if covering { "Covering" } else { "Walk" };
-    let exact_decode = if exact_decode { "    fn exact_decode() -> bool { true }\n" } else { "" };
+    let exact_decode = match exact_decode {
+        typed::Decode::General => "",
+        typed::Decode::Exact => "    fn exact_decode() -> bool { true }\n",
+        typed::Decode::ExactValid => "    fn exact_decode_valid() -> bool { true }\n",
+    };
     let validate_at =
         if body == "true\n" { " { true }\n".to_string() } else { format!(" {{\n{}    }}\n", indent(&indent(body))) };
     format!(

@@ -9,10 +9,11 @@
 //! `__checks` function, so the result is always exactly what `validate_json` reports for the
 //! encoded value: the same violations, pointers, keywords and messages, in the same order.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Mutex;
 
-use super::checks::{self, MODULE, count_leaf, fail, if_fails, number_leaf, string_leaf};
+use super::checks::{self, MODULE};
 use super::text::{indent, lit};
 use crate::ir::{Additional, CheckId, Crate, Field, JsonType, ModelId, ModelKind, Rule, Struct, Type};
 
@@ -66,11 +67,66 @@ thread_local! {
     /// Set while a body is built (on one thread) when it checks an encoded value whose encoding
     /// may be spelled differently from the document it was decoded from ([`Typed::body`]).
     static RESPELLED: Cell<bool> = const { Cell::new(false) };
+    /// Set while a body is built when it tests something that an exact decode does not prove:
+    /// anything but a date's `type` and `format` and a nested model's own `validate_at`.
+    static TESTS: Cell<bool> = const { Cell::new(false) };
+    /// The models whose `validate_at` the body being built calls.
+    static NESTS: RefCell<Vec<ModelId>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The leaf helpers of `checks`, each noting that the body being built tests something
+/// ([`TESTS`]).
+fn tested(test: String) -> String {
+    TESTS.set(true);
+    test
+}
+
+fn fail(keyword: &str, message: &str) -> String {
+    tested(checks::fail(keyword, message))
+}
+
+fn if_fails(failed: &str, keyword: &str, message: &str) -> String {
+    tested(checks::if_fails(failed, keyword, message))
+}
+
+fn string_leaf(rule: &Rule, text: &str, patterns: &[String]) -> Option<String> {
+    checks::string_leaf(rule, text, patterns).map(tested)
+}
+
+fn number_leaf(rule: &Rule, number: &str) -> Option<String> {
+    checks::number_leaf(rule, number).map(tested)
+}
+
+fn count_leaf(rule: &Rule, count: &str) -> Option<String> {
+    checks::count_leaf(rule, count).map(tested)
+}
+
+/// How `from_str` may decode a model (the runtime's `Validate::exact_decode` and
+/// `Validate::exact_decode_valid`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Decode {
+    /// Parse, check the document, then decode.
+    General,
+    /// Decode straight from the text, then run the typed check.
+    Exact,
+    /// Decode straight from the text; an exact decode is valid (the typed check could only
+    /// fail on what the exact deserializer refuses), so the typed check is skipped.
+    ExactValid,
+}
+
+/// What a model's typed body tests beyond what an exact decode proves ([`TESTS`], [`NESTS`]),
+/// and, once known, whether an exact decode of the model is valid ([`Typed::decode`]).
+struct Facts {
+    tests: bool,
+    nests: Vec<ModelId>,
+    valid: Option<bool>,
 }
 
 pub struct Typed<'a> {
     pub krate: &'a Crate,
     pub patterns: &'a [String],
+    /// [`Facts`] of each body built so far (bodies are built on several threads).
+    facts: Mutex<BTreeMap<ModelId, Facts>>,
 }
 
 /// The items every model module starts with: the names its `impl Validate`s use (names no
@@ -99,7 +155,90 @@ enum Kind {
 
 impl<'a> Typed<'a> {
     pub fn new(krate: &'a Crate, patterns: &'a [String]) -> Self {
-        Typed { krate, patterns }
+        Typed { krate, patterns, facts: Mutex::new(BTreeMap::new()) }
+    }
+
+    /// [`Typed::exact_decode`], and whether an exact decode of the model is valid: its typed
+    /// body, and the body of every model it calls `validate_at` of, test nothing but dates'
+    /// `type` and `format` (which the exact deserializer checked on the text). A model that
+    /// calls itself, directly or not, is never taken as valid.
+    pub fn decode(&self, id: ModelId, bodies: &mut BTreeMap<ModelId, bool>) -> Decode {
+        let model = self.krate.model(id);
+        // An alias has no `impl Validate` of its own.
+        if matches!(model.kind, ModelKind::Alias { .. }) || model.check.is_none() || !self.exact_decode(id, bodies) {
+            return Decode::General;
+        }
+        if self.decoded_valid(id) { Decode::ExactValid } else { Decode::Exact }
+    }
+
+    /// Whether the typed body of `id` and of every model it calls `validate_at` of test nothing
+    /// an exact decode does not prove, with no cycle among them. Remembered: each model's answer
+    /// is worked out once, whatever calls it.
+    fn decoded_valid(&self, id: ModelId) -> bool {
+        let facts = |id: ModelId| {
+            let built = self.facts.lock().unwrap_or_else(|e| e.into_inner()).contains_key(&id);
+            if !built && let Some(check) = self.krate.model(id).check {
+                self.body(id, check);
+            }
+            let facts = self.facts.lock().unwrap_or_else(|e| e.into_inner());
+            facts.get(&id).map(|f| (f.valid, f.tests, f.nests.clone()))
+        };
+        let remember = |ids: &mut dyn Iterator<Item = ModelId>, valid: bool| {
+            let mut facts = self.facts.lock().unwrap_or_else(|e| e.into_inner());
+            for id in ids {
+                if let Some(f) = facts.get_mut(&id) {
+                    f.valid = Some(valid);
+                }
+            }
+        };
+        // The models reached through `validate_at` calls and not known valid, each with the
+        // models it calls.
+        let mut calls: BTreeMap<ModelId, Vec<ModelId>> = BTreeMap::new();
+        let mut stack = vec![id];
+        while let Some(at) = stack.pop() {
+            if calls.contains_key(&at) {
+                continue;
+            }
+            let nests = match facts(at) {
+                // A model with no check has nothing to test; one known valid reaches only
+                // models known valid, none of them on a cycle through this one.
+                None | Some((Some(true), _, _)) => continue,
+                Some((Some(false), _, _)) | Some((None, true, _)) => {
+                    remember(&mut std::iter::once(id), false);
+                    return false;
+                }
+                Some((None, false, nests)) => nests,
+            };
+            stack.extend(nests.iter().copied());
+            calls.insert(at, nests);
+        }
+        // No cycle among them: every model is removed once the models calling it are.
+        let mut callers: BTreeMap<ModelId, usize> = calls.keys().map(|id| (*id, 0)).collect();
+        for called in calls.values().flatten() {
+            if let Some(n) = callers.get_mut(called) {
+                *n += 1;
+            }
+        }
+        let mut free: Vec<ModelId> = callers.iter().filter(|(_, n)| **n == 0).map(|(id, _)| *id).collect();
+        let mut removed = 0;
+        while let Some(at) = free.pop() {
+            removed += 1;
+            for called in &calls[&at] {
+                if let Some(n) = callers.get_mut(called) {
+                    *n -= 1;
+                    if *n == 0 {
+                        free.push(*called);
+                    }
+                }
+            }
+        }
+        let valid = removed == calls.len();
+        if valid {
+            remember(&mut calls.keys().copied(), true);
+        } else {
+            remember(&mut std::iter::once(id), false);
+        }
+        valid
     }
 
     /// Whether `from_str` may decode the model straight from the text and check it with the
@@ -167,7 +306,13 @@ impl<'a> Typed<'a> {
     /// encoding is the document (see [`Typed::exact_decode`]).
     pub fn body(&self, id: ModelId, check: CheckId) -> (String, bool) {
         RESPELLED.set(false);
+        TESTS.set(false);
+        NESTS.with_borrow_mut(Vec::clear);
         let body = self.model_body(id, check);
+        let (tests, nests) = (TESTS.get(), NESTS.take());
+        // A body built again (once to decide `exact_decode`, once with its item) tests the same.
+        let mut facts = self.facts.lock().unwrap_or_else(|e| e.into_inner());
+        facts.entry(id).or_insert(Facts { tests, nests, valid: None });
         (body, !RESPELLED.get())
     }
 
@@ -261,6 +406,7 @@ impl<'a> Typed<'a> {
     /// checked as it is).
     fn fallback(&self, v: &str, check: CheckId, is_value: bool) -> Test {
         let function = check.0;
+        TESTS.set(true);
         if is_value {
             return Test::Run(format!("super::{MODULE}::c{function}({v}, p, s)"));
         }
@@ -303,7 +449,10 @@ impl<'a> Typed<'a> {
                         self.try_value(v, target, check, depth + 1)
                     }
                     (ModelKind::Alias { .. }, _) => None,
-                    (_, Some(own)) if self.same_check(check, own) => Some(Test::Run(validate_at(v))),
+                    (_, Some(own)) if self.same_check(check, own) => {
+                        NESTS.with_borrow_mut(|nests| nests.push(*id));
+                        Some(Test::Run(validate_at(v)))
+                    }
                     _ if depth < INLINE_DEPTH => self.model_value(v, *id, check, depth + 1),
                     _ => None,
                 }

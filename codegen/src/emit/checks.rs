@@ -448,30 +448,19 @@ fn rule_text(fx: &Fx<'_>, rule: &Rule) -> String {
         Rule::Never => never(),
         Rule::Type { types } if types.is_empty() => fail("type", &lit("no type is allowed here")),
         Rule::Type { types } => {
-            let tests: Vec<&str> = types
+            // Each type's test of `v`, and its name in the message.
+            let (tests, names): (Vec<&str>, Vec<&str>) = types
                 .iter()
                 .map(|t| match t {
-                    JsonType::Null => "v.is_null()",
-                    JsonType::Boolean => "v.is_boolean()",
-                    JsonType::Object => "v.is_object()",
-                    JsonType::Array => "v.is_array()",
-                    JsonType::Number => "v.is_number()",
-                    JsonType::String => "v.is_string()",
-                    JsonType::Integer => "rules::is_integer(v)",
+                    JsonType::Null => ("v.is_null()", "null"),
+                    JsonType::Boolean => ("v.is_boolean()", "a boolean"),
+                    JsonType::Object => ("v.is_object()", "an object"),
+                    JsonType::Array => ("v.is_array()", "an array"),
+                    JsonType::Number => ("v.is_number()", "a number"),
+                    JsonType::String => ("v.is_string()", "a string"),
+                    JsonType::Integer => ("rules::is_integer(v)", "an integer"),
                 })
-                .collect();
-            let names: Vec<&str> = types
-                .iter()
-                .map(|t| match t {
-                    JsonType::Null => "null",
-                    JsonType::Boolean => "a boolean",
-                    JsonType::Object => "an object",
-                    JsonType::Array => "an array",
-                    JsonType::Number => "a number",
-                    JsonType::String => "a string",
-                    JsonType::Integer => "an integer",
-                })
-                .collect();
+                .unzip();
             let expected = lit(&names.join(" or "));
             let test = if tests.len() == 1 { tests[0].to_string() } else { format!("({})", tests.join(" || ")) };
             block(&format!("if !{test}"), &format!("ok = s.type_mismatch(p, {expected}, v);\n"))

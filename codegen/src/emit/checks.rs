@@ -536,14 +536,14 @@ fn rule_text(fx: &Fx<'_>, rule: &Rule) -> String {
                 body.push_str(&if_fails(
                     &format!("found < {min}"),
                     "contains",
-                    &format!("format!(\"must contain at least {{}} matching item(s)\", {min})"),
+                    &lit(&format!("must contain at least {min} matching item(s)")),
                 ));
             }
             if let Some(m) = max {
                 body.push_str(&if_fails(
                     &format!("found > {m}"),
                     "maxContains",
-                    &format!("format!(\"must contain at most {{}} matching items\", {m})"),
+                    &lit(&format!("must contain at most {m} matching items")),
                 ));
             }
             block("if let Some(items) = v.as_array()", &body)
@@ -813,12 +813,12 @@ pub(super) fn string_leaf(rule: &Rule, text: &str, patterns: &[String]) -> Optio
         Rule::MinLength { limit } => if_fails(
             &format!("::schemagen_runtime::validate::rules::length({text}) < {limit}"),
             "minLength",
-            &format!("format!(\"must be at least {{}} characters long\", {limit})"),
+            &lit(&format!("must be at least {limit} characters long")),
         ),
         Rule::MaxLength { limit } => if_fails(
             &format!("::schemagen_runtime::validate::rules::length({text}) > {limit}"),
             "maxLength",
-            &format!("format!(\"must be at most {{}} characters long\", {limit})"),
+            &lit(&format!("must be at most {limit} characters long")),
         ),
         Rule::Pattern { pattern } => {
             let index = pattern_index(patterns, pattern);
@@ -879,11 +879,7 @@ pub(super) fn count_leaf(rule: &Rule, count: &str) -> Option<String> {
         Rule::MaxProperties { limit } => ("maxProperties", limit, ">", "at most", "properties"),
         _ => return None,
     };
-    Some(if_fails(
-        &format!("({count}) {op} {limit}"),
-        keyword,
-        &format!("format!(\"must have {words} {{}} {noun}\", {limit})"),
-    ))
+    Some(if_fails(&format!("({count}) {op} {limit}"), keyword, &lit(&format!("must have {words} {limit} {noun}"))))
 }
 
 #[cfg(test)]

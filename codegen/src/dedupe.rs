@@ -184,7 +184,9 @@ pub fn models(krate: &mut Crate, skipped: &[bool]) -> usize {
             if let ModelKind::Struct(s) = &mut kind {
                 for field in &mut s.fields {
                     field.origin = blank();
-                    field.also_from.clear();
+                    if let Some(rare) = &mut field.rare {
+                        rare.also_from.clear();
+                    }
                 }
             }
             // The model's own docs are left out: the alias keeps them (Ampersand's access and
@@ -267,15 +269,13 @@ mod tests {
         ModelKind::Struct(crate::ir::Struct {
             fields: vec![crate::ir::Field {
                 wire_name: "x".into(),
-                source_name: None,
                 rust_name: "x".into(),
                 ty,
                 required: true,
                 boxed: false,
-                secret: None,
                 docs: Docs::default(),
                 origin: blank(),
-                also_from: Vec::new(),
+                rare: None,
             }],
             additional: crate::ir::Additional::Ignore,
             additional_field: "additional_properties".into(),

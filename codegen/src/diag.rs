@@ -132,7 +132,7 @@ impl Location {
     }
 
     pub fn at(origin: &Origin) -> Self {
-        Self { pointer: origin.pointer.clone(), line: origin.line, ..Self::file(&*origin.file) }
+        Self { pointer: origin.pointer.as_deref().map(String::from), line: origin.line, ..Self::file(&*origin.file) }
     }
 
     /// This location, pointing at the key of its pointer's last token.

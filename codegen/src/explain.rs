@@ -44,14 +44,14 @@ pub fn explain(generation: &Generation, index: usize, types: &Types) -> String {
                     field.rust_name,
                     type_name(krate, &field.ty)
                 );
-                if let Some(shown) = &field.source_name {
+                if let Some(shown) = field.source_name() {
                     let _ = writeln!(
                         out,
                         "      the source calls it `{shown}`; `{}` is the name on the wire",
                         field.wire_name
                     );
                 }
-                if let Some(reason) = &field.secret {
+                if let Some(reason) = field.secret() {
                     let _ = writeln!(out, "      secret: {reason}");
                 }
                 if !field.docs.constraints.is_empty() {

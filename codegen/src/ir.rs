@@ -17,14 +17,14 @@ pub struct Origin {
     pub file: Arc<str>,
     /// RFC 6901 pointer into the document, for JSON and YAML sources.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub pointer: Option<String>,
+    pub pointer: Option<Box<str>>,
     /// 1-based line, for sources that are not JSON documents (markdown).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub line: Option<u32>,
 }
 
 impl Origin {
-    pub fn pointer(file: impl Into<Arc<str>>, pointer: impl Into<String>) -> Self {
+    pub fn pointer(file: impl Into<Arc<str>>, pointer: &str) -> Self {
         Self { file: file.into(), pointer: Some(pointer.into()), line: None }
     }
 }
@@ -134,14 +134,12 @@ pub enum Additional {
     Keep(Type),
 }
 
-#[derive(Clone, Debug, Serialize)]
+/// A struct field. What few fields have (a source name, a credential, more sources) is boxed
+/// in [`FieldRare`], so the common field is small; the serialized form lists it inline.
+#[derive(Clone, Debug)]
 pub struct Field {
     /// The property's name on the wire.
     pub wire_name: String,
-    /// The name the source showed, when it differs from the wire name (an SDK doc's `idConnection`
-    /// for the wire's `id_connection`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub source_name: Option<String>,
     /// The Rust field name.
     pub rust_name: String,
     /// The value's type; [`Type::Nullable`] when `null` is allowed.
@@ -149,14 +147,76 @@ pub struct Field {
     pub required: bool,
     /// The field must be boxed because its type contains the enclosing model.
     pub boxed: bool,
-    /// Why the field holds a credential, when it does; its strings are then [`Type::Secret`].
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub secret: Option<String>,
     pub docs: Docs,
     pub origin: Origin,
+    /// `None` when the field has none of [`FieldRare`]'s parts.
+    pub rare: Option<Box<FieldRare>>,
+}
+
+/// The parts of a [`Field`] that most fields do not have.
+#[derive(Clone, Debug, Default)]
+pub struct FieldRare {
+    /// The name the source showed, when it differs from the wire name (an SDK doc's `idConnection`
+    /// for the wire's `id_connection`).
+    pub source_name: Option<String>,
+    /// Why the field holds a credential, when it does; its strings are then [`Type::Secret`].
+    pub secret: Option<String>,
     /// Other sources declaring the same field, merged into this one.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub also_from: Vec<Origin>,
+}
+
+impl FieldRare {
+    /// The rare parts of a new field: `None` when it has neither.
+    pub fn of(source_name: Option<String>, secret: Option<String>) -> Option<Box<FieldRare>> {
+        (source_name.is_some() || secret.is_some())
+            .then(|| Box::new(FieldRare { source_name, secret, also_from: Vec::new() }))
+    }
+}
+
+impl Field {
+    pub fn source_name(&self) -> Option<&str> {
+        self.rare.as_ref().and_then(|r| r.source_name.as_deref())
+    }
+
+    pub fn secret(&self) -> Option<&str> {
+        self.rare.as_ref().and_then(|r| r.secret.as_deref())
+    }
+
+    pub fn also_from(&self) -> &[Origin] {
+        self.rare.as_ref().map_or(&[], |r| &r.also_from)
+    }
+
+    /// The rare parts, made if the field had none.
+    pub fn rare_mut(&mut self) -> &mut FieldRare {
+        self.rare.get_or_insert_default()
+    }
+}
+
+impl Serialize for Field {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut out = serializer.serialize_struct("Field", 10)?;
+        out.serialize_field("wire_name", &self.wire_name)?;
+        match self.source_name() {
+            Some(name) => out.serialize_field("source_name", name)?,
+            None => out.skip_field("source_name")?,
+        }
+        out.serialize_field("rust_name", &self.rust_name)?;
+        out.serialize_field("ty", &self.ty)?;
+        out.serialize_field("required", &self.required)?;
+        out.serialize_field("boxed", &self.boxed)?;
+        match self.secret() {
+            Some(reason) => out.serialize_field("secret", reason)?,
+            None => out.skip_field("secret")?,
+        }
+        out.serialize_field("docs", &self.docs)?;
+        out.serialize_field("origin", &self.origin)?;
+        match self.also_from() {
+            [] => out.skip_field("also_from")?,
+            also_from => out.serialize_field("also_from", also_from)?,
+        }
+        out.end()
+    }
 }
 
 #[derive(Clone, Debug, Serialize)]

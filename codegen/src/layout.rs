@@ -134,15 +134,13 @@ mod tests {
     fn holder(name: &str, ty: Type) -> Model {
         let field = Field {
             wire_name: "next".into(),
-            source_name: None,
             rust_name: "next".into(),
             ty,
             required: false,
             boxed: false,
-            secret: None,
             docs: Docs::default(),
             origin: Origin::pointer("a.json", ""),
-            also_from: Vec::new(),
+            rare: None,
         };
         Model {
             kind: ModelKind::Struct(Struct {

@@ -99,9 +99,9 @@ impl Generation {
                 continue;
             }
             for field in &s.fields {
-                if let Some(reason) = &field.secret {
+                if let Some(reason) = field.secret() {
                     let path = format!("{}::{}.{}", krate.modules[model.module].name, model.name, field.wire_name);
-                    out.push((path, reason.clone()));
+                    out.push((path, reason.to_string()));
                 }
             }
         }

@@ -110,7 +110,7 @@ fn merge_models(
             for field in &other.fields {
                 match kept.fields.iter_mut().find(|f| f.wire_name == field.wire_name) {
                     Some(ours) => {
-                        ours.also_from.push(field.origin.clone());
+                        ours.rare_mut().also_from.push(field.origin.clone());
                         if ours.required != field.required {
                             let required = |r: bool| if r { "required" } else { "optional" };
                             warn(

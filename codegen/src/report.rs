@@ -138,7 +138,7 @@ fn sources(generation: &Generation) -> Vec<Source> {
             let Origin { file, pointer, line } = &models[index].origin;
             out[index] = Some(Source {
                 file: file.to_string(),
-                pointer: pointer.clone(),
+                pointer: pointer.as_deref().map(String::from),
                 line: position.map(|p| p.0).or(*line),
                 column: position.map(|p| p.1),
             });

@@ -15,11 +15,11 @@ pub fn field_attrs(field: &crate::ir::Field) -> String {
     if !text.is_empty() {
         text.push_str("\n\n");
     }
-    match &field.source_name {
+    match field.source_name() {
         Some(shown) => text.push_str(&format!("Wire name: `{}` (the source docs call it `{shown}`).", field.wire_name)),
         None => text.push_str(&format!("Wire name: `{}`.", field.wire_name)),
     }
-    if let Some(reason) = &field.secret {
+    if let Some(reason) = field.secret() {
         text.push_str(&format!(" A credential ({reason}): redacted in `Debug`."));
     }
     super::text::doc(&text)

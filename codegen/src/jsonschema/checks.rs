@@ -93,6 +93,8 @@ impl Reader<'_> {
         self.scope = outer;
         let id = match self.check_memo.get(&key) {
             Some(&CheckSlot::Open { id: Some(id), .. }) => {
+                let mut rules = rules;
+                rules.shrink_to_fit();
                 self.krate.checks[id.0].rules = rules;
                 self.index_check(id);
                 id
@@ -117,7 +119,7 @@ impl Reader<'_> {
     /// the check's place among all checks made so far, duplicates included; a check found again
     /// takes the origin of its earliest occurrence, which is the one [`crate::dedupe::checks`]
     /// would keep.
-    fn intern(&mut self, order: u32, at: Option<&Loc>, rules: Vec<Rule>) -> CheckId {
+    fn intern(&mut self, order: u32, at: Option<&Loc>, mut rules: Vec<Rule>) -> CheckId {
         let origin = |reader: &mut Self| match at {
             Some(loc) => reader.origin(loc),
             None => ir::Origin { file: "".into(), pointer: None, line: None },
@@ -132,6 +134,7 @@ impl Reader<'_> {
             return id;
         }
         let origin = origin(self);
+        rules.shrink_to_fit();
         let checks = &mut self.krate.checks;
         let id = CheckId(checks.len());
         checks.push(ir::Check { origin, rules });

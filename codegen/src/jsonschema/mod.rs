@@ -527,7 +527,7 @@ pub(crate) struct Reader<'a> {
 impl Reader<'_> {
     /// Where `loc` is, for the IR.
     pub(crate) fn origin(&mut self, loc: &Loc) -> Origin {
-        Origin { file: self.origin_file(&loc.file), pointer: Some(loc.pointer.clone()), line: None }
+        Origin { file: self.origin_file(&loc.file), pointer: Some(loc.pointer.as_str().into()), line: None }
     }
 
     /// The file name `name` as the IR's origins share it.
@@ -1542,16 +1542,14 @@ impl Reader<'_> {
                 None => (ty, None),
             };
             fields.push(ir::Field {
-                source_name: None,
                 required: required.contains(&wire_name),
                 wire_name,
                 rust_name,
                 ty,
                 boxed: false,
-                secret,
                 docs,
                 origin,
-                also_from: Vec::new(),
+                rare: ir::FieldRare::of(None, secret),
             });
         }
         ir::Struct { fields, additional, additional_field }

@@ -272,7 +272,7 @@ mod tests {
             .iter()
             .filter(|c| c.origin.pointer.as_deref() == Some("/$defs/tree/properties/children/items"))
             .filter_map(|c| match c.rules.as_slice() {
-                [Rule::Ref { check }] => Some(krate.checks[check.0].origin.pointer.clone()),
+                [Rule::Ref { check }] => Some(krate.checks[check.0].origin.pointer.as_deref().map(String::from)),
                 _ => None,
             })
             .collect();

@@ -136,15 +136,13 @@ impl Reader<'_> {
                     let source_name = (row.name != wire_name).then(|| row.name.clone());
                     out.push(ir::Field {
                         wire_name,
-                        source_name,
                         rust_name,
                         ty,
                         required: row.required,
                         boxed: false,
-                        secret,
                         docs,
                         origin,
-                        also_from: Vec::new(),
+                        rare: ir::FieldRare::of(source_name, secret),
                     });
                 }
                 // A table with no rows (Panora's `RemoteData`) is a free-form object.

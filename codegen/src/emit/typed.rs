@@ -885,11 +885,7 @@ impl<'a> Typed<'a> {
                             .iter()
                             .filter_map(|needed| {
                                 let present = Self::presence(v, s, needed)?;
-                                let message = format!(
-                                    "format!(\"`{{}}` is required when `{{}}` is present\", {}, {})",
-                                    lit(needed),
-                                    lit(name)
-                                );
+                                let message = lit(&format!("`{needed}` is required when `{name}` is present"));
                                 Some(if_fails(&format!("!({present})"), "dependentRequired", &message))
                             })
                             .collect();

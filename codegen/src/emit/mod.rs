@@ -152,37 +152,36 @@ fn checks_files(
     for id in reachable {
         functions[owner.get(&id).map_or(0, |part| part + 1)].push(id);
     }
-    let build = |ids: &[ir::CheckId]| {
-        parallel_chunks(ids.len(), |index| checks::function(krate, ids[index], patterns, &annotating))
-    };
-    let mut root = String::from(
+    let function = |ids: &[ir::CheckId], index: usize| checks::function(krate, ids[index], patterns, &annotating);
+    let mut root = Joiner::new(0);
+    root.push(
         "//! Validator functions, one per schema location; models call them from `impl Validate`.\n\
          #![allow(dead_code, unused_assignments, unused_imports, clippy::all, clippy::pedantic)]\n",
     );
-    root.push_str(&checks::header(patterns));
+    root.push(&checks::header(patterns));
     // The parts name this module's items through `super::__checks::` as models do.
     if !parts.is_empty() {
-        root.push_str("use super::__checks;\n");
+        root.push("use super::__checks;\n");
     }
     for part in parts {
-        root.push_str(&format!("mod {part};\npub(crate) use {part}::*;\n"));
+        root.push(&format!("mod {part};\npub(crate) use {part}::*;\n"));
     }
-    let mut chunks = vec![root];
-    chunks.extend(build(&functions[0]));
-    sink.file(File { path: format!("src/{}.rs", checks::MODULE), contents: join_chunks(chunks) })?;
+    root.push_parallel(functions[0].len(), |index| function(&functions[0], index));
+    sink.file(File { path: format!("src/{}.rs", checks::MODULE), contents: root.out })?;
     for (name, ids) in parts.iter().zip(&functions[1..]) {
-        let mut chunks = Vec::with_capacity(ids.len() + 1);
+        let mut file = Joiner::new(0);
         if !ids.is_empty() {
-            chunks.push("use super::*;\n".to_string());
+            file.push("use super::*;\n");
         }
-        chunks.extend(build(ids).into_iter().map(|chunk| {
+        file.push_parallel(ids.len(), |index| {
+            let chunk = function(ids, index);
             let chunk = match chunk.strip_prefix("pub(super) fn ") {
                 Some(rest) => format!("pub(crate) fn {rest}"),
                 None => chunk,
             };
             chunk.replace("\npub(super) fn ", "\npub(crate) fn ")
-        }));
-        sink.file(File { path: format!("src/{}/{name}.rs", checks::MODULE), contents: join_chunks(chunks) })?;
+        });
+        sink.file(File { path: format!("src/{}/{name}.rs", checks::MODULE), contents: file.out })?;
     }
     Ok(())
 }
@@ -291,18 +290,14 @@ fn module_files(
     let mut exact_bodies: BTreeMap<ir::ModelId, bool> =
         models.iter().zip(&bodies).filter_map(|(id, body)| Some((*id, (*body)?))).collect();
     let exact: Vec<typed::Decode> = models.iter().map(|id| typed.decode(*id, &mut exact_bodies)).collect();
-    let items = |range: std::ops::Range<usize>| {
-        parallel_chunks(range.len(), |offset| {
-            let index = range.start + offset;
-            model_item(krate, &typed, module, models[index], exact[index])
-        })
-    };
+    let item = |index: usize| model_item(krate, &typed, module, models[index], exact[index]);
     let name = &krate.modules[module].name;
     let Some(parts) = parts else {
-        let mut chunks = vec![typed::imports()];
-        chunks.extend(items(0..models.len()));
-        chunks.push(example_tests(krate, module, skipped));
-        return sink.file(File { path: format!("src/{name}.rs"), contents: join_chunks(chunks) });
+        let mut file = Joiner::new(0);
+        file.push(&typed::imports());
+        file.push_parallel(models.len(), item);
+        file.push(&example_tests(krate, module, skipped));
+        return sink.file(File { path: format!("src/{name}.rs"), contents: file.out });
     };
     let others: Vec<&str> = std::iter::once(checks::MODULE)
         .chain(krate.modules.iter().filter(|m| m.name != *name).map(|m| m.name.as_str()))
@@ -315,10 +310,12 @@ fn module_files(
     sink.file(File { path: format!("src/{name}.rs"), contents: join_chunks(vec![root, tests]) })?;
     let mut start = 0;
     for part in &parts {
-        let mut texts = vec!["#[allow(unused_imports)]\nuse super::*;\n".to_string(), typed::imports()];
-        texts.extend(items(start..start + part.models.len()));
+        let mut file = Joiner::new(0);
+        file.push("#[allow(unused_imports)]\nuse super::*;\n");
+        file.push(&typed::imports());
+        file.push_parallel(part.models.len(), |offset| item(start + offset));
         start += part.models.len();
-        sink.file(File { path: format!("src/{name}/{}.rs", part.name), contents: join_chunks(texts) })?;
+        sink.file(File { path: format!("src/{name}/{}.rs", part.name), contents: file.out })?;
     }
     Ok(())
 }
@@ -435,30 +432,34 @@ fn indent_items(items: &str) -> String {
 /// How many chunks a worker of [`parallel_chunks`] takes at a time.
 const BLOCK: usize = 8;
 
+/// How many chunks [`Joiner::push_parallel`] builds before it copies them into the file: enough
+/// to keep every core busy, few enough that the chunks in flight stay small beside the file.
+const BATCH: usize = 256;
+
 /// The text of `count` chunks, `chunk(i)` built on every core in blocks of indices, returned in
-/// index order, so the output does not depend on scheduling.
+/// index order, so the output does not depend on scheduling. The calling thread builds chunks
+/// too, so one core's chunks are allocated where the caller frees them.
 fn parallel_chunks<T: Send>(count: usize, chunk: impl Fn(usize) -> T + Sync) -> Vec<T> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(count.div_ceil(BLOCK));
     if threads <= 1 {
         return (0..count).map(chunk).collect();
     }
     let next = std::sync::atomic::AtomicUsize::new(0);
+    let work = || {
+        let mut done = Vec::new();
+        loop {
+            let start = next.fetch_add(BLOCK, std::sync::atomic::Ordering::Relaxed);
+            if start >= count {
+                return done;
+            }
+            done.extend((start..(start + BLOCK).min(count)).map(|index| (index, chunk(index))));
+        }
+    };
     let done: Vec<Vec<(usize, T)>> = std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..threads)
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut done = Vec::new();
-                    loop {
-                        let start = next.fetch_add(BLOCK, std::sync::atomic::Ordering::Relaxed);
-                        if start >= count {
-                            return done;
-                        }
-                        done.extend((start..(start + BLOCK).min(count)).map(|index| (index, chunk(index))));
-                    }
-                })
-            })
-            .collect();
-        workers.into_iter().map(|w| w.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))).collect()
+        let workers: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
+        let mut done = vec![work()];
+        done.extend(workers.into_iter().map(|w| w.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))));
+        done
     });
     let mut out: Vec<Option<T>> = (0..count).map(|_| None).collect();
     for (index, text) in done.into_iter().flatten() {
@@ -494,6 +495,16 @@ impl Joiner {
         out.push_str(HEADER);
         out.push_str("\n\n");
         Joiner { out, item_ended: false }
+    }
+
+    /// Adds `count` chunks, built on every core [`BATCH`] at a time ([`parallel_chunks`]) and
+    /// each dropped once copied: a large file's chunks are never all held beside its text.
+    fn push_parallel(&mut self, count: usize, chunk: impl Fn(usize) -> String + Sync) {
+        for start in (0..count).step_by(BATCH) {
+            for text in parallel_chunks((count - start).min(BATCH), |offset| chunk(start + offset)) {
+                self.push(&text);
+            }
+        }
     }
 
     /// Adds a chunk's lines (its last line ended by `\n` whether or not it had one).
@@ -939,10 +950,13 @@ mod tests {
     #[test]
     fn chunks_built_in_parallel_come_back_in_order_and_join_into_one_file() {
         let chunk = |i: usize| format!("/// Item {i}.\npub const C{i}: u8 = {};\n", i % 7);
-        let count = 203;
+        let count = 2 * BATCH + 203;
         let chunks = parallel_chunks(count, chunk);
         assert_eq!(chunks, (0..count).map(chunk).collect::<Vec<_>>());
         let file = join_chunks(chunks);
+        let mut batched = Joiner::new(0);
+        batched.push_parallel(count, chunk);
+        assert_eq!(batched.out, file, "built a batch at a time, the file is the same");
         assert!(file.starts_with("// @generated"));
         assert!(file.contains("pub const C1: u8 = 1;\n\n/// Item 2.\n"), "items are separated by a blank line");
     }

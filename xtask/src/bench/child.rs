@@ -21,6 +21,10 @@ pub struct Measurement {
     pub cpu_ms: f64,
     /// Peak resident memory of the process (`VmHWM`), in KiB.
     pub peak_kib: u64,
+    /// schemagen only: the peak when reading (parsing and lowering to the IR) was done and
+    /// emitting began, in KiB; the rest of the peak is emitting's.
+    #[serde(default)]
+    pub peak_read_kib: Option<u64>,
     /// Lines of Rust written (schemagen: counted in each `.rs` file as it is written).
     pub lines: usize,
     /// Models (schemagen) or types (typify) generated.
@@ -88,7 +92,12 @@ fn schemagen(out: &Path, inputs: &[PathBuf]) -> Result<Measurement, String> {
         types: Default::default(),
     };
     let mut sink = CountLines { writer: schemagen::write::Writer::new(out), lines: 0 };
-    let generation = schemagen::generate_to(&config, schemagen::Options::default(), &mut sink, &mut |_| {});
+    let mut peak_read_kib = None;
+    let generation = schemagen::generate_to(&config, schemagen::Options::default(), &mut sink, &mut |progress| {
+        if let schemagen::Progress::Emitting = progress {
+            peak_read_kib = Some(process_usage().1);
+        }
+    });
     if !generation.succeeded() {
         let mut message = format!("schemagen: {} error(s)\n", generation.diagnostics.error_count());
         for diagnostic in generation.diagnostics.iter().filter(|d| d.is_error()).take(5) {
@@ -102,7 +111,7 @@ fn schemagen(out: &Path, inputs: &[PathBuf]) -> Result<Measurement, String> {
     let (cpu_ms, peak_kib) = process_usage();
     let warnings = generation.diagnostics.iter().filter(|d| !d.is_error()).count();
     let types = generation.krate.models.iter().filter(|m| m.merged_into.is_none()).count();
-    Ok(Measurement { wall_ms, cpu_ms, peak_kib, lines, types, warnings })
+    Ok(Measurement { wall_ms, cpu_ms, peak_kib, peak_read_kib, lines, types, warnings })
 }
 
 /// The writer of a run, counting the lines of each Rust file it is handed.
@@ -162,7 +171,7 @@ fn typify(out: &Path, inputs: &[PathBuf]) -> Result<Measurement, String> {
         })
         .count();
     write_typify_crate(out, &code).map_err(|e| format!("cannot write {}: {e}", out.display()))?;
-    Ok(Measurement { wall_ms, cpu_ms, peak_kib, lines: code.lines().count(), types, warnings: 0 })
+    Ok(Measurement { wall_ms, cpu_ms, peak_kib, peak_read_kib: None, lines: code.lines().count(), types, warnings: 0 })
 }
 
 /// What progenitor's OpenAPI reader does before typify sees a schema, in brief: OpenAPI 3.0's

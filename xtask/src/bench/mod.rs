@@ -200,10 +200,11 @@ pub fn main(args: &[&str]) -> ExitCode {
                     format!("failed: {} | | | | | | |", first_lines(e, 1).replace('|', "/"))
                 }
                 Some(Row { measurement: Some(m), check_s, check_failed, .. }) => format!(
-                    "{:.0} ms | {:.0} ms | {:.0} MB | {:.1}x | {} | {} | {} |",
+                    "{:.0} ms | {:.0} ms | {:.0} MB{} | {:.1}x | {} | {} | {} |",
                     m.wall_ms,
                     m.cpu_ms,
                     m.peak_kib as f64 / 1024.0,
+                    m.peak_read_kib.map(|k| format!(" (reading: {:.0})", k as f64 / 1024.0)).unwrap_or_default(),
                     m.peak_kib as f64 * 1024.0 / *size as f64,
                     m.lines,
                     m.types,
@@ -265,7 +266,8 @@ pub fn main(args: &[&str]) -> ExitCode {
         report,
         "\ngeneration: in-process; schemagen's includes writing the crate (each file is written to the staging \
          directory as soon as it is emitted, then the directory is swapped into place), typify's does not; \
-         CPU: whole child process; peak memory: VmHWM of the child; cargo check: the generated crate alone, \
+         CPU: whole child process; peak memory: VmHWM of the child (in brackets: \
+         when reading was done and emitting began); cargo check: the generated crate alone, \
          dependencies built."
     );
     print!("{report}");
@@ -306,6 +308,7 @@ fn run_generator(exe: &Path, generator: &str, out: &Path, inputs: &[PathBuf], ru
                 wall_ms: b.wall_ms.min(m.wall_ms),
                 cpu_ms: b.cpu_ms.min(m.cpu_ms),
                 peak_kib: b.peak_kib.min(m.peak_kib),
+                peak_read_kib: b.peak_read_kib.zip(m.peak_read_kib).map(|(b, m)| b.min(m)),
                 ..m
             },
         });

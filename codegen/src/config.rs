@@ -312,9 +312,9 @@ impl Config {
     pub fn load(path: &Path, db: &mut SourceDb) -> Result<Config, Vec<Diagnostic>> {
         let display_root = std::env::current_dir().unwrap_or_default();
         let name = display_name(&display_root, path);
-        let file = db.read(path, name.clone()).map_err(|d| vec![d])?;
+        let text = db.read(path, name.clone()).and_then(|file| file.require_text()).map_err(|d| vec![d])?;
         let base = path.parent().unwrap_or(Path::new(".")).to_path_buf();
-        let raw: RawConfig = read_raw(&file.text).map_err(|mut errors| {
+        let raw: RawConfig = read_raw(text).map_err(|mut errors| {
             errors.sort_by_key(|err| err.span().map(|span| span.start));
             errors
                 .iter()

@@ -115,7 +115,11 @@ fn position(generation: &Generation, origin: &Origin) -> String {
         (Some((line, column)), Some(pointer)) => format!("{}:{line}:{column} (#{pointer})", origin.file),
         (_, None) if origin.line.is_some() => format!("{}:{}:1", origin.file, origin.line.unwrap_or(1)),
         (Some((line, column)), None) => format!("{}:{line}:{column}", origin.file),
-        _ => origin.to_string(),
+        // A released file that changed since it was read: no position from its new text.
+        _ => match generation.db.get(&origin.file).and_then(|file| file.unavailable()) {
+            Some(reason) => format!("{origin} ({reason})"),
+            None => origin.to_string(),
+        },
     }
 }
 

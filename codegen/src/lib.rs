@@ -274,7 +274,7 @@ mod tests {
     use super::*;
 
     /// A config that generates `inputs` as one module `things` into `out`.
-    fn one_module(inputs: Vec<std::path::PathBuf>, out: &std::path::Path) -> Config {
+    pub(crate) fn one_module(inputs: Vec<std::path::PathBuf>, out: &std::path::Path) -> Config {
         use config::{Output, RuntimeDependency};
         Config {
             output: Output {

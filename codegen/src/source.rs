@@ -7,6 +7,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use codespan_reporting::diagnostic as cs;
 use codespan_reporting::files::{self as cs_files, Files};
@@ -44,26 +45,66 @@ pub struct SourceFile {
     pub path: PathBuf,
     /// The name diagnostics and the IR show: relative to the config or working directory.
     pub name: String,
-    pub text: String,
     pub format: Format,
-    /// Where each line of `text` starts, built on the first position lookup.
-    lines: std::sync::OnceLock<LineIndex>,
+    text: Text,
+    /// Where each line of the text starts, built on the first position lookup.
+    lines: OnceLock<LineIndex>,
 }
 
-impl SourceFile {
-    pub fn new(path: PathBuf, name: String, text: String) -> SourceFile {
-        let format = Format::detect(&path, &text);
-        SourceFile { path, name, text, format, lines: std::sync::OnceLock::new() }
-    }
+/// A file's text: held, or released once parsed and read again from disk when a diagnostic
+/// needs it.
+#[derive(Debug)]
+enum Text {
+    /// Text that did not come from disk (built-in meta-schemas, [`SourceDb::add`]), or a file
+    /// not released (yet).
+    Held { text: String, from_disk: bool },
+    /// A file released after parsing ([`SourceFile::release`]): what it was, to check a re-read
+    /// against, and the re-read once one was needed (`Err` says why it cannot be used).
+    Released { fingerprint: Fingerprint, words: u8, reread: OnceLock<Result<String, String>> },
+}
 
-    /// The file's line index, built once: every lookup after the first is a binary search.
-    pub fn lines(&self) -> &LineIndex {
-        self.lines.get_or_init(|| LineIndex::new(&self.text))
+/// What a released text was: its length and a 64-bit hash of its bytes. A re-read with the same
+/// fingerprint is taken to be the same text, so spans found in the first one hold in it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Fingerprint {
+    len: usize,
+    hash: u64,
+}
+
+impl Fingerprint {
+    fn of(text: &str) -> Self {
+        use std::hash::BuildHasher;
+        Fingerprint {
+            len: text.len(),
+            hash: foldhash::quality::FixedState::with_seed(0x5eed).hash_one(text.as_bytes()),
+        }
+    }
+}
+
+/// Words whose presence in a text is noted before the text is released, so that
+/// [`SourceFile::may_contain`] answers exactly for them without reading the file again: the
+/// dynamic-scope keywords, which most documents never name (`jsonschema/scope.rs`).
+const REMEMBERED_WORDS: [&str; 2] = ["dynamicAnchor", "recursiveAnchor"];
+
+/// A file's text with its line index, for position lookups: see [`SourceFile::contents`].
+#[derive(Clone, Copy)]
+pub struct Contents<'a> {
+    pub name: &'a str,
+    pub text: &'a str,
+    pub format: Format,
+    lines: &'a OnceLock<LineIndex>,
+}
+
+impl<'a> Contents<'a> {
+    /// The text's line index, built once: every lookup after the first is a binary search.
+    pub fn lines(&self) -> &'a LineIndex {
+        let text = self.text;
+        self.lines.get_or_init(|| LineIndex::new(text))
     }
 
     /// 1-based line and character column of a byte offset.
     pub fn line_column(&self, offset: usize) -> (u32, u32) {
-        self.lines().line_column(&self.text, offset)
+        self.lines().line_column(self.text, offset)
     }
 
     /// The length in bytes of the line that holds a byte offset.
@@ -76,8 +117,114 @@ impl SourceFile {
 
     /// Byte offset of a 1-based line and 0-based character column, clamped to the text.
     pub fn offset_of(&self, line: usize, column: usize) -> usize {
-        self.lines().offset_of(&self.text, line, column)
+        self.lines().offset_of(self.text, line, column)
     }
+}
+
+impl SourceFile {
+    /// Text that did not come from disk: held for the whole run.
+    pub fn new(path: PathBuf, name: String, text: String) -> SourceFile {
+        SourceFile::with_text(path, name, text, false)
+    }
+
+    /// The text of the file at `path`: [`SourceFile::release`] may drop it, to be read again
+    /// from `path` when it is needed.
+    pub fn from_disk(path: PathBuf, name: String, text: String) -> SourceFile {
+        SourceFile::with_text(path, name, text, true)
+    }
+
+    fn with_text(path: PathBuf, name: String, text: String, from_disk: bool) -> SourceFile {
+        let format = Format::detect(&path, &text);
+        SourceFile { path, name, format, text: Text::Held { text, from_disk }, lines: OnceLock::new() }
+    }
+
+    /// Drops the text of a file read from disk, keeping its length and hash (and which of
+    /// [`REMEMBERED_WORDS`] it names). The text is read again when something needs it, and used
+    /// only if it is unchanged. Text that did not come from disk is kept.
+    pub fn release(&mut self) {
+        let Text::Held { text, from_disk: true } = &self.text else { return };
+        let words =
+            REMEMBERED_WORDS.iter().enumerate().filter(|(_, w)| text.contains(*w)).fold(0, |m, (i, _)| m | 1 << i);
+        self.text = Text::Released { fingerprint: Fingerprint::of(text), words, reread: OnceLock::new() };
+        self.lines = OnceLock::new();
+    }
+
+    /// Whether the text was released ([`SourceFile::release`]).
+    pub fn is_released(&self) -> bool {
+        matches!(self.text, Text::Released { .. })
+    }
+
+    /// The file's text. A released text is read again from disk (once; [`SourceDb::resolve`]
+    /// lets go of it again) and is `None` when the file changed or cannot be read:
+    /// [`SourceFile::unavailable`] says why.
+    pub fn text(&self) -> Option<&str> {
+        match &self.text {
+            Text::Held { text, .. } => Some(text),
+            Text::Released { fingerprint, reread, .. } => {
+                reread.get_or_init(|| self.reread(*fingerprint)).as_ref().ok().map(String::as_str)
+            }
+        }
+    }
+
+    fn reread(&self, fingerprint: Fingerprint) -> Result<String, String> {
+        let changed = || format!("`{}` changed while schemagen was running, so its text is not shown", self.name);
+        match std::fs::read(&self.path).map(String::from_utf8) {
+            Ok(Ok(text)) if Fingerprint::of(&text) == fingerprint => Ok(text),
+            Ok(_) => Err(changed()),
+            Err(err) => Err(format!("`{}` cannot be read again to show its text: {err}", self.name)),
+        }
+    }
+
+    /// [`SourceFile::text`], or E001 saying why it cannot be had.
+    pub fn require_text(&self) -> Result<&str, Diagnostic> {
+        self.text().ok_or_else(|| unreadable(self))
+    }
+
+    /// Why the text of a released file could not be read again, once that was tried.
+    pub fn unavailable(&self) -> Option<&str> {
+        match &self.text {
+            Text::Released { reread, .. } => reread.get().and_then(|r| r.as_ref().err()).map(String::as_str),
+            Text::Held { .. } => None,
+        }
+    }
+
+    /// The text with its line index, for position lookups; `None` as for [`SourceFile::text`].
+    pub fn contents(&self) -> Option<Contents<'_>> {
+        let text = self.text()?;
+        Some(Contents { name: &self.name, text, format: self.format, lines: &self.lines })
+    }
+
+    /// Whether the text may contain `word`, without reading a released file again: exact while
+    /// the text is held, and for a released text exact for the words in [`REMEMBERED_WORDS`]
+    /// (noted before it was released) and `true` for any other word.
+    pub fn may_contain(&self, word: &str) -> bool {
+        match &self.text {
+            Text::Held { text, .. } => text.contains(word),
+            Text::Released { words, .. } => match REMEMBERED_WORDS.iter().position(|w| *w == word) {
+                Some(i) => words & (1 << i) != 0,
+                None => true,
+            },
+        }
+    }
+
+    /// Lets go of a text read again, keeping the fingerprint (and a failed re-read's reason).
+    fn forget_reread(&mut self) {
+        if let Text::Released { reread, .. } = &mut self.text
+            && reread.get().is_some_and(Result::is_ok)
+        {
+            *reread = OnceLock::new();
+            self.lines = OnceLock::new();
+        }
+    }
+}
+
+/// A file read ahead of time, until its first [`SourceDb::read`].
+#[derive(Debug)]
+enum Ahead {
+    /// Its bytes, or why it could not be read: checked and added by `read`.
+    Contents(std::io::Result<Vec<u8>>),
+    /// Read and parsed already (its text possibly released).
+    File(SourceFile),
 }
 
 /// Every file a run has read, by name. Diagnostics refer to files by name, so rendering and
@@ -89,10 +236,10 @@ pub struct SourceDb {
     /// Files that are not UTF-8, with the offset of their first bad byte: kept (lossily) for
     /// rendering, but every read of them fails.
     not_utf8: HashMap<String, usize>,
-    /// Contents read ahead (in parallel, [`SourceDb::read_ahead`]) and not yet asked for, by
+    /// Files read ahead (in parallel, [`SourceDb::read_ahead`]) and not yet asked for, by
     /// name: `read` takes them from here instead of from disk, so a file is still added when
     /// it is first read and errors are reported there, as without reading ahead.
-    ahead: HashMap<String, std::io::Result<Vec<u8>>>,
+    ahead: HashMap<String, Ahead>,
 }
 
 impl SourceDb {
@@ -104,13 +251,18 @@ impl SourceDb {
         if let Some(&index) = self.by_name.get(&name) {
             return Ok(&self.files[index]);
         }
-        let bytes = self.ahead.remove(&name).unwrap_or_else(|| std::fs::read(path)).map_err(|err| {
+        let bytes = match self.ahead.remove(&name) {
+            Some(Ahead::File(file)) => return Ok(self.push(file)),
+            Some(Ahead::Contents(contents)) => contents,
+            None => std::fs::read(path),
+        };
+        let bytes = bytes.map_err(|err| {
             Diagnostic::error(Code::E001, format!("cannot read `{name}`: {err}"))
                 .at(Location::file(&name))
                 .hint("check that the path is right and the file is readable")
         })?;
         match String::from_utf8(bytes) {
-            Ok(text) => Ok(self.add(path.to_path_buf(), name, text)),
+            Ok(text) => Ok(self.push(SourceFile::from_disk(path.to_path_buf(), name, text))),
             Err(err) => {
                 // Kept with the bad bytes replaced, so the diagnostic can show where they are.
                 let at = err.utf8_error().valid_up_to();
@@ -126,17 +278,40 @@ impl SourceDb {
     /// [`SourceDb::read`] of `name`; a file already read or read ahead keeps what it has.
     pub fn read_ahead(&mut self, name: String, contents: std::io::Result<Vec<u8>>) {
         if !self.by_name.contains_key(&name) && !self.not_utf8.contains_key(&name) {
-            self.ahead.entry(name).or_insert(contents);
+            self.ahead.entry(name).or_insert(Ahead::Contents(contents));
         }
     }
 
-    /// Adds text that did not come from disk (or was read elsewhere).
-    pub fn add(&mut self, path: PathBuf, name: String, text: String) -> &SourceFile {
-        let index = *self.by_name.entry(name.clone()).or_insert(self.files.len());
-        if index == self.files.len() {
-            self.files.push(SourceFile::new(path, name, text));
+    /// [`SourceDb::read_ahead`] for a file read and parsed already (made with
+    /// [`SourceFile::from_disk`], its text possibly released): the first `read` of its name
+    /// adds it as it is.
+    pub fn read_ahead_file(&mut self, file: SourceFile) {
+        if !self.by_name.contains_key(&file.name) && !self.not_utf8.contains_key(&file.name) {
+            self.ahead.entry(file.name.clone()).or_insert(Ahead::File(file));
         }
+    }
+
+    /// Adds text that did not come from disk (or was read elsewhere); it is never released.
+    pub fn add(&mut self, path: PathBuf, name: String, text: String) -> &SourceFile {
+        match self.by_name.get(&name) {
+            Some(&index) => &self.files[index],
+            None => self.push(SourceFile::new(path, name, text)),
+        }
+    }
+
+    fn push(&mut self, file: SourceFile) -> &SourceFile {
+        let index = self.files.len();
+        self.by_name.insert(file.name.clone(), index);
+        self.files.push(file);
         &self.files[index]
+    }
+
+    /// Releases the text of a file read from disk once it is parsed ([`SourceFile::release`]):
+    /// a diagnostic that needs it reads it again.
+    pub fn release(&mut self, name: &str) {
+        if let Some(&index) = self.by_name.get(name) {
+            self.files[index].release();
+        }
     }
 
     /// The paths of every file read, in reading order.
@@ -149,8 +324,15 @@ impl SourceDb {
     }
 
     /// Fills in line, column and span for every diagnostic that names a pointer in a known file.
-    /// Each file is parsed for positions at most once.
-    pub fn resolve(&self, diagnostics: &mut Diagnostics) {
+    /// Each file is parsed for positions at most once. A released file is read again for this
+    /// and let go of afterwards; if it changed meanwhile, its diagnostics get no position (and
+    /// [`SourceDb::render`] says why) rather than a wrong one.
+    pub fn resolve(&mut self, diagnostics: &mut Diagnostics) {
+        self.resolve_positions(diagnostics);
+        self.files.iter_mut().for_each(SourceFile::forget_reread);
+    }
+
+    fn resolve_positions(&self, diagnostics: &mut Diagnostics) {
         let mut wanted: HashMap<String, Vec<String>> = HashMap::new();
         for diagnostic in diagnostics.iter() {
             if let Some(Location { file, pointer: Some(pointer), span: None, .. }) = &diagnostic.location {
@@ -159,7 +341,7 @@ impl SourceDb {
         }
         let mut spans: HashMap<(String, String), Located> = HashMap::new();
         for (name, pointers) in wanted {
-            let Some(file) = self.get(&name) else { continue };
+            let Some(file) = self.get(&name).and_then(SourceFile::contents) else { continue };
             let refs: Vec<&str> = pointers.iter().map(String::as_str).collect();
             for (pointer, span) in pointers.iter().zip(locate_spans(file, &refs)) {
                 if let Some(span) = span {
@@ -169,7 +351,10 @@ impl SourceDb {
         }
         for diagnostic in diagnostics.iter_mut() {
             let Some(location) = diagnostic.location.as_mut() else { continue };
-            let Some(file) = self.get(&location.file) else { continue };
+            if location.span.is_none() && location.pointer.is_none() && location.line.is_none() {
+                continue;
+            }
+            let Some(file) = self.get(&location.file).and_then(SourceFile::contents) else { continue };
             if location.span.is_none() {
                 location.span = match (&location.pointer, location.line) {
                     (Some(pointer), _) => spans.get(&(location.file.clone(), pointer.clone())).map(|found| {
@@ -196,8 +381,9 @@ impl SourceDb {
 
     /// Line and column of many pointers in one file (for reports), parsing the file once.
     pub fn positions(&self, name: &str, pointers: &[&str]) -> Vec<Option<(u32, u32)>> {
-        let Some(file) = self.get(name) else { return vec![None; pointers.len()] };
-        locate_many(file, pointers).into_iter().map(|span| span.map(|s| file.line_column(s.start))).collect()
+        let Some(file) = self.get(name).and_then(SourceFile::contents) else { return vec![None; pointers.len()] };
+        let spans = locate_spans(file, pointers).into_iter();
+        spans.map(|found| found.map(|f| file.line_column(f.value.start))).collect()
     }
 
     /// Renders a diagnostic with its source snippet, label and hint.
@@ -211,7 +397,9 @@ impl SourceDb {
         .with_message(&diagnostic.message);
         let mut notes = Vec::new();
         if let Some(location) = &diagnostic.location {
-            match (self.get(&location.file), &location.span) {
+            let file = self.get(&location.file);
+            let contents = file.filter(|_| location.span.is_some()).and_then(SourceFile::contents);
+            match (contents, &location.span) {
                 (Some(file), Some(span)) if file.line_length(span.start) > MAX_SHOWN_LINE => {
                     let (line, column) = file.line_column(span.start);
                     let length = file.line_length(span.start);
@@ -222,11 +410,19 @@ impl SourceDb {
                     notes.extend(diagnostic.label.clone());
                 }
                 (Some(file), Some(span)) => {
-                    let id = self.by_name[&file.name];
+                    let id = self.by_name[file.name];
                     let label = diagnostic.label.clone().unwrap_or_default();
                     rendered = rendered.with_labels(vec![cs::Label::primary(id, span.clone()).with_message(label)]);
                 }
-                _ => notes.push(format!("in {}", location.file)),
+                // Positions found before a released file changed still hold: they were found in
+                // the text as it was read.
+                _ => match (location.line, location.column) {
+                    (Some(line), Some(column)) => notes.push(format!("at {}:{line}:{column}", location.file)),
+                    _ => notes.push(format!("in {}", location.file)),
+                },
+            }
+            if let Some(reason) = file.and_then(SourceFile::unavailable) {
+                notes.push(format!("note: {reason}"));
             }
             if let Some(pointer) = &location.pointer {
                 notes.push(format!("at JSON Pointer #{pointer}"));
@@ -250,11 +446,19 @@ pub const MAX_SHOWN_LINE: usize = 1000;
 /// which keeps every walk over a document well inside a thread's stack.
 pub const MAX_DEPTH: usize = 128;
 
-fn too_deep(file: &SourceFile, offset: usize) -> Diagnostic {
+fn too_deep(file: Contents<'_>, offset: usize) -> Diagnostic {
     Diagnostic::error(Code::E005, format!("`{}` nests arrays and objects more than {MAX_DEPTH} levels deep", file.name))
-        .at(Location { span: Some(offset..offset), ..Location::file(&file.name) })
+        .at(Location { span: Some(offset..offset), ..Location::file(file.name) })
         .label(format!("level {} starts here", MAX_DEPTH + 1))
         .hint("a schema this deep is not one a person wrote; move nested schemas into `$defs` and refer to them with `$ref`")
+}
+
+/// E001 for a released file that cannot be parsed again because it changed or vanished.
+fn unreadable(file: &SourceFile) -> Diagnostic {
+    let reason = file.unavailable().unwrap_or("it cannot be read again");
+    Diagnostic::error(Code::E001, format!("cannot read `{}` again: {reason}", file.name))
+        .at(Location::file(&file.name))
+        .hint("run again once nothing is writing to the file")
 }
 
 /// E001 for a file that is not UTF-8, at its first bad byte.
@@ -269,11 +473,12 @@ fn not_utf8(name: &str, at: usize) -> Diagnostic {
 /// document (keys repeated in one JSON object, E060) come with it. Errors carry the file, line
 /// and column.
 pub fn parse_document(file: &SourceFile) -> Result<(Value, Vec<Diagnostic>), Diagnostic> {
+    let Some(file) = file.contents() else { return Err(unreadable(file)) };
     match file.format {
         Format::Yaml => parse_yaml(file).map(|value| (value, Vec::new())),
         _ => {
             let builder = tree::Builder::default();
-            let mut deserializer = serde_json::Deserializer::from_str(&file.text);
+            let mut deserializer = serde_json::Deserializer::from_str(file.text);
             let value = serde::de::DeserializeSeed::deserialize(builder.seed(), &mut deserializer)
                 .and_then(|value| deserializer.end().map(|()| value))
                 .map_err(|err| json_error(file, &err))?;
@@ -285,8 +490,8 @@ pub fn parse_document(file: &SourceFile) -> Result<(Value, Vec<Diagnostic>), Dia
     }
 }
 
-fn json_error(file: &SourceFile, err: &serde_json::Error) -> Diagnostic {
-    let text = &file.text;
+fn json_error(file: Contents<'_>, err: &serde_json::Error) -> Diagnostic {
+    let text = file.text;
     let at = offset_of(text, err.line(), err.column().saturating_sub(1));
     let full = err.to_string();
     // serde_json appends " at line L column C"; the location is shown separately.
@@ -359,7 +564,7 @@ fn json_error(file: &SourceFile, err: &serde_json::Error) -> Diagnostic {
         _ => (at, raw.to_string(), raw.to_string(), "fix the JSON syntax at this spot"),
     };
     Diagnostic::error(Code::E002, format!("invalid JSON: {message}"))
-        .at(Location { span: Some(offset..offset + char_len(text, offset)), ..Location::file(&file.name) })
+        .at(Location { span: Some(offset..offset + char_len(text, offset)), ..Location::file(file.name) })
         .label(label)
         .hint(hint)
 }
@@ -399,10 +604,10 @@ impl Unclosed {
 }
 
 /// E060 for every key that an object of a JSON file repeats, at the repeat.
-fn repeated_keys(file: &SourceFile) -> Vec<Diagnostic> {
+fn repeated_keys(file: Contents<'_>) -> Vec<Diagnostic> {
     use jsonc_parser::ast::Value as Node;
     use jsonc_parser::common::Ranged;
-    let Ok(parsed) = jsonc_parser::parse_to_ast(&file.text, &Default::default(), &Default::default()) else {
+    let Ok(parsed) = jsonc_parser::parse_to_ast(file.text, &Default::default(), &Default::default()) else {
         return Vec::new();
     };
     let mut out = Vec::new();
@@ -422,7 +627,7 @@ fn repeated_keys(file: &SourceFile) -> Vec<Diagnostic> {
                                     .at(Location {
                                         pointer: Some(pointer.clone()),
                                         span: Some(range.start..range.end),
-                                        ..Location::file(&file.name)
+                                        ..Location::file(file.name)
                                     })
                                     .label(format!("`{name}` again; the first is on line {line}"))
                                     .hint("JSON parsers keep only the last of repeated keys, so the first is silently lost; remove or rename one of them"),
@@ -447,15 +652,15 @@ fn repeated_keys(file: &SourceFile) -> Vec<Diagnostic> {
     out
 }
 
-fn parse_yaml(file: &SourceFile) -> Result<Value, Diagnostic> {
+fn parse_yaml(file: Contents<'_>) -> Result<Value, Diagnostic> {
     let yaml_error = |message: String, offset: usize| {
-        let (what, label, hint) = explain_yaml(&message, &file.text, offset);
+        let (what, label, hint) = explain_yaml(&message, file.text, offset);
         Diagnostic::error(Code::E003, format!("invalid YAML: {what}"))
-            .at(Location { span: Some(offset..offset + char_len(&file.text, offset)), ..Location::file(&file.name) })
+            .at(Location { span: Some(offset..offset + char_len(file.text, offset)), ..Location::file(file.name) })
             .label(label)
             .hint(hint)
     };
-    let documents = MarkedYaml::load_from_str(&file.text).map_err(|err| {
+    let documents = MarkedYaml::load_from_str(file.text).map_err(|err| {
         let marker = err.marker();
         let at = file.offset_of(marker.line(), marker.col());
         if err.info() == "recursion limit exceeded" {
@@ -469,7 +674,7 @@ fn parse_yaml(file: &SourceFile) -> Result<Value, Diagnostic> {
                     .any(|m| err.info().contains(m)) =>
             {
                 Diagnostic::error(Code::E003, format!("invalid YAML: this `{bracket}` is never closed"))
-                    .at(Location { span: Some(start..start + 1), ..Location::file(&file.name) })
+                    .at(Location { span: Some(start..start + 1), ..Location::file(file.name) })
                     .label(format!("`{bracket}` opened here; the parser stopped on line {}", marker.line()))
                     .hint(format!(
                         "close it with `{}` on the same line, or write the items as a block list",
@@ -654,6 +859,7 @@ pub fn locate(file: &SourceFile, pointer: &str) -> Option<std::ops::Range<usize>
 
 /// [`locate`] for many pointers into one file, parsing the file once.
 pub fn locate_many(file: &SourceFile, pointers: &[&str]) -> Vec<Option<std::ops::Range<usize>>> {
+    let Some(file) = file.contents() else { return vec![None; pointers.len()] };
     locate_spans(file, pointers).into_iter().map(|found| found.map(|f| f.value)).collect()
 }
 
@@ -665,10 +871,10 @@ struct Located {
     key: Option<std::ops::Range<usize>>,
 }
 
-fn locate_spans(file: &SourceFile, pointers: &[&str]) -> Vec<Option<Located>> {
+fn locate_spans(file: Contents<'_>, pointers: &[&str]) -> Vec<Option<Located>> {
     match file.format {
         Format::Yaml => locate_yaml(file, pointers),
-        _ => locate_json(&file.text, pointers),
+        _ => locate_json(file.text, pointers),
     }
 }
 
@@ -714,8 +920,8 @@ fn locate_json(text: &str, pointers: &[&str]) -> Vec<Option<Located>> {
         .collect()
 }
 
-fn locate_yaml(file: &SourceFile, pointers: &[&str]) -> Vec<Option<Located>> {
-    let Ok(documents) = MarkedYaml::load_from_str(&file.text) else { return vec![None; pointers.len()] };
+fn locate_yaml(file: Contents<'_>, pointers: &[&str]) -> Vec<Option<Located>> {
+    let Ok(documents) = MarkedYaml::load_from_str(file.text) else { return vec![None; pointers.len()] };
     let Some(root) = documents.first() else { return vec![None; pointers.len()] };
     let mut members = MemberIndex::new();
     pointers
@@ -850,7 +1056,7 @@ impl LineIndex {
     }
 }
 
-fn line_span(file: &SourceFile, line: u32) -> Option<std::ops::Range<usize>> {
+fn line_span(file: Contents<'_>, line: u32) -> Option<std::ops::Range<usize>> {
     let start = file.offset_of(line as usize, 0);
     let end = file.text[start..].find('\n').map_or(file.text.len(), |i| start + i);
     Some(start..end)
@@ -870,16 +1076,16 @@ impl<'a> Files<'a> for RenderFiles<'a> {
     }
 
     fn source(&'a self, id: usize) -> Result<&'a str, cs_files::Error> {
-        self.0.files.get(id).map(|f| f.text.as_str()).ok_or(cs_files::Error::FileMissing)
+        self.0.files.get(id).and_then(SourceFile::text).ok_or(cs_files::Error::FileMissing)
     }
 
     fn line_index(&'a self, id: usize, byte_index: usize) -> Result<usize, cs_files::Error> {
-        let file = self.0.files.get(id).ok_or(cs_files::Error::FileMissing)?;
+        let file = self.0.files.get(id).and_then(SourceFile::contents).ok_or(cs_files::Error::FileMissing)?;
         Ok(file.lines().0.partition_point(|&start| start <= byte_index).saturating_sub(1))
     }
 
     fn line_range(&'a self, id: usize, line_index: usize) -> Result<std::ops::Range<usize>, cs_files::Error> {
-        let file = self.0.files.get(id).ok_or(cs_files::Error::FileMissing)?;
+        let file = self.0.files.get(id).and_then(SourceFile::contents).ok_or(cs_files::Error::FileMissing)?;
         let lines = &file.lines().0;
         // As codespan's `SimpleFile`: the line after the last starts at the end of the text.
         let start = |line: usize| match line.cmp(&lines.len()) {
@@ -903,12 +1109,12 @@ mod tests {
     fn locates_pointers_in_json_and_yaml() {
         let json = file("a.json", "{\n  \"properties\": {\n    \"a/b\": {\"$ref\": \"#/x\"}\n  }\n}");
         let span = locate(&json, "/properties/a~1b/$ref").unwrap();
-        assert_eq!(&json.text[span.clone()], "\"#/x\"");
-        assert_eq!(line_column(&json.text, span.start), (3, 21));
+        assert_eq!(&json.text().unwrap()[span.clone()], "\"#/x\"");
+        assert_eq!(line_column(json.text().unwrap(), span.start), (3, 21));
 
         let yaml = file("a.yaml", "properties:\n  id:\n    $ref: '#/x'\n");
         let span = locate(&yaml, "/properties/id/$ref").unwrap();
-        assert_eq!(line_column(&yaml.text, span.start), (3, 11));
+        assert_eq!(line_column(yaml.text().unwrap(), span.start), (3, 11));
     }
 
     /// The line index agrees with a scan from the start of the text at every line and column,
@@ -928,6 +1134,7 @@ mod tests {
         }
         for text in ["", "a", "\n", "ab\n\ncd\n", "größe: 1\r\n  ключ: [ü]\nlast"] {
             let file = file("t.yaml", text);
+            let file = file.contents().unwrap();
             for line in 0..8 {
                 for column in 0..12 {
                     assert_eq!(
@@ -947,7 +1154,7 @@ mod tests {
     fn a_missing_key_points_at_its_parent() {
         let json = file("a.json", "{\"a\": {\"b\": 1}}");
         let span = locate(&json, "/a/zzz").unwrap();
-        assert_eq!(&json.text[span], "{\"b\": 1}");
+        assert_eq!(&json.text().unwrap()[span], "{\"b\": 1}");
     }
 
     #[test]
@@ -1015,5 +1222,118 @@ mod tests {
         let yaml = file("a.yaml", "responses:\n  200:\n    description: ok\n");
         let (value, _) = parse_document(&yaml).unwrap();
         assert_eq!(value.pointer("/responses/200/description").and_then(Value::as_str), Some("ok"));
+    }
+
+    /// A schema and a markdown doc with one warning each, in a temporary directory, with the
+    /// config that reads them.
+    fn released_inputs() -> (tempfile::TempDir, PathBuf, crate::config::Config) {
+        let tmp = tempfile::tempdir().unwrap();
+        let schema = tmp.path().join("a.json");
+        std::fs::write(
+            &schema,
+            "{\n  \"type\": \"object\",\n  \"colour\": 1,\n  \"properties\": {\"id\": {\"type\": \"string\"}}\n}\n",
+        )
+        .unwrap();
+        std::fs::write(tmp.path().join("notes.md"), "# Notes\n\nNothing to see.\n").unwrap();
+        let inputs = vec![schema.clone(), tmp.path().join("notes.md")];
+        let config = crate::tests::one_module(inputs, tmp.path());
+        (tmp, schema, config)
+    }
+
+    fn rendered(db: &SourceDb, diagnostics: &Diagnostics, code: Code) -> (String, String) {
+        let diagnostic = diagnostics.iter().find(|d| d.code == code).unwrap();
+        (diagnostic.to_string(), db.render(diagnostic))
+    }
+
+    /// Inputs are released once parsed, and their diagnostics still name line and column and
+    /// show the line, read again from disk.
+    #[test]
+    fn a_released_file_is_read_again_for_its_diagnostics() {
+        let (_tmp, _, config) = released_inputs();
+        let generation = crate::analyze(&config, &mut |_| {});
+        for name in ["a.json", "notes.md"] {
+            assert!(generation.db.get(name).unwrap().is_released(), "{name} is still held");
+        }
+        let (line, drawn) = rendered(&generation.db, &generation.diagnostics, Code::W001);
+        assert!(line.starts_with("a.json:3:3 (#/colour): warning[W001]"), "{line}");
+        assert!(drawn.contains("a.json:3:3") && drawn.contains("\"colour\": 1,"), "{drawn}");
+        let (line, drawn) = rendered(&generation.db, &generation.diagnostics, Code::W006);
+        assert!(line.starts_with("notes.md:1:1: warning[W006]"), "{line}");
+        assert!(drawn.contains("notes.md:1:1") && drawn.contains("# Notes"), "{drawn}");
+        assert!(!drawn.contains("changed"), "{drawn}");
+        // Resolving let go of the texts it read again; rendering read them once more.
+        assert!(generation.db.get("a.json").unwrap().text().is_some());
+    }
+
+    /// A file that changes after it was parsed is never shown with positions from its new text:
+    /// its diagnostics name it without a snippet, and say it changed.
+    #[test]
+    fn a_file_changed_after_reading_is_named_with_a_note() {
+        let (_tmp, schema, config) = released_inputs();
+        let mut db = SourceDb::default();
+        let mut diagnostics = Diagnostics::default();
+        crate::jsonschema::read(&config, &mut db, &mut diagnostics);
+        // Changed before positions are found: a same-length edit, which only the hash notices.
+        let text = std::fs::read_to_string(&schema).unwrap();
+        std::fs::write(&schema, text.replace("colour", "colout")).unwrap();
+        db.resolve(&mut diagnostics);
+        let (line, drawn) = rendered(&db, &diagnostics, Code::W001);
+        assert!(line.starts_with("a.json (#/colour): warning[W001]"), "{line}");
+        assert!(drawn.contains("in a.json"), "{drawn}");
+        assert!(
+            drawn.contains("note: `a.json` changed while schemagen was running, so its text is not shown"),
+            "{drawn}"
+        );
+        assert!(!drawn.contains("\"colou") && !drawn.contains("│"), "no snippet, old or new: {drawn}");
+
+        // Changed after positions were found and before rendering: the position holds (it was
+        // found in the text that was read), the snippet is not drawn.
+        let (_tmp, schema, config) = released_inputs();
+        let mut db = SourceDb::default();
+        let mut diagnostics = Diagnostics::default();
+        crate::jsonschema::read(&config, &mut db, &mut diagnostics);
+        db.resolve(&mut diagnostics);
+        std::fs::write(&schema, "{}").unwrap();
+        let (line, drawn) = rendered(&db, &diagnostics, Code::W001);
+        assert!(line.starts_with("a.json:3:3 (#/colour)"), "{line}");
+        assert!(drawn.contains("at a.json:3:3") && drawn.contains("changed while schemagen was running"), "{drawn}");
+        assert!(!drawn.contains("\"colour\": 1") && !drawn.contains("│"), "{drawn}");
+
+        // Removed: the same, saying why it cannot be read.
+        let (_tmp, schema, config) = released_inputs();
+        let mut db = SourceDb::default();
+        let mut diagnostics = Diagnostics::default();
+        crate::jsonschema::read(&config, &mut db, &mut diagnostics);
+        std::fs::remove_file(&schema).unwrap();
+        db.resolve(&mut diagnostics);
+        let (line, drawn) = rendered(&db, &diagnostics, Code::W001);
+        assert!(line.starts_with("a.json (#/colour)"), "{line}");
+        assert!(drawn.contains("note: `a.json` cannot be read again to show its text"), "{drawn}");
+    }
+
+    /// Text that did not come from disk cannot be read again, so it is never released.
+    #[test]
+    fn text_not_from_disk_stays_held() {
+        let mut db = SourceDb::default();
+        db.add(PathBuf::from("memory.json"), "memory.json".into(), "{\"a\": 1}".into());
+        db.release("memory.json");
+        let file = db.get("memory.json").unwrap();
+        assert!(!file.is_released());
+        assert_eq!(file.text(), Some("{\"a\": 1}"));
+        assert!(file.may_contain("\"a\"") && !file.may_contain("dynamicAnchor"));
+    }
+
+    /// A released file answers `may_contain` for the remembered words without reading the file.
+    #[test]
+    fn a_released_file_remembers_which_anchor_keywords_it_names() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("d.json");
+        let text = "{\"$defs\": {\"a\": {\"$dynamicAnchor\": \"node\"}}}";
+        let mut file = SourceFile::from_disk(path.clone(), "d.json".into(), text.into());
+        file.release();
+        std::fs::write(&path, "{}").unwrap();
+        assert!(file.may_contain("dynamicAnchor") && !file.may_contain("recursiveAnchor"));
+        assert!(file.unavailable().is_none(), "not read again");
+        assert!(file.text().is_none() && file.unavailable().is_some_and(|r| r.contains("changed")));
     }
 }

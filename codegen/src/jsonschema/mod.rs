@@ -268,11 +268,12 @@ pub(crate) enum Parsed {
 }
 
 /// Reads and parses every input file on all cores before lowering, which is sequential (it
-/// reads `$ref`s and links as it reaches them). Nothing is reported here: the contents go to
+/// reads `$ref`s and links as it reaches them). Nothing is reported here: the files go to
 /// `SourceDb` and the parse results to `Reader::ahead`, and each is taken, with its errors,
 /// when lowering reaches the file, in the order it did without reading ahead; so the output
 /// and the diagnostics do not depend on which thread read what. Files reached only through a
-/// `$ref` or a link are read when reached, as before.
+/// `$ref` or a link are read when reached, as before. The text of a file that parsed is
+/// released at once, on its thread (`SourceFile::release`): lowering needs only the parse.
 fn read_ahead(config: &Config, inputs: &[Vec<PathBuf>], db: &mut SourceDb) -> HashMap<String, Parsed> {
     use rayon::prelude::*;
     let mut seen = HashSet::default();
@@ -284,31 +285,39 @@ fn read_ahead(config: &Config, inputs: &[Vec<PathBuf>], db: &mut SourceDb) -> Ha
             seen.insert(name.clone()).then_some((path, name))
         })
         .collect();
-    let done: Vec<(String, std::io::Result<Vec<u8>>, Option<Parsed>)> = files
+    let done: Vec<_> = files
         .into_par_iter()
         .map(|(path, name)| {
             let text = match std::fs::read(path).map(String::from_utf8) {
                 Ok(Ok(text)) => text,
                 // Reported by `SourceDb::read`, from these bytes.
-                Ok(Err(not_utf8)) => return (name, Ok(not_utf8.into_bytes()), None),
-                Err(err) => return (name, Err(err), None),
+                Ok(Err(not_utf8)) => return Err((name, Ok(not_utf8.into_bytes()))),
+                Err(err) => return Err((name, Err(err))),
             };
-            if is_markdown(path) {
-                let (doc, errors) = crate::markdown::parse::parse_doc_lenient(&text);
-                (name, Ok(text.into_bytes()), Some(Parsed::Markdown(doc, errors)))
-            } else {
-                let file = source::SourceFile::new(path.clone(), name.clone(), text);
-                let parsed = source::parse_document(&file);
-                (name, Ok(file.text.into_bytes()), Some(Parsed::Document(parsed)))
+            let mut file = source::SourceFile::from_disk(path.clone(), name, text);
+            let parsed = match file.text() {
+                Some(text) if is_markdown(path) => {
+                    let (doc, errors) = crate::markdown::parse::parse_doc_lenient(text);
+                    Parsed::Markdown(doc, errors)
+                }
+                _ => Parsed::Document(source::parse_document(&file)),
+            };
+            // A file with a syntax error keeps its text: its diagnostic shows it.
+            if !matches!(parsed, Parsed::Document(Err(_))) {
+                file.release();
             }
+            Ok((file, parsed))
         })
         .collect();
     let mut parsed = HashMap::default();
-    for (name, contents, result) in done {
-        if let Some(result) = result {
-            parsed.insert(name.clone(), result);
+    for done in done {
+        match done {
+            Ok((file, result)) => {
+                parsed.insert(file.name.clone(), result);
+                db.read_ahead_file(file);
+            }
+            Err((name, contents)) => db.read_ahead(name, contents),
         }
-        db.read_ahead(name, contents);
     }
     parsed
 }
@@ -563,6 +572,10 @@ impl Reader<'_> {
             },
             Err(diagnostic) => Err(diagnostic),
         };
+        if parsed.is_ok() {
+            // Lowering needs only the parsed document: a diagnostic that shows the text reads it again.
+            self.db.release(&name);
+        }
         self.insert_parsed(name, parsed)
     }
 

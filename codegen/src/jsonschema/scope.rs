@@ -102,8 +102,7 @@ impl Reader<'_> {
             _ => return FileResources::default(),
         };
         // Most documents never name the keyword: skip the walk (and its allocations) for them.
-        let named = |text: &str| text.contains(keyword.trim_start_matches('$'));
-        if self.db.get(file).is_some_and(|source| !named(&source.text)) {
+        if self.db.get(file).is_some_and(|source| !source.may_contain(keyword.trim_start_matches('$'))) {
             return FileResources::default();
         }
         let doc = self.doc(file);

@@ -29,16 +29,19 @@ impl Reader<'_> {
         if let Some(&id) = self.memo.get(&key) {
             return Some(id);
         }
-        let (doc, errors) = match self.db.read(path, name.to_string()) {
-            Ok(file) => match self.ahead.remove(&*name) {
-                Some(Parsed::Markdown(doc, errors)) => (doc, errors),
-                _ => parse_doc_lenient(&file.text),
-            },
+        let read = self.db.read(path, name.to_string()).and_then(|file| match self.ahead.remove(&*name) {
+            Some(Parsed::Markdown(doc, errors)) => Ok((doc, errors)),
+            _ => file.require_text().map(parse_doc_lenient),
+        });
+        let (doc, errors) = match read {
+            Ok(parsed) => parsed,
             Err(diagnostic) => {
                 self.push(diagnostic);
                 return None;
             }
         };
+        // Lowering needs only the parsed doc: a diagnostic that shows the text reads it again.
+        self.db.release(&name);
         let at = |line: u32| Location { line: Some(line), ..Location::file(&*name) };
         if matches!(doc.kind, DocKind::Other) {
             self.push(

@@ -3,12 +3,10 @@
 //! Validator functions, one per schema location; models call them from `impl Validate`.
 #![allow(dead_code, unused_assignments, unused_imports, clippy::all, clippy::pedantic)]
 #![allow(unused_variables, unused_mut)]
+
 use ::schemagen_runtime::serde_json::Value;
-
 use ::schemagen_runtime::validate::rules::{self, Ev};
-
 use ::schemagen_runtime::required_names;
-
 use ::schemagen_runtime::validate::support::{Path, Sink};
 
 pub(super) fn c0(v: &Value, p: &Path<'_>, s: &mut Sink) -> bool {

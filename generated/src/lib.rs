@@ -73,7 +73,6 @@
 #![allow(rustdoc::bare_urls, rustdoc::broken_intra_doc_links, rustdoc::invalid_html_tags)]
 
 pub use ::schemagen_runtime;
-
 pub use ::schemagen_runtime::{Error, Validate, ValidationError, ValidationErrors, from_str, from_value};
 
 mod __checks;

@@ -302,7 +302,11 @@ fn module_files(
     let others: Vec<&str> = std::iter::once(checks::MODULE)
         .chain(krate.modules.iter().filter(|m| m.name != *name).map(|m| m.name.as_str()))
         .collect();
-    let mut root = format!("#[allow(unused_imports)]\nuse super::{{{}}};\n\n", others.join(", "));
+    let others = match others.as_slice() {
+        [one] => one.to_string(),
+        more => format!("{{{}}}", more.join(", ")),
+    };
+    let mut root = format!("#[allow(unused_imports)]\nuse super::{others};\n\n");
     for part in &parts {
         root.push_str(&format!("mod {0};\npub use {0}::*;\n", part.name));
     }
@@ -481,10 +485,22 @@ fn join_chunks(chunks: Vec<String>) -> String {
 }
 
 /// [`join_chunks`] a chunk at a time: `out` is the file's text so far (a writer may take it
-/// between chunks), `item_ended` whether its last line ended a top-level item.
+/// between chunks), `ended` how its last line ended a top-level item, if it did.
 struct Joiner {
     out: String,
-    item_ended: bool,
+    ended: Ended,
+}
+
+/// How the last line of a [`Joiner`] ended a top-level item.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Ended {
+    No,
+    /// With a one-line `use` or `mod` declaration: the next one follows it without a blank line,
+    /// as in hand-formatted code.
+    Declaration,
+    /// With a one-line inner attribute (`#![allow(…)]`): the same for the next one.
+    InnerAttribute,
+    Item,
 }
 
 impl Joiner {
@@ -494,7 +510,7 @@ impl Joiner {
         out.push_str("// ");
         out.push_str(HEADER);
         out.push_str("\n\n");
-        Joiner { out, item_ended: false }
+        Joiner { out, ended: Ended::No }
     }
 
     /// Adds `count` chunks, built on every core [`BATCH`] at a time ([`parallel_chunks`]) and
@@ -511,14 +527,33 @@ impl Joiner {
     fn push(&mut self, chunk: &str) {
         for line in chunk.lines() {
             let starts_item = !line.is_empty() && !line.starts_with([' ', '}', ')']);
-            if self.item_ended && starts_item {
+            let group = if is_declaration(line) {
+                Ended::Declaration
+            } else if line.starts_with("#![") && line.ends_with(']') {
+                Ended::InnerAttribute
+            } else {
+                Ended::Item
+            };
+            if starts_item && self.ended != Ended::No && !(self.ended == group && group != Ended::Item) {
                 self.out.push('\n');
             }
             self.out.push_str(line);
             self.out.push('\n');
-            self.item_ended = line == "}" || (line.ends_with(';') && !line.starts_with(' ') && !line.starts_with("//"));
+            self.ended = if group != Ended::Item {
+                group
+            } else if line == "}" || (line.ends_with(';') && !line.starts_with(' ') && !line.starts_with("//")) {
+                Ended::Item
+            } else {
+                Ended::No
+            };
         }
     }
+}
+
+/// Whether `line` is a whole top-level `use` or `mod` declaration, such as `pub use a::*;`.
+fn is_declaration(line: &str) -> bool {
+    let rest = ["pub(crate) ", "pub(super) ", "pub "].iter().find_map(|v| line.strip_prefix(v)).unwrap_or(line);
+    (rest.starts_with("use ") || rest.starts_with("mod ")) && line.ends_with(';')
 }
 
 /// `#[derive(…)]` of the traits every model of its kind derives, with `more` (each followed by

@@ -10,7 +10,7 @@
 //! encoded value: the same violations, pointers, keywords and messages, in the same order.
 
 use std::cell::{Cell, RefCell};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::sync::Mutex;
 
 use super::checks::{self, MODULE};
@@ -122,11 +122,93 @@ struct Facts {
     valid: Option<bool>,
 }
 
+/// Whether every model reached from `root` is good, by Tarjan's strongly connected components
+/// (iterative: a chain of 10,000 models must not overflow the stack), so that each model is
+/// looked at once however many models reach it. `step(id)` says whether a model is good in
+/// itself and which models it reaches (none need be given when it is not good); a model is good
+/// when it and every model it reaches are, and, with `cycles_fail`, none of them is on a cycle.
+/// `known` gives the answers settled by earlier calls, and `remember` is told each new one.
+fn all_reached(
+    root: ModelId,
+    known: impl Fn(ModelId) -> Option<bool>,
+    mut step: impl FnMut(ModelId) -> (bool, Vec<ModelId>),
+    mut remember: impl FnMut(ModelId, bool),
+    cycles_fail: bool,
+) -> bool {
+    struct Frame {
+        id: ModelId,
+        me: usize,
+        next: Vec<ModelId>,
+        at: usize,
+    }
+    if let Some(good) = known(root) {
+        return good;
+    }
+    // Per model visited: its number, the lowest number it reaches on the stack, whether it and
+    // the components below it are good, and whether it reaches itself directly.
+    let mut number: BTreeMap<ModelId, usize> = BTreeMap::new();
+    let mut low: Vec<usize> = Vec::new();
+    let mut good: Vec<bool> = Vec::new();
+    let mut looped: Vec<bool> = Vec::new();
+    let mut stack: Vec<ModelId> = Vec::new();
+    let mut frames: Vec<Frame> = Vec::new();
+    let mut entering = Some(root);
+    let mut answer = false;
+    loop {
+        if let Some(id) = entering.take() {
+            let (is_good, next) = step(id);
+            let me = low.len();
+            number.insert(id, me);
+            low.push(me);
+            good.push(is_good);
+            looped.push(false);
+            stack.push(id);
+            frames.push(Frame { id, me, next, at: 0 });
+        }
+        let Some(frame) = frames.last_mut() else { break };
+        let me = frame.me;
+        if let Some(&next) = frame.next.get(frame.at) {
+            frame.at += 1;
+            if let Some(next_good) = known(next) {
+                good[me] &= next_good;
+            } else if let Some(&n) = number.get(&next) {
+                // Not known, so not settled: on the stack, part of a cycle through this model.
+                low[me] = low[me].min(n);
+                looped[me] |= n == me;
+            } else {
+                entering = Some(next);
+            }
+            continue;
+        }
+        let id = frame.id;
+        frames.pop();
+        if low[me] == me {
+            // `id` is the first of a component: settle it as one.
+            let at = stack.iter().rposition(|&m| m == id).expect("on the stack");
+            let members = stack.split_off(at);
+            let cyclic = members.len() > 1 || looped[me];
+            let all_good = members.iter().all(|m| good[number[m]]) && !(cycles_fail && cyclic);
+            for &m in &members {
+                remember(m, all_good);
+            }
+            match frames.last() {
+                Some(parent) => good[parent.me] &= all_good,
+                None => answer = all_good,
+            }
+        } else if let Some(parent) = frames.last() {
+            low[parent.me] = low[parent.me].min(low[me]);
+        }
+    }
+    answer
+}
+
 pub struct Typed<'a> {
     pub krate: &'a Crate,
     pub patterns: &'a [String],
     /// [`Facts`] of each body built so far (bodies are built on several threads).
     facts: Mutex<BTreeMap<ModelId, Facts>>,
+    /// [`Typed::exact_decode`] of each model settled so far.
+    exact: Mutex<BTreeMap<ModelId, bool>>,
 }
 
 /// The items every model module starts with: the names its `impl Validate`s use (names no
@@ -155,7 +237,7 @@ enum Kind {
 
 impl<'a> Typed<'a> {
     pub fn new(krate: &'a Crate, patterns: &'a [String]) -> Self {
-        Typed { krate, patterns, facts: Mutex::new(BTreeMap::new()) }
+        Typed { krate, patterns, facts: Mutex::new(BTreeMap::new()), exact: Mutex::new(BTreeMap::new()) }
     }
 
     /// [`Typed::exact_decode`], and whether an exact decode of the model is valid: its typed
@@ -183,62 +265,21 @@ impl<'a> Typed<'a> {
             let facts = self.facts.lock().unwrap_or_else(|e| e.into_inner());
             facts.get(&id).map(|f| (f.valid, f.tests, f.nests.clone()))
         };
-        let remember = |ids: &mut dyn Iterator<Item = ModelId>, valid: bool| {
-            let mut facts = self.facts.lock().unwrap_or_else(|e| e.into_inner());
-            for id in ids {
-                if let Some(f) = facts.get_mut(&id) {
-                    f.valid = Some(valid);
-                }
+        let known = |id: ModelId| match facts(id) {
+            // A model with no check has nothing to test.
+            None => Some(true),
+            Some((valid, _, _)) => valid,
+        };
+        let step = |id: ModelId| match facts(id) {
+            Some((_, tests, nests)) => (!tests, if tests { Vec::new() } else { nests }),
+            None => (true, Vec::new()),
+        };
+        let remember = |id: ModelId, valid: bool| {
+            if let Some(f) = self.facts.lock().unwrap_or_else(|e| e.into_inner()).get_mut(&id) {
+                f.valid = Some(valid);
             }
         };
-        // The models reached through `validate_at` calls and not known valid, each with the
-        // models it calls.
-        let mut calls: BTreeMap<ModelId, Vec<ModelId>> = BTreeMap::new();
-        let mut stack = vec![id];
-        while let Some(at) = stack.pop() {
-            if calls.contains_key(&at) {
-                continue;
-            }
-            let nests = match facts(at) {
-                // A model with no check has nothing to test; one known valid reaches only
-                // models known valid, none of them on a cycle through this one.
-                None | Some((Some(true), _, _)) => continue,
-                Some((Some(false), _, _)) | Some((None, true, _)) => {
-                    remember(&mut std::iter::once(id), false);
-                    return false;
-                }
-                Some((None, false, nests)) => nests,
-            };
-            stack.extend(nests.iter().copied());
-            calls.insert(at, nests);
-        }
-        // No cycle among them: every model is removed once the models calling it are.
-        let mut callers: BTreeMap<ModelId, usize> = calls.keys().map(|id| (*id, 0)).collect();
-        for called in calls.values().flatten() {
-            if let Some(n) = callers.get_mut(called) {
-                *n += 1;
-            }
-        }
-        let mut free: Vec<ModelId> = callers.iter().filter(|(_, n)| **n == 0).map(|(id, _)| *id).collect();
-        let mut removed = 0;
-        while let Some(at) = free.pop() {
-            removed += 1;
-            for called in &calls[&at] {
-                if let Some(n) = callers.get_mut(called) {
-                    *n -= 1;
-                    if *n == 0 {
-                        free.push(*called);
-                    }
-                }
-            }
-        }
-        let valid = removed == calls.len();
-        if valid {
-            remember(&mut calls.keys().copied(), true);
-        } else {
-            remember(&mut std::iter::once(id), false);
-        }
-        valid
+        all_reached(id, known, step, remember, true)
     }
 
     /// Whether `from_str` may decode the model straight from the text and check it with the
@@ -263,34 +304,28 @@ impl<'a> Typed<'a> {
                 _ => true,
             }
         }
-        let mut seen = BTreeSet::new();
-        let mut stack = vec![id];
-        while let Some(id) = stack.pop() {
-            if !seen.insert(id) {
-                continue;
-            }
+        let known = |id: ModelId| self.exact.lock().unwrap_or_else(|e| e.into_inner()).get(&id).copied();
+        let step = |id: ModelId| {
             let model = self.krate.model(id);
-            let types_exact = match &model.kind {
+            let mut models = Vec::new();
+            let exact = match &model.kind {
                 ModelKind::Struct(s) => {
                     !matches!(s.additional, Additional::Keep(_))
-                        && s.fields.iter().all(|f| exact_type(&f.ty, &mut stack))
+                        && s.fields.iter().all(|f| exact_type(&f.ty, &mut models))
                 }
                 ModelKind::Enum(_) => true,
                 ModelKind::Union(_) => false,
-                ModelKind::Newtype { target, .. } => exact_type(target, &mut stack),
+                ModelKind::Newtype { target, .. } => exact_type(target, &mut models),
                 // An alias has no body of its own: its rules are checked by the models using it.
-                ModelKind::Alias { target } => {
-                    if !exact_type(target, &mut stack) {
-                        return false;
-                    }
-                    continue;
-                }
+                ModelKind::Alias { target } => return (exact_type(target, &mut models), models),
             };
-            if !types_exact || model.check.is_some_and(|check| !self.exact_body(id, check, bodies)) {
-                return false;
-            }
-        }
-        true
+            let exact = exact && model.check.is_none_or(|check| self.exact_body(id, check, bodies));
+            (exact, models)
+        };
+        let remember = |id: ModelId, exact: bool| {
+            self.exact.lock().unwrap_or_else(|e| e.into_inner()).insert(id, exact);
+        };
+        all_reached(id, known, step, remember, false)
     }
 
     fn exact_body(&self, id: ModelId, check: CheckId, bodies: &mut BTreeMap<ModelId, bool>) -> bool {

@@ -515,10 +515,17 @@ impl Joiner {
 
     /// Adds `count` chunks, built on every core [`BATCH`] at a time ([`parallel_chunks`]) and
     /// each dropped once copied: a large file's chunks are never all held beside its text.
+    /// After the first batch the file's length is estimated from it and reserved once, so a
+    /// large file is not copied each time its text doubles (nor left with twice its capacity).
     fn push_parallel(&mut self, count: usize, chunk: impl Fn(usize) -> String + Sync) {
+        let before = self.out.len();
         for start in (0..count).step_by(BATCH) {
             for text in parallel_chunks((count - start).min(BATCH), |offset| chunk(start + offset)) {
                 self.push(&text);
+            }
+            if start == 0 && count > BATCH {
+                let estimate = (self.out.len() - before) / BATCH * count;
+                self.out.reserve_exact((estimate + estimate / 16).saturating_sub(self.out.len() - before));
             }
         }
     }

@@ -27,6 +27,7 @@ pub mod rfc3339;
 #[cfg(feature = "schemars")]
 pub mod schema;
 
+mod depth;
 mod exact;
 mod formats;
 mod integral;

@@ -361,6 +361,13 @@ pub mod support {
     /// level, so a deeper document built in code could otherwise exhaust the stack.
     pub const MAX_DEPTH: usize = 128;
 
+    /// How deep a typed check goes before [`Sink::nest`] measures the value it nests into. The
+    /// typed checks of one model, with the models inlined into it, look at most a few levels
+    /// below it without nesting again (the generator measures a model whose fields could nest
+    /// deeper, or hold a `serde_json::Value`), so a value nesting past [`MAX_DEPTH`] is always
+    /// measured on its way down.
+    pub const MEASURE_FROM: usize = MAX_DEPTH / 2;
+
     /// Whether `value` nests arrays and objects deeper than [`MAX_DEPTH`]. The walk recurses at
     /// most `MAX_DEPTH + 1` levels, however deep the value, and allocates nothing.
     pub fn too_deep(value: &serde_json::Value) -> bool {
@@ -473,8 +480,13 @@ pub mod support {
     /// A check function of a generated crate's `__checks` module.
     pub type Check = fn(&serde_json::Value, &Path<'_>, &mut Sink) -> bool;
 
-    /// Checks a typed value by its encoding: encodes it as JSON and runs `check` on that.
+    /// Checks a typed value by its encoding: encodes it as JSON and runs `check` on that. The
+    /// value's depth is measured first ([`Sink::within`]): a value built in code can nest as deep
+    /// as memory allows, and encoding it, or checking its encoding, would recurse that deep.
     pub fn encoded<T: serde::Serialize + ?Sized>(value: &T, path: &Path<'_>, sink: &mut Sink, check: Check) -> bool {
+        if !sink.within(value, path) {
+            return false;
+        }
         match serde_json::to_value(value) {
             Ok(json) => check(&json, path, sink),
             // Generated types always encode; should one not, it is reported, not hidden.
@@ -501,7 +513,9 @@ pub mod support {
     /// dates came from strings the exact decode found well-formed, so their `type` and `format`
     /// hold in the document and are not checked again on their encoding.
     pub(crate) fn exact_decode_passes<T: super::Validate + ?Sized>(value: &T) -> bool {
-        let mut sink = Sink { dates_decoded: true, ..Sink::new() };
+        // Decoded from a document, which `serde_json` reads at most `MAX_DEPTH` levels deep, so
+        // its encoding keeps within the limit too.
+        let mut sink = Sink { dates_decoded: true, measured: true, ..Sink::new() };
         value.validate_at(&Path::Root, &mut sink) && sink.finish().is_ok()
     }
 
@@ -515,6 +529,9 @@ pub mod support {
         dates_decoded: bool,
         /// The document nests deeper than [`MAX_DEPTH`]: that is the one violation reported.
         depth_exceeded: bool,
+        /// The typed value being checked is known to keep within [`MAX_DEPTH`] (it was measured,
+        /// [`Sink::measured`], or decoded from a document): nothing below needs measuring.
+        measured: bool,
     }
 
     impl Default for Sink {
@@ -526,7 +543,14 @@ pub mod support {
     impl Sink {
         #[inline]
         pub fn new() -> Self {
-            Sink { errors: Vec::new(), probing: 0, failed: false, dates_decoded: false, depth_exceeded: false }
+            Sink {
+                errors: Vec::new(),
+                probing: 0,
+                failed: false,
+                dates_decoded: false,
+                depth_exceeded: false,
+                measured: false,
+            }
         }
 
         /// Records a violation; returns `false` so checks can `return sink.fail(…)`. The message
@@ -660,18 +684,57 @@ pub mod support {
         }
 
         /// A nested model's typed check (`validate_at`) of a value at `path`, the one place
-        /// typed checks recurse: run only when the value sits less than [`MAX_DEPTH`] levels deep.
-        /// A value built in code can nest deeper (a recursive model 10,000 levels deep through
-        /// its `Box`es), and checking it would recurse until the stack overflows; instead the
-        /// whole check reports one `depth` violation, as `validate_json` does for its encoding.
+        /// typed checks recurse. A value built in code can nest deeper than [`MAX_DEPTH`] (a
+        /// recursive model 10,000 levels deep through its `Box`es), and checking it would recurse
+        /// until the stack overflows; so once a check is [`MEASURE_FROM`] levels deep, the value
+        /// is measured ([`Sink::measured`]), and one whose encoding nests too deeply makes the
+        /// whole check one `depth` violation, as `validate_json` reports for the encoding.
         #[inline]
-        pub fn nest<T: super::Validate + ?Sized>(&mut self, value: &T, path: &Path<'_>) -> bool {
-            if path.depth() >= MAX_DEPTH {
-                self.depth_exceeded = true;
-                self.failed = true;
+        pub fn nest<T: super::Validate + serde::Serialize + ?Sized>(&mut self, value: &T, path: &Path<'_>) -> bool {
+            if self.measured || path.depth() < MEASURE_FROM {
+                return value.validate_at(path, self);
+            }
+            self.measured(value, path, |s| value.validate_at(path, s))
+        }
+
+        /// Whether the encoding of `value`, placed at `path`, keeps within [`MAX_DEPTH`] levels;
+        /// if not, the whole result is the one depth violation (as in [`Sink::nest`]). The value
+        /// is measured without being encoded, recursing at most [`MAX_DEPTH`] levels.
+        pub fn within<T: serde::Serialize + ?Sized>(&mut self, value: &T, path: &Path<'_>) -> bool {
+            if self.measured {
+                return true;
+            }
+            match crate::depth::measure(value, path.depth()) {
+                Err(crate::depth::Stop::TooDeep) => {
+                    self.depth_exceeded = true;
+                    self.failed = true;
+                    false
+                }
+                // A value that cannot be encoded has no depth; `encoded` reports it.
+                Ok(()) | Err(crate::depth::Stop::Failed) => true,
+            }
+        }
+
+        /// `check` of a typed value at `path` whose encoding could nest past [`MAX_DEPTH`] where
+        /// the typed checks do not look (a `serde_json::Value`, arrays within arrays): run only
+        /// when the value keeps [`Sink::within`] the limit, and then with everything below known
+        /// to keep within it, so nothing below is measured again.
+        pub fn measured<T: serde::Serialize + ?Sized>(
+            &mut self,
+            value: &T,
+            path: &Path<'_>,
+            check: impl FnOnce(&mut Sink) -> bool,
+        ) -> bool {
+            if self.measured {
+                return check(self);
+            }
+            if !self.within(value, path) {
                 return false;
             }
-            value.validate_at(path, self)
+            self.measured = true;
+            let ok = check(self);
+            self.measured = false;
+            ok
         }
 
         #[inline]

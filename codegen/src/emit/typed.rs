@@ -21,6 +21,12 @@ use crate::ir::{Additional, CheckId, Crate, Field, JsonType, ModelId, ModelKind,
 /// (beyond that, the value is encoded and checked by its `__checks` function).
 const INLINE_DEPTH: usize = 2;
 
+/// How many levels of arrays and objects a model's fields may nest, below the model, before its
+/// typed check measures the value's depth first (`Sink::measured`), as it does for a field
+/// holding a `serde_json::Value`. Together with the few models inlined into one check, it keeps
+/// what a check looks past without measuring well within the runtime's `MEASURE_FROM`.
+const UNMEASURED_LEVELS: usize = 16;
+
 /// A typed check: nothing to test (the type guarantees it), a `bool` expression, or statements
 /// that set a `mut ok` in scope to `false` when the value fails. Statements need no block of
 /// their own with an `ok` of its own, which keeps the generated code short and flat.
@@ -522,8 +528,61 @@ impl<'a> Typed<'a> {
         }
     }
 
-    /// A model's value (not through its own `validate_at`) against `check`.
+    /// A model's value (not through its own `validate_at`) against `check`; measured first
+    /// when its fields could nest past the depth limit where the checks do not look
+    /// ([`Typed::unmeasured`]).
     fn model_value(&self, v: &str, id: ModelId, check: CheckId, depth: usize) -> Option<Test> {
+        let test = self.model_value_as_is(v, id, check, depth)?;
+        if !self.unmeasured(&self.krate.model(id).kind) {
+            return Some(test);
+        }
+        Some(Test::Run(match test {
+            Test::Pass => format!("s.within({v}, p)"),
+            Test::Run(test) => format!("s.measured({v}, p, |s| {test})"),
+            Test::Stmts(stmts) => {
+                format!("s.measured({v}, p, |s| {{\n    let mut ok = true;\n{}    ok\n}})", indent(&stmts))
+            }
+        }))
+    }
+
+    /// How many levels of arrays and objects a value of `ty` nests before it reaches a model
+    /// (whose own check, inlined check or encoding looks after what is below it); `None` when
+    /// that is unbounded (a `serde_json::Value`).
+    fn levels(&self, ty: &Type, aliases: usize) -> Option<usize> {
+        match ty {
+            Type::Any => None,
+            Type::Array(inner) | Type::Map(inner) => self.levels(inner, aliases).map(|l| l + 1),
+            Type::Tuple(items) => items
+                .iter()
+                .try_fold(0, |deepest, item| self.levels(item, aliases).map(|l| l.max(deepest)))
+                .map(|l| l + 1),
+            Type::Nullable(inner) => self.levels(inner, aliases),
+            Type::Model(id) => match &self.krate.model(*id).kind {
+                ModelKind::Alias { target } if aliases <= INLINE_DEPTH => self.levels(target, aliases + 1),
+                ModelKind::Alias { .. } => None,
+                _ => Some(1),
+            },
+            _ => Some(0),
+        }
+    }
+
+    /// Whether a model's typed check must measure the value first (`Sink::measured`): a field,
+    /// its kept undeclared properties or the value it wraps hold a `serde_json::Value` or nest
+    /// [`UNMEASURED_LEVELS`] levels or more, which the check may not look into, while its
+    /// encoding, which `validate_json` sees, could nest past the depth limit there.
+    fn unmeasured(&self, kind: &ModelKind) -> bool {
+        let deep = |ty: &Type| self.levels(ty, 0).is_none_or(|levels| levels >= UNMEASURED_LEVELS);
+        match kind {
+            ModelKind::Struct(s) => {
+                s.fields.iter().any(|f| deep(&f.ty)) || matches!(&s.additional, Additional::Keep(ty) if deep(ty))
+            }
+            ModelKind::Newtype { target, .. } | ModelKind::Alias { target } => deep(target),
+            ModelKind::Enum(_) | ModelKind::Union(_) => false,
+        }
+    }
+
+    /// [`Typed::model_value`] without measuring.
+    fn model_value_as_is(&self, v: &str, id: ModelId, check: CheckId, depth: usize) -> Option<Test> {
         let model = self.krate.model(id);
         let rules = self.rules(check)?;
         match &model.kind {

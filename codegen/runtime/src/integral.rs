@@ -10,8 +10,9 @@
 //! same JSON numbers, written as integers: `{"count": 1.0, "ratio": 2.0}` becomes
 //! `{"count": 1, "ratio": 2}`.
 //!
-//! An integral float too large for `i64` and `u64` (`1e300`) stays a float, and a model that
-//! holds an `i64` there still cannot decode it.
+//! An integral float too large for `i64` and `u64` (`1e300`) stays a float. No model holds one:
+//! the generated checks read `type: integer` as an integer an `i64` holds (`rules::is_i64`), so
+//! `validate_json` reports it as a `type` violation before a decode could fail.
 
 use serde_json::{Number, Value};
 
@@ -114,9 +115,8 @@ mod tests {
             return sink.type_mismatch(root, "an object", value);
         };
         let mut ok = sink.required(root, object, crate::required_names!["count"]);
-        let integer = |sink: &mut Sink, path: &Path<'_>, v: &Value| {
-            rules::is_integer(v) || sink.type_mismatch(path, "an integer", v)
-        };
+        let integer =
+            |sink: &mut Sink, path: &Path<'_>, v: &Value| rules::is_i64(v) || sink.type_mismatch(path, "an integer", v);
         if let Some(count) = object.get("count") {
             ok &= integer(sink, &Path::Key(root, "count"), count);
         }
@@ -167,12 +167,31 @@ mod tests {
     }
 
     #[test]
-    fn a_fraction_is_still_a_violation_and_a_huge_integer_still_undecodable() {
+    fn a_fraction_and_an_integer_beyond_i64_are_violations() {
         match from_value::<Counter>(json!({"count": 1.5})) {
             Err(Error::Invalid(errors)) => assert_eq!(errors.iter().next().unwrap().pointer(), "/count"),
             other => panic!("expected a violation, got {other:?}"),
         }
-        assert!(matches!(from_value::<Counter>(json!({"count": 1e300})), Err(Error::Decode(_))));
+        // Integers to JSON Schema, but beyond what the `i64` holds: a violation naming the
+        // range and the type, never a document that validates and then fails to decode.
+        let beyond = ["9223372036854775808", "18446744073709551615", "1e19", "-9.3e18", "1e300", "-1e300"];
+        for number in beyond {
+            let doc: Value = serde_json::from_str(&format!(r#"{{"count": 1, "sizes": [1, {number}]}}"#)).unwrap();
+            match from_value::<Counter>(doc) {
+                Err(Error::Invalid(errors)) => {
+                    let found: Vec<_> = errors.iter().map(|e| (e.pointer(), e.keyword(), e.message())).collect();
+                    assert_eq!(found, [("/sizes/1", "type", rules::I64_RANGE)], "{number}");
+                }
+                other => panic!("{number}: expected a violation, got {other:?}"),
+            }
+        }
+        assert!(rules::I64_RANGE.contains("`i64`"));
+        // The bounds themselves, and integral floats within them, decode.
+        let within = ["9223372036854775807", "-9223372036854775808", "9.2e18", "-9.223372036854775808e18", "3.0"];
+        for number in within {
+            let doc: Value = serde_json::from_str(&format!(r#"{{"count": {number}}}"#)).unwrap();
+            assert!(from_value::<Counter>(doc).is_ok(), "{number}");
+        }
     }
 
     #[test]

@@ -569,6 +569,11 @@ pub mod support {
         #[cold]
         pub fn type_mismatch(&mut self, path: &Path<'_>, expected: &'static str, value: &serde_json::Value) -> bool {
             self.fail(path, "type", || -> Cow<'static, str> {
+                // An integer the generated `i64` cannot hold, where an integer is expected
+                // (`rules::is_i64`): JSON Schema would take it, the types cannot.
+                if expected.contains("an integer") && crate::validate::rules::is_integer(value) {
+                    return Cow::Borrowed(crate::validate::rules::I64_RANGE);
+                }
                 let kind = crate::validate::rules::kind(value);
                 if let Some(message) = type_message(expected, kind) {
                     return Cow::Borrowed(message);
@@ -843,6 +848,32 @@ pub mod rules {
 
     pub fn unique(items: &[Value]) -> bool {
         items.iter().enumerate().all(|(i, a)| items[i + 1..].iter().all(|b| !json_eq(a, b)))
+    }
+
+    /// What an integer the generated `i64` cannot hold breaks (see [`is_i64`]).
+    pub const I64_RANGE: &str =
+        "must be an integer from -9223372036854775808 to 9223372036854775807, the range of the generated type `i64`";
+
+    /// Whether `v` is an integer (by value: `1.0` is one) that the generated `i64` holds: what
+    /// `type: integer` checks. JSON Schema's integers have no bounds, but a model decodes an
+    /// `integer` into an `i64`, and every document `validate_json` accepts must decode, so an
+    /// integer beyond the `i64` range (`9223372036854775808`, `1e19`, `1e300`) is a `type`
+    /// violation with its own message ([`I64_RANGE`]) rather than a decode error later.
+    #[inline]
+    pub fn is_i64(v: &Value) -> bool {
+        match v {
+            Value::Number(n) => {
+                n.is_i64()
+                    || n.as_f64().is_some_and(|f| {
+                        // -2^63 and 2^63 are exact as floats; an integral float in between is an
+                        // integer `integral.rs` reads into an `i64`.
+                        !n.is_u64()
+                            && f.fract() == 0.0
+                            && (-9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0).contains(&f)
+                    })
+            }
+            _ => false,
+        }
     }
 
     /// An integer by value: `1.0` is one.

@@ -458,7 +458,8 @@ fn rule_text(fx: &Fx<'_>, rule: &Rule) -> String {
                     JsonType::Array => ("v.is_array()", "an array"),
                     JsonType::Number => ("v.is_number()", "a number"),
                     JsonType::String => ("v.is_string()", "a string"),
-                    JsonType::Integer => ("rules::is_integer(v)", "an integer"),
+                    // An integer the generated `i64` holds (the runtime's `is_i64`).
+                    JsonType::Integer => ("rules::is_i64(v)", "an integer"),
                 })
                 .unzip();
             let expected = lit(&names.join(" or "));

@@ -75,8 +75,8 @@ impl Reader<'_> {
         let scope = self.scope_at(loc);
         let key = (self.value_id(loc), scope);
         match self.check_memo.get(&key) {
-            Some(&(CheckSlot::Done(id) | CheckSlot::Open { id: Some(id), .. })) => return id,
-            Some(&CheckSlot::Open { order, id: None }) => {
+            Some(CheckSlot::Done(id) | CheckSlot::Open { id: Some(id), .. }) => return id,
+            Some(CheckSlot::Open { order, id: None }) => {
                 let id = CheckId(self.krate.checks.len());
                 let origin = self.origin(loc);
                 self.krate.checks.push(ir::Check { origin, rules: Vec::new() });
@@ -92,7 +92,7 @@ impl Reader<'_> {
         let rules = crate::deep(|| self.rules(loc));
         self.scope = outer;
         let id = match self.check_memo.get(&key) {
-            Some(&CheckSlot::Open { id: Some(id), .. }) => {
+            Some(CheckSlot::Open { id: Some(id), .. }) => {
                 let mut rules = rules;
                 rules.shrink_to_fit();
                 self.krate.checks[id.0].rules = rules;
@@ -578,6 +578,7 @@ impl Reader<'_> {
 }
 
 /// Where a check of a schema location stands while its rules are being made.
+#[derive(Clone, Copy)]
 pub(crate) enum CheckSlot {
     /// Being made; `order` is its place among all checks made (see [`Interner`]), and `id` is
     /// set once the check reaches itself.
@@ -586,6 +587,60 @@ pub(crate) enum CheckSlot {
         id: Option<CheckId>,
     },
     Done(CheckId),
+}
+
+/// The check of each schema location and dynamic scope ([`Reader::check`]), by the location's
+/// [`Reader::value_id`]. It holds an entry for nearly every schema of the inputs at the peak
+/// of a run, so it is kept small: a slot is two `u32`s, and the locations reached in the empty
+/// scope (every location of a document without dynamic anchors) are keyed by their value id
+/// alone; a 16-byte entry rather than the 48 bytes of a `((usize, Scope), CheckSlot)`.
+#[derive(Default)]
+pub(crate) struct CheckMemo {
+    plain: foldhash::HashMap<usize, PackedSlot>,
+    scoped: foldhash::HashMap<(usize, super::scope::Scope), PackedSlot>,
+}
+
+/// A [`CheckSlot`] in 8 bytes: `Open` is `(order, id or NONE)`, `Done` is `(NONE, id)`.
+#[derive(Clone, Copy)]
+struct PackedSlot(u32, u32);
+
+const NONE: u32 = u32::MAX;
+
+impl PackedSlot {
+    fn pack(slot: CheckSlot) -> PackedSlot {
+        let id = |id: CheckId| u32::try_from(id.0).ok().filter(|&id| id != NONE).expect("fewer than 2^32 - 1 checks");
+        match slot {
+            CheckSlot::Open { order, id: found } => {
+                assert!(order != NONE, "fewer than 2^32 - 1 checks made");
+                PackedSlot(order, found.map_or(NONE, id))
+            }
+            CheckSlot::Done(found) => PackedSlot(NONE, id(found)),
+        }
+    }
+
+    fn unpack(self) -> CheckSlot {
+        let id = |id: u32| (id != NONE).then_some(CheckId(id as usize));
+        match self {
+            PackedSlot(NONE, found) => CheckSlot::Done(CheckId(found as usize)),
+            PackedSlot(order, found) => CheckSlot::Open { order, id: id(found) },
+        }
+    }
+}
+
+impl CheckMemo {
+    pub(crate) fn get(&self, key: &(usize, super::scope::Scope)) -> Option<CheckSlot> {
+        let found = if key.1.is_empty() { self.plain.get(&key.0) } else { self.scoped.get(key) };
+        found.map(|slot| slot.unpack())
+    }
+
+    pub(crate) fn insert(&mut self, key: (usize, super::scope::Scope), slot: CheckSlot) {
+        let slot = PackedSlot::pack(slot);
+        if key.1.is_empty() {
+            self.plain.insert(key.0, slot);
+        } else {
+            self.scoped.insert(key, slot);
+        }
+    }
 }
 
 /// Hash-consing of checks as they are made: a check whose rules, child checks included, equal

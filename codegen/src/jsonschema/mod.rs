@@ -186,7 +186,7 @@ pub fn read_with_progress(
         type_names: Vec::new(),
         stack: Vec::new(),
         checked: HashSet::default(),
-        check_memo: HashMap::default(),
+        check_memo: Default::default(),
         interner: Default::default(),
         origin_files: HashSet::default(),
         scope: Default::default(),
@@ -501,7 +501,7 @@ pub(crate) struct Reader<'a> {
     /// The validation check of each schema location, made once per dynamic scope it is
     /// reached in (see `scope.rs`; without dynamic anchors, the scope is always empty).
     /// Keyed by [`Reader::value_id`].
-    pub(crate) check_memo: HashMap<(usize, scope::Scope), checks::CheckSlot>,
+    pub(crate) check_memo: checks::CheckMemo,
     /// The checks made so far, by their rules, so each distinct check is stored once.
     pub(crate) interner: checks::Interner,
     /// The file name every origin in a file shares.

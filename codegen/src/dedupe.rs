@@ -360,6 +360,27 @@ fn kind_types(kind: &mut ModelKind, f: &mut impl FnMut(&mut Type)) {
     }
 }
 
+/// Writes what makes model `i` the same shape as another, as canonical JSON, to `out`: its
+/// module, its kind with the models it uses mapped by `target` and its fields' origins left out,
+/// its check and example, and whether it is reached from elsewhere. The model's own docs are
+/// left out: the alias keeps them (Ampersand's access and refresh token objects differ only in
+/// their description).
+fn model_key(krate: &Crate, i: usize, target: &dyn Fn(ModelId) -> ModelId, out: &mut impl std::io::Write) {
+    let model = &krate.models[i];
+    let mut kind = model.kind.clone();
+    kind_types(&mut kind, &mut |ty| map_type(ty, &target));
+    if let ModelKind::Struct(s) = &mut kind {
+        for field in &mut s.fields {
+            field.origin = blank();
+            if let Some(rare) = &mut field.rare {
+                rare.also_from.clear();
+            }
+        }
+    }
+    serde_json::to_writer(out, &(model.module, &kind, model.check, &model.test_example, model.also_from.is_empty()))
+        .expect("models serialize");
+}
+
 /// Turns anonymous models identical to an earlier model into aliases of it. Returns how many.
 pub fn models(krate: &mut Crate, skipped: &[bool]) -> usize {
     let candidate = |krate: &Crate, i: usize| {
@@ -372,44 +393,48 @@ pub fn models(krate: &mut Crate, skipped: &[bool]) -> usize {
     // parents equal.
     let mut target: Vec<ModelId> = (0..krate.models.len()).map(ModelId).collect();
     let mut merged = 0;
+    let mut key = Vec::new();
     loop {
-        let mut seen: HashMap<String, ModelId> = HashMap::new();
+        // Each model is compared by its key, the canonical JSON of what makes it the same shape,
+        // with the models it uses mapped to those they stand for. A key is found by its hash and
+        // written again to be compared, not kept (keys of every model would take megabytes of a
+        // large spec's heap). A key is written with `target` as it was when the model was
+        // reached in this round: entries before the model as they are now, the others as they
+        // were when the round began (`before`).
+        let before = target.clone();
+        let mut seen: HashMap<u64, ModelId> = HashMap::new();
+        let mut same_hash: HashMap<ModelId, ModelId> = HashMap::new();
         let mut changed = false;
         for i in 0..krate.models.len() {
             if target[i].0 != i || !candidate(krate, i) {
                 continue;
             }
-            let model = &krate.models[i];
-            let mut kind = model.kind.clone();
-            kind_types(&mut kind, &mut |ty| map_type(ty, &|id| target[id.0]));
-            if let ModelKind::Struct(s) = &mut kind {
-                for field in &mut s.fields {
-                    field.origin = blank();
-                    if let Some(rare) = &mut field.rare {
-                        rare.also_from.clear();
-                    }
+            key.clear();
+            model_key(krate, i, &|id| target[id.0], &mut key);
+            let hash = foldhash::fast::FixedState::default().hash_one(&key[..]);
+            let mut found = seen.get(&hash).copied();
+            let mut last = None;
+            while let Some(first) = found {
+                let mut compare = Compare { rest: &key, same: true };
+                let then = |id: ModelId| if id.0 < first.0 { target[id.0] } else { before[id.0] };
+                model_key(krate, first.0, &then, &mut compare);
+                if compare.same && compare.rest.is_empty() {
+                    break;
                 }
+                last = Some(first);
+                found = same_hash.get(&first).copied();
             }
-            // The model's own docs are left out: the alias keeps them (Ampersand's access and
-            // refresh token objects differ only in their description).
-            let key = serde_json::to_string(&(
-                model.module,
-                &kind,
-                model.check,
-                &model.test_example,
-                model.also_from.is_empty(),
-            ))
-            .expect("models serialize");
-            match seen.get(&key) {
-                Some(&first) if is_anonymous(&model.origin) => {
+            match found {
+                Some(first) if is_anonymous(&krate.models[i].origin) => {
                     target[i] = first;
                     changed = true;
                     merged += 1;
                 }
                 Some(_) => {}
-                None => {
-                    seen.insert(key, ModelId(i));
-                }
+                None => match last {
+                    Some(last) => drop(same_hash.insert(last, ModelId(i))),
+                    None => drop(seen.insert(hash, ModelId(i))),
+                },
             }
         }
         if !changed {
@@ -579,6 +604,77 @@ mod tests {
             additional: crate::ir::Additional::Ignore,
             additional_field: "additional_properties".into(),
         })
+    }
+
+    /// `models` as it was before keys were hashed: every key kept as a string.
+    fn models_by_strings(krate: &Crate) -> Vec<ModelId> {
+        let mut target: Vec<ModelId> = (0..krate.models.len()).map(ModelId).collect();
+        loop {
+            let mut seen: HashMap<Vec<u8>, ModelId> = HashMap::new();
+            let mut changed = false;
+            for i in 0..krate.models.len() {
+                if target[i].0 != i || matches!(krate.models[i].kind, ModelKind::Alias { .. }) {
+                    continue;
+                }
+                let mut key = Vec::new();
+                model_key(krate, i, &|id| target[id.0], &mut key);
+                match seen.get(&key) {
+                    Some(&first) if is_anonymous(&krate.models[i].origin) => {
+                        target[i] = first;
+                        changed = true;
+                    }
+                    Some(_) => {}
+                    None => drop(seen.insert(key, ModelId(i))),
+                }
+            }
+            if !changed {
+                return target;
+            }
+        }
+    }
+
+    #[test]
+    fn models_merge_as_when_every_key_was_kept() {
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = move |below: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % below as u64) as usize
+        };
+        let mut merged_some = 0;
+        for round in 0..200 {
+            let n = 2 + next(30);
+            let list: Vec<Model> = (0..n)
+                .map(|i| {
+                    let ty = match next(3) {
+                        0 => Type::String,
+                        1 => Type::Model(ModelId(next(n))),
+                        _ => Type::Array(Box::new(Type::Model(ModelId(next(n))))),
+                    };
+                    let pointer =
+                        if next(4) == 0 { format!("/$defs/M{i}") } else { format!("/$defs/M{i}/properties/p") };
+                    model(&format!("M{i}"), &pointer, one_field(ty))
+                })
+                .collect();
+            let mut krate = Crate {
+                modules: vec![Module { name: "m".into(), doc: None, models: (0..n).map(ModelId).collect() }],
+                models: list,
+                ..Crate::default()
+            };
+            let expected = models_by_strings(&krate);
+            let count = models(&mut krate, &vec![false; n]);
+            assert_eq!(count, expected.iter().enumerate().filter(|(i, t)| t.0 != *i).count(), "round {round}");
+            for (i, to) in expected.iter().enumerate() {
+                let got = match &krate.models[i].kind {
+                    ModelKind::Alias { target: Type::Model(id) } => *id,
+                    _ => ModelId(i),
+                };
+                assert_eq!(got, *to, "round {round}, model {i}");
+            }
+            merged_some += usize::from(count > 0);
+        }
+        assert!(merged_some > 50, "{merged_some}");
     }
 
     #[test]

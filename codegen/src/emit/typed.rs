@@ -69,42 +69,58 @@ impl Test {
     }
 }
 
-thread_local! {
-    /// Set while a body is built (on one thread) when it checks an encoded value whose encoding
-    /// may be spelled differently from the document it was decoded from ([`Typed::body`]).
-    static RESPELLED: Cell<bool> = const { Cell::new(false) };
-    /// Set while a body is built when it tests something that an exact decode does not prove:
-    /// anything but a date's `type` and `format` and a nested model's own `validate_at`.
-    static TESTS: Cell<bool> = const { Cell::new(false) };
-    /// The models whose `validate_at` the body being built calls.
-    static NESTS: RefCell<Vec<ModelId>> = const { RefCell::new(Vec::new()) };
+/// One typed body being built ([`Typed::body`]), and what building it found; each leaf
+/// helper of `checks` is called through a method here that notes it.
+struct Body<'t, 'a> {
+    typed: &'t Typed<'a>,
+    /// It checks an encoded value whose encoding may be spelled differently from the document
+    /// it was decoded from.
+    respelled: Cell<bool>,
+    /// It tests something that an exact decode does not prove: anything but a date's `type`
+    /// and `format` and a nested model's own `validate_at`.
+    tests: Cell<bool>,
+    /// The models whose `validate_at` it calls.
+    nests: RefCell<Vec<ModelId>>,
 }
 
-/// The leaf helpers of `checks`, each noting that the body being built tests something
-/// ([`TESTS`]).
-fn tested(test: String) -> String {
-    TESTS.set(true);
-    test
+impl<'a> std::ops::Deref for Body<'_, 'a> {
+    type Target = Typed<'a>;
+
+    fn deref(&self) -> &Typed<'a> {
+        self.typed
+    }
 }
 
-fn fail(keyword: &str, message: &str) -> String {
-    tested(checks::fail(keyword, message))
-}
+impl<'t, 'a> Body<'t, 'a> {
+    fn new(typed: &'t Typed<'a>) -> Self {
+        Body { typed, respelled: Cell::new(false), tests: Cell::new(false), nests: RefCell::new(Vec::new()) }
+    }
 
-fn if_fails(failed: &str, keyword: &str, message: &str) -> String {
-    tested(checks::if_fails(failed, keyword, message))
-}
+    /// Notes that the body tests something.
+    fn tested(&self, test: String) -> String {
+        self.tests.set(true);
+        test
+    }
 
-fn string_leaf(rule: &Rule, text: &str, patterns: &[String]) -> Option<String> {
-    checks::string_leaf(rule, text, patterns).map(tested)
-}
+    fn fail(&self, keyword: &str, message: &str) -> String {
+        self.tested(checks::fail(keyword, message))
+    }
 
-fn number_leaf(rule: &Rule, number: &str) -> Option<String> {
-    checks::number_leaf(rule, number).map(tested)
-}
+    fn if_fails(&self, failed: &str, keyword: &str, message: &str) -> String {
+        self.tested(checks::if_fails(failed, keyword, message))
+    }
 
-fn count_leaf(rule: &Rule, count: &str) -> Option<String> {
-    checks::count_leaf(rule, count).map(tested)
+    fn string_leaf(&self, rule: &Rule, text: &str) -> Option<String> {
+        checks::string_leaf(rule, text, self.patterns).map(|test| self.tested(test))
+    }
+
+    fn number_leaf(&self, rule: &Rule, number: &str) -> Option<String> {
+        checks::number_leaf(rule, number).map(|test| self.tested(test))
+    }
+
+    fn count_leaf(&self, rule: &Rule, count: &str) -> Option<String> {
+        checks::count_leaf(rule, count).map(|test| self.tested(test))
+    }
 }
 
 /// How `from_str` may decode a model (the runtime's `Validate::exact_decode` and
@@ -120,7 +136,7 @@ pub enum Decode {
     ExactValid,
 }
 
-/// What a model's typed body tests beyond what an exact decode proves ([`TESTS`], [`NESTS`]),
+/// What a model's typed body tests beyond what an exact decode proves ([`Body`]),
 /// and, once known, whether an exact decode of the model is valid ([`Typed::decode`]).
 struct Facts {
     tests: bool,
@@ -346,23 +362,27 @@ impl<'a> Typed<'a> {
     /// [`Typed::model_body`], and whether it is exact: it checks encoded values only where the
     /// encoding is the document (see [`Typed::exact_decode`]).
     pub fn body(&self, id: ModelId, check: CheckId) -> (String, bool) {
-        RESPELLED.set(false);
-        TESTS.set(false);
-        NESTS.with_borrow_mut(Vec::clear);
-        let body = self.model_body(id, check);
-        let (tests, nests) = (TESTS.get(), NESTS.take());
+        let body = Body::new(self);
+        let text = body.model_body(id, check);
+        let Body { respelled, tests, nests, .. } = body;
         // A body built again (once to decide `exact_decode`, once with its item) tests the same.
         let mut facts = self.facts.lock().unwrap_or_else(|e| e.into_inner());
-        facts.entry(id).or_insert(Facts { tests, nests, valid: None });
-        (body, !RESPELLED.get())
+        facts.entry(id).or_insert(Facts { tests: tests.get(), nests: nests.into_inner(), valid: None });
+        (text, !respelled.get())
     }
 
     /// The body of `validate_at` for a model with the given check: a `bool` expression over
     /// `self`, `p` (the path) and `s` (the sink), as lines.
     pub fn model_body(&self, id: ModelId, check: CheckId) -> String {
+        Body::new(self).model_body(id, check)
+    }
+}
+
+impl Body<'_, '_> {
+    fn model_body(&self, id: ModelId, check: CheckId) -> String {
         self.model_value("self", id, check, 0)
             .unwrap_or_else(|| {
-                RESPELLED.set(true);
+                self.respelled.set(true);
                 self.fallback("self", check, false)
             })
             .body()
@@ -393,7 +413,7 @@ impl<'a> Typed<'a> {
                 })
             });
             if !spelled_alike {
-                RESPELLED.set(true);
+                self.respelled.set(true);
             }
             self.fallback(v, check, *ty == Type::Any)
         })
@@ -447,7 +467,7 @@ impl<'a> Typed<'a> {
     /// checked as it is).
     fn fallback(&self, v: &str, check: CheckId, is_value: bool) -> Test {
         let function = check.0;
-        TESTS.set(true);
+        self.tests.set(true);
         if is_value {
             return Test::Run(format!("super::{MODULE}::c{function}({v}, p, s)"));
         }
@@ -491,7 +511,7 @@ impl<'a> Typed<'a> {
                     }
                     (ModelKind::Alias { .. }, _) => None,
                     (_, Some(own)) if self.same_check(check, own) => {
-                        NESTS.with_borrow_mut(|nests| nests.push(*id));
+                        self.nests.borrow_mut().push(*id);
                         Some(Test::Run(validate_at(v)))
                     }
                     _ if depth < INLINE_DEPTH => self.model_value(v, *id, check, depth + 1),
@@ -530,7 +550,7 @@ impl<'a> Typed<'a> {
 
     /// A model's value (not through its own `validate_at`) against `check`; measured first
     /// when its fields could nest past the depth limit where the checks do not look
-    /// ([`Typed::unmeasured`]).
+    /// ([`Body::unmeasured`]).
     fn model_value(&self, v: &str, id: ModelId, check: CheckId, depth: usize) -> Option<Test> {
         let test = self.model_value_as_is(v, id, check, depth)?;
         if !self.unmeasured(&self.krate.model(id).kind) {
@@ -581,7 +601,7 @@ impl<'a> Typed<'a> {
         }
     }
 
-    /// [`Typed::model_value`] without measuring.
+    /// [`Body::model_value`] without measuring.
     fn model_value_as_is(&self, v: &str, id: ModelId, check: CheckId, depth: usize) -> Option<Test> {
         let model = self.krate.model(id);
         let rules = self.rules(check)?;
@@ -668,9 +688,9 @@ impl<'a> Typed<'a> {
 
     /// The tests of the keywords that apply to any kind of value (`type`, `false`); `None`
     /// when one needs the encoded value (`enum`, `anyOf`, …) or the value has the wrong type.
-    fn general(rule: &Rule, kind: Kind) -> Option<String> {
+    fn general(&self, rule: &Rule, kind: Kind) -> Option<String> {
         match rule {
-            Rule::Never => Some(fail("false", "\"no value is allowed here\"")),
+            Rule::Never => Some(self.fail("false", "\"no value is allowed here\"")),
             Rule::Type { types } => {
                 let fits = types.iter().any(|t| {
                     matches!(
@@ -695,7 +715,7 @@ impl<'a> Typed<'a> {
         let mut tests = Vec::new();
         for rule in rules {
             if Self::applies(rule, kind) {
-                tests.push(Self::general(rule, kind)?);
+                tests.push(self.general(rule, kind)?);
             }
         }
         Some(Self::block(tests))
@@ -710,7 +730,7 @@ impl<'a> Typed<'a> {
         let has_own = rules.iter().any(|r| matches!(r, Rule::Format { format } if format == own));
         let only_own = rules.iter().all(|r| match r {
             Rule::Format { format } => format == own,
-            Rule::Type { .. } => Self::general(r, Kind::String).is_some(),
+            Rule::Type { .. } => self.general(r, Kind::String).is_some(),
             rule => !Self::applies(rule, Kind::String),
         });
         if !(has_own && only_own) {
@@ -725,7 +745,7 @@ impl<'a> Typed<'a> {
         for rule in rules {
             match rule {
                 Rule::Format { format: f } if f == format => {}
-                rule if Self::applies(rule, Kind::String) => tests.push(Self::general(rule, Kind::String)?),
+                rule if Self::applies(rule, Kind::String) => tests.push(self.general(rule, Kind::String)?),
                 _ => {}
             }
         }
@@ -743,16 +763,16 @@ impl<'a> Typed<'a> {
                     let strings = checks::enum_strings(values)?;
                     let strings: Vec<String> = strings.iter().map(|s| lit(s)).collect();
                     let message = lit(&checks::enum_message(values));
-                    if_fails(&format!("!matches!({text}, {})", strings.join(" | ")), "enum", &message)
+                    self.if_fails(&format!("!matches!({text}, {})", strings.join(" | ")), "enum", &message)
                 }
                 Rule::Const { value } => {
                     let constant = serde_json::from_str::<String>(value).ok()?;
                     let message = lit(&format!("must be {value}"));
-                    if_fails(&format!("{text} != {}", lit(&constant)), "const", &message)
+                    self.if_fails(&format!("{text} != {}", lit(&constant)), "const", &message)
                 }
-                rule => match string_leaf(rule, text, self.patterns) {
+                rule => match self.string_leaf(rule, text) {
                     Some(test) => test,
-                    None => Self::general(rule, Kind::String)?,
+                    None => self.general(rule, Kind::String)?,
                 },
             };
             tests.push(test);
@@ -765,9 +785,9 @@ impl<'a> Typed<'a> {
         let mut tests = Vec::new();
         for rule in rules {
             if Self::applies(rule, kind) {
-                tests.push(match number_leaf(rule, number) {
+                tests.push(match self.number_leaf(rule, number) {
                     Some(test) => test,
-                    None => Self::general(rule, kind)?,
+                    None => self.general(rule, kind)?,
                 });
             }
         }
@@ -801,9 +821,9 @@ impl<'a> Typed<'a> {
                     });
                     items.collect()
                 }
-                rule => match count_leaf(rule, &format!("{v}.len() as u64")) {
+                rule => match self.count_leaf(rule, &format!("{v}.len() as u64")) {
                     Some(test) => test,
-                    None => Self::general(rule, Kind::Array)?,
+                    None => self.general(rule, Kind::Array)?,
                 },
             };
             tests.push(test);
@@ -820,7 +840,7 @@ impl<'a> Typed<'a> {
             let test = match rule {
                 Rule::Required { names } => {
                     let presence = names.iter().map(|name| format!("{v}.contains_key({})", lit(name)));
-                    Self::required(names, presence)
+                    self.required(names, presence)
                 }
                 Rule::Properties { properties } => {
                     let properties = checks::distinct(properties);
@@ -843,9 +863,9 @@ impl<'a> Typed<'a> {
                 Rule::AdditionalProperties { check, known, patterns } if patterns.is_empty() => {
                     self.additional(v, inner, *check, known, depth)
                 }
-                rule => match count_leaf(rule, &format!("{v}.len() as u64")) {
+                rule => match self.count_leaf(rule, &format!("{v}.len() as u64")) {
                     Some(test) => test,
-                    None => Self::general(rule, Kind::Object)?,
+                    None => self.general(rule, Kind::Object)?,
                 },
             };
             tests.push(test);
@@ -880,7 +900,7 @@ impl<'a> Typed<'a> {
     /// `additionalProperties` over the entries of a map (`map` is a `&IndexMap` expression).
     fn additional(&self, map: &str, inner: &Type, check: CheckId, known: &[String], depth: usize) -> String {
         let action = if self.krate.checks[check.0].rules == [Rule::Never] {
-            fail("additionalProperties", "format!(\"`{key}` is not an allowed property\")")
+            self.fail("additionalProperties", "format!(\"`{key}` is not an allowed property\")")
         } else {
             self.value("item", inner, check, depth).and(|test| test)
         };
@@ -897,12 +917,12 @@ impl<'a> Typed<'a> {
     }
 
     /// `required`, given whether each name is present.
-    fn required(names: &[String], presence: impl Iterator<Item = String>) -> String {
+    fn required(&self, names: &[String], presence: impl Iterator<Item = String>) -> String {
         names
             .iter()
             .zip(presence)
             .map(|(name, present)| {
-                if_fails(&format!("!({present})"), "required", &lit(&checks::required_message(name)))
+                self.if_fails(&format!("!({present})"), "required", &lit(&checks::required_message(name)))
             })
             .collect()
     }
@@ -931,7 +951,7 @@ impl<'a> Typed<'a> {
                 Rule::Required { names } => {
                     let (names, presence): (Vec<String>, Vec<String>) =
                         names.iter().filter_map(|name| Some((name.clone(), Self::presence(v, s, name)?))).unzip();
-                    Self::required(&names, presence.into_iter())
+                    self.required(&names, presence.into_iter())
                 }
                 Rule::Properties { properties } => {
                     let mut properties = checks::distinct(properties);
@@ -980,7 +1000,7 @@ impl<'a> Typed<'a> {
                             .filter_map(|needed| {
                                 let present = Self::presence(v, s, needed)?;
                                 let message = lit(&format!("`{needed}` is required when `{name}` is present"));
-                                Some(if_fails(&format!("!({present})"), "dependentRequired", &message))
+                                Some(self.if_fails(&format!("!({present})"), "dependentRequired", &message))
                             })
                             .collect();
                         match Self::presence(v, s, name) {
@@ -993,9 +1013,9 @@ impl<'a> Typed<'a> {
                 }
                 rule => {
                     let count = Self::property_count(v, s);
-                    match count_leaf(rule, &count) {
+                    match self.count_leaf(rule, &count) {
                         Some(test) => test,
-                        None => Self::general(rule, Kind::Object)?,
+                        None => self.general(rule, Kind::Object)?,
                     }
                 }
             };

@@ -92,7 +92,7 @@ fn items(krate: &schemagen::ir::Crate) -> String {
                     if !f.required {
                         ty = format!("Option<{ty}>");
                     }
-                    out.push_str(&format!("    {}: {ty}    (wire {:?})\n", f.rust_name, f.wire_name));
+                    out.push_str(&format!("    {}: {ty}    (wire {:?})\n", f.rust_name(), f.wire_name));
                 }
             }
             ModelKind::Enum(e) => {

@@ -593,7 +593,7 @@ mod tests {
         ModelKind::Struct(crate::ir::Struct {
             fields: vec![crate::ir::Field {
                 wire_name: "x".into(),
-                rust_name: "x".into(),
+                rust: None,
                 ty,
                 required: true,
                 boxed: false,

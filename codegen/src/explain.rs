@@ -41,7 +41,7 @@ pub fn explain(generation: &Generation, index: usize, types: &Types) -> String {
                     out,
                     "  {} -> {}: {} ({required})",
                     field.wire_name,
-                    field.rust_name,
+                    field.rust_name(),
                     type_name(krate, &field.ty)
                 );
                 if let Some(shown) = field.source_name() {

@@ -140,8 +140,9 @@ pub enum Additional {
 pub struct Field {
     /// The property's name on the wire.
     pub wire_name: String,
-    /// The Rust field name.
-    pub rust_name: String,
+    /// The Rust field name when it differs from the wire name (read through
+    /// [`Field::rust_name`]); for most fields it is the same, and held once.
+    pub rust: Option<Box<str>>,
     /// The value's type; [`Type::Nullable`] when `null` is allowed.
     pub ty: Type,
     pub required: bool,
@@ -174,6 +175,16 @@ impl FieldRare {
 }
 
 impl Field {
+    /// The Rust field name.
+    pub fn rust_name(&self) -> &str {
+        self.rust.as_deref().unwrap_or(&self.wire_name)
+    }
+
+    /// What [`Field::rust`] holds for a field named `rust_name` in Rust and `wire_name` on the wire.
+    pub fn own_rust_name(wire_name: &str, rust_name: String) -> Option<Box<str>> {
+        (rust_name != wire_name).then(|| rust_name.into_boxed_str())
+    }
+
     pub fn source_name(&self) -> Option<&str> {
         self.rare.as_ref().and_then(|r| r.source_name.as_deref())
     }
@@ -201,7 +212,7 @@ impl Serialize for Field {
             Some(name) => out.serialize_field("source_name", name)?,
             None => out.skip_field("source_name")?,
         }
-        out.serialize_field("rust_name", &self.rust_name)?;
+        out.serialize_field("rust_name", self.rust_name())?;
         out.serialize_field("ty", &self.ty)?;
         out.serialize_field("required", &self.required)?;
         out.serialize_field("boxed", &self.boxed)?;

@@ -134,7 +134,7 @@ mod tests {
     fn holder(name: &str, ty: Type) -> Model {
         let field = Field {
             wire_name: "next".into(),
-            rust_name: "next".into(),
+            rust: None,
             ty,
             required: false,
             boxed: false,

@@ -22,7 +22,14 @@ pub fn merge_module(
     prefer: Prefer,
     diagnostics: &mut Diagnostics,
 ) {
-    let ids = krate.modules[module].models.clone();
+    // Only a module with models of both kinds has anything to merge; the tables below would
+    // otherwise be built for nothing at the peak of a large run, at the end of its reading.
+    let models = &krate.modules[module].models;
+    let markdown = models.iter().filter(|id| is_markdown(&krate.models[id.0].origin)).count();
+    if markdown == 0 || markdown == models.len() {
+        return;
+    }
+    let ids = models.clone();
     // The models that wanted each name, in module order: only these can pair up, so a module of
     // thousands of models is not compared pair by pair.
     let mut by_name: HashMap<Option<&String>, Vec<ModelId>> = HashMap::new();

@@ -104,7 +104,7 @@ struct Blocker {
 
 fn field_origin<'k>(krate: &'k Crate, id: ModelId, rust_name: &str) -> Option<&'k crate::ir::Origin> {
     match &krate.model(id).kind {
-        ModelKind::Struct(s) => s.fields.iter().find(|f| f.rust_name == rust_name).map(|f| &f.origin),
+        ModelKind::Struct(s) => s.fields.iter().find(|f| f.rust_name() == rust_name).map(|f| &f.origin),
         _ => None,
     }
 }
@@ -116,7 +116,7 @@ fn model_blocker(krate: &Crate, id: ModelId, derive: Derive, why: &[Vec<Option<B
             let fields = s
                 .fields
                 .iter()
-                .find_map(|f| type_blocker(krate, &f.ty, derive, why, 0).map(|what| at(&f.rust_name, what)));
+                .find_map(|f| type_blocker(krate, &f.ty, derive, why, 0).map(|what| at(f.rust_name(), what)));
             fields.or_else(|| match &s.additional {
                 Additional::Keep(ty) => type_blocker(krate, &Type::Map(Box::new(ty.clone())), derive, why, 0)
                     .map(|what| at(&s.additional_field, what)),

@@ -891,7 +891,7 @@ fn field(
     properties: &std::collections::HashMap<String, Vec<ir::CheckId>>,
 ) -> String {
     let mut out = docs::field_attrs(field);
-    if field.rust_name != field.wire_name {
+    if field.rust.is_some() {
         out.push_str(&format!("#[serde(rename = {})]\n", lit(&field.wire_name)));
     }
     let (inner, nullable) = match &field.ty {
@@ -932,7 +932,7 @@ fn field(
         None => Vec::new(),
     };
     out.push_str(&schema::field(krate.types.json_schema, schema_ty.as_deref(), &keywords));
-    out.push_str(&format!("pub {}: {ty},\n", field.rust_name));
+    out.push_str(&format!("pub {}: {ty},\n", field.rust_name()));
     out
 }
 

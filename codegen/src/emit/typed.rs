@@ -932,7 +932,7 @@ impl Body<'_, '_> {
     fn presence(v: &str, s: &Struct, name: &str) -> Option<String> {
         match s.fields.iter().find(|f| f.wire_name == name) {
             Some(field) if field.required => None,
-            Some(field) => Some(format!("{v}.{}.is_some()", field.rust_name)),
+            Some(field) => Some(format!("{v}.{}.is_some()", field.rust_name())),
             None => Some(match &s.additional {
                 Additional::Keep(_) => format!("{v}.{}.contains_key({})", s.additional_field, lit(name)),
                 // Undeclared properties are not kept, so a value never has this one.
@@ -1029,7 +1029,7 @@ impl Body<'_, '_> {
         let required = s.fields.iter().filter(|f| f.required).count() as u64;
         let mut out = required.to_string();
         for f in s.fields.iter().filter(|f| !f.required) {
-            out.push_str(&format!(" + u64::from({v}.{}.is_some())", f.rust_name));
+            out.push_str(&format!(" + u64::from({v}.{}.is_some())", f.rust_name()));
         }
         if matches!(s.additional, Additional::Keep(_)) {
             out.push_str(&format!(" + {v}.{}.len() as u64", s.additional_field));
@@ -1053,7 +1053,7 @@ impl Body<'_, '_> {
                 _ => String::new(),
             };
         };
-        let f = &field.rust_name;
+        let f = field.rust_name();
         self.field(field, check, depth).and(|test| {
             if field.required {
                 format!("{{\n    let item = &{v}.{f};\n    let p = &support::Path::Key(p, {key});\n{}}}\n", indent(&test))

@@ -127,7 +127,7 @@ fn walk(
                     others.push(key.clone());
                     match s.fields.iter().find(|f| &f.wire_name == key) {
                         Some(field) => {
-                            others.push(field.rust_name.clone());
+                            others.push(field.rust_name().to_string());
                             walk(krate, &field.ty, item, secrets, others, depth + 1)
                         }
                         None => collect_strings(item, others),

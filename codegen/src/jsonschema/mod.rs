@@ -1556,8 +1556,8 @@ impl Reader<'_> {
             };
             fields.push(ir::Field {
                 required: required.contains(&wire_name),
+                rust: ir::Field::own_rust_name(&wire_name, rust_name),
                 wire_name,
-                rust_name,
                 ty,
                 boxed: false,
                 docs,

@@ -138,8 +138,8 @@ impl Reader<'_> {
                     });
                     let source_name = (row.name != wire_name).then(|| row.name.clone());
                     out.push(ir::Field {
+                        rust: ir::Field::own_rust_name(&wire_name, rust_name),
                         wire_name,
-                        rust_name,
                         ty,
                         required: row.required,
                         boxed: false,

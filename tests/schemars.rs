@@ -156,7 +156,7 @@ fn seed_documents() -> Vec<(String, Value)> {
         .iter()
         .filter(|model| model.merged_into.is_none())
         .filter_map(|model| {
-            let example = serde_json::from_str(model.test_example.as_deref()?).unwrap();
+            let example = serde_json::from_str(model.test_example()?).unwrap();
             Some((format!("{}::{}", krate.modules[model.module].name, model.name), example))
         })
         .collect()

@@ -66,7 +66,7 @@ fn merge_of_the_ampersand_connection_descriptions() {
         .iter()
         .find(|m| m.name == "Connection" && m.merged_into.is_none())
         .expect("one merged Connection");
-    assert!(!connection.also_from.is_empty(), "the merged model records both sources");
+    assert!(!connection.also_from().is_empty(), "the merged model records both sources");
     let module = generation.files.iter().find(|f| f.path == "src/ampersand.rs").unwrap();
     insta::assert_snapshot!("merge_diagnostics", diagnostics);
     insta::assert_json_snapshot!("merge_connection_ir", connection);

@@ -377,7 +377,7 @@ fn model_key(krate: &Crate, i: usize, target: &dyn Fn(ModelId) -> ModelId, out: 
             }
         }
     }
-    serde_json::to_writer(out, &(model.module, &kind, model.check, &model.test_example, model.also_from.is_empty()))
+    serde_json::to_writer(out, &(model.module, &kind, model.check, model.test_example(), model.also_from().is_empty()))
         .expect("models serialize");
 }
 

@@ -72,8 +72,10 @@ pub struct Root {
     pub model: ModelId,
 }
 
-/// A named Rust item: a struct, an enum or a type alias.
-#[derive(Clone, Debug, Serialize)]
+/// A named Rust item: a struct, an enum or a type alias. What few models have (more sources, a
+/// test example) is boxed in [`ModelRare`], so the common model is small; the serialized form
+/// lists it inline.
+#[derive(Clone, Debug)]
 pub struct Model {
     /// The Rust type name, unique within its module.
     pub name: String,
@@ -82,18 +84,65 @@ pub struct Model {
     pub docs: Docs,
     pub origin: Origin,
     pub kind: ModelKind,
-    /// Other sources describing the same model, merged into this one.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub also_from: Vec<Origin>,
     /// This model was merged into another and is not generated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub merged_into: Option<ModelId>,
     /// The check a document of this model must pass.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub check: Option<CheckId>,
+    /// `None` when the model has none of [`ModelRare`]'s parts.
+    pub rare: Option<Box<ModelRare>>,
+}
+
+/// The parts of a [`Model`] that most models do not have.
+#[derive(Clone, Debug, Default)]
+pub struct ModelRare {
+    /// Other sources describing the same model, merged into this one.
+    pub also_from: Vec<Origin>,
     /// A complete example document (wire JSON) that a generated test decodes and re-encodes.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub test_example: Option<String>,
+}
+
+impl Model {
+    pub fn also_from(&self) -> &[Origin] {
+        self.rare.as_ref().map_or(&[], |r| &r.also_from)
+    }
+
+    pub fn test_example(&self) -> Option<&str> {
+        self.rare.as_ref().and_then(|r| r.test_example.as_deref())
+    }
+
+    /// The rare parts, made if the model had none.
+    pub fn rare_mut(&mut self) -> &mut ModelRare {
+        self.rare.get_or_insert_default()
+    }
+}
+
+impl Serialize for Model {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut out = serializer.serialize_struct("Model", 9)?;
+        out.serialize_field("name", &self.name)?;
+        out.serialize_field("module", &self.module)?;
+        out.serialize_field("docs", &self.docs)?;
+        out.serialize_field("origin", &self.origin)?;
+        out.serialize_field("kind", &self.kind)?;
+        match self.also_from() {
+            [] => out.skip_field("also_from")?,
+            also_from => out.serialize_field("also_from", also_from)?,
+        }
+        match &self.merged_into {
+            Some(_) => out.serialize_field("merged_into", &self.merged_into)?,
+            None => out.skip_field("merged_into")?,
+        }
+        match &self.check {
+            Some(_) => out.serialize_field("check", &self.check)?,
+            None => out.skip_field("check")?,
+        }
+        match self.test_example() {
+            example @ Some(_) => out.serialize_field("test_example", &example)?,
+            None => out.skip_field("test_example")?,
+        }
+        out.end()
+    }
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -392,10 +441,9 @@ impl Model {
             docs: Docs::default(),
             origin,
             kind: ModelKind::Alias { target: Type::Any },
-            test_example: None,
-            also_from: Vec::new(),
             merged_into: None,
             check: None,
+            rare: None,
         }
     }
 }

@@ -101,8 +101,9 @@ fn merge_models(
     merged.insert(loser, winner);
     let loser_model = krate.models[loser.0].clone();
     let winner_name = krate.models[winner.0].name.clone();
-    krate.models[winner.0].also_from.push(loser_model.origin.clone());
-    krate.models[winner.0].also_from.extend(loser_model.also_from.iter().cloned());
+    let also_from = &mut krate.models[winner.0].rare_mut().also_from;
+    also_from.push(loser_model.origin.clone());
+    also_from.extend(loser_model.also_from().iter().cloned());
     let warn = |diagnostics: &mut Diagnostics, at: &Origin, other: &Origin, message: String| {
         diagnostics.push(
             Diagnostic::warning(Code::W009, message)

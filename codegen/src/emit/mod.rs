@@ -801,7 +801,7 @@ fn example_tests(krate: &Cx<'_>, module: usize, skipped: &[bool]) -> String {
         .filter(|id| !skipped.get(id.0).copied().unwrap_or(false))
         .filter_map(|id| {
             let model = krate.model(*id);
-            let json = model.test_example.as_deref()?;
+            let json = model.test_example()?;
             let test = format!("{}_example_round_trips", crate::names::field_name(&model.name));
             let name = &model.name;
             // A raw string of pretty JSON, so the test reads like the example it checks.

@@ -21,7 +21,7 @@ pub fn section(krate: &Crate, crate_name: &str, skipped: &[bool]) -> Vec<String>
         .iter()
         .flat_map(|module| module.models.iter().copied())
         .filter(emitted)
-        .filter_map(|id| Some((id, serde_json::from_str(krate.model(id).test_example.as_deref()?).ok()?)))
+        .filter_map(|id| Some((id, serde_json::from_str(krate.model(id).test_example()?).ok()?)))
         .collect();
     let with_secrets = examples.iter().find(|(id, example)| !shown_secrets(krate, *id, example).is_empty());
     let crate_ident = crate_name.replace('-', "_");

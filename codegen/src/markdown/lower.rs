@@ -84,7 +84,7 @@ impl Reader<'_> {
         model.docs = docs;
         if let Some(example) = example {
             model.docs.examples.push(example.to_string());
-            model.test_example = Some(example.to_string());
+            model.rare_mut().test_example = Some(example.to_string());
         }
         Some(id)
     }

@@ -576,9 +576,7 @@ mod tests {
             }
         }
         let mut krate = Crate { checks: list, ..Crate::default() };
-        let started = std::time::Instant::now();
         assert_eq!(checks(&mut krate), n);
-        assert!(started.elapsed() < std::time::Duration::from_secs(10), "{:?}", started.elapsed());
         for (i, check) in krate.checks.iter().enumerate() {
             let next = CheckId((i + 1).min(n - 1));
             assert_eq!(check.rules, vec![Rule::Items { check: next, from: 0, additional_items: i + 1 == n }]);

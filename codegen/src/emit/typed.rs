@@ -1085,3 +1085,78 @@ impl Body<'_, '_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// [`all_reached`] over a graph given as each model's goodness and edges, remembering into
+    /// `memo`; returns the answer for `root`.
+    fn reached(
+        graph: &[(bool, Vec<usize>)],
+        root: usize,
+        cycles_fail: bool,
+        memo: &mut BTreeMap<ModelId, bool>,
+    ) -> bool {
+        let mut steps = BTreeMap::new();
+        let known: BTreeMap<ModelId, bool> = memo.clone();
+        let answer = all_reached(
+            ModelId(root),
+            |id| known.get(&id).copied(),
+            |id| {
+                *steps.entry(id).or_insert(0) += 1;
+                let (good, next) = &graph[id.0];
+                (*good, next.iter().map(|&n| ModelId(n)).collect())
+            },
+            |id, good| assert!(memo.insert(id, good).is_none(), "{id:?} settled twice"),
+            cycles_fail,
+        );
+        assert!(steps.values().all(|&n| n == 1), "each model is looked at once: {steps:?}");
+        answer
+    }
+
+    #[test]
+    fn a_model_is_good_when_everything_it_reaches_is() {
+        // 0 → 1 → 2 (bad); 3 → 4 ⇄ 5; 6 → 6; 7 alone; 8 → 3 and 7.
+        let graph = vec![
+            (true, vec![1]),
+            (true, vec![2]),
+            (false, vec![]),
+            (true, vec![4]),
+            (true, vec![5]),
+            (true, vec![4]),
+            (true, vec![6]),
+            (true, vec![]),
+            (true, vec![3, 7]),
+        ];
+        for cycles_fail in [false, true] {
+            let mut memo = BTreeMap::new();
+            let answers: Vec<bool> =
+                (0..graph.len()).map(|root| reached(&graph, root, cycles_fail, &mut memo)).collect();
+            let on_cycle = !cycles_fail;
+            assert_eq!(
+                answers,
+                [false, false, false, on_cycle, on_cycle, on_cycle, on_cycle, true, on_cycle],
+                "cycles_fail: {cycles_fail}"
+            );
+            // Every model was settled, each once, with its own answer.
+            assert_eq!(memo.values().copied().collect::<Vec<_>>(), answers);
+        }
+    }
+
+    #[test]
+    fn a_chain_of_100000_models_is_settled_without_recursion() {
+        let n = 100_000;
+        let graph: Vec<(bool, Vec<usize>)> =
+            (0..n).map(|i| (i + 1 < n, if i + 1 < n { vec![i + 1] } else { vec![] })).collect();
+        let run = move || {
+            let mut memo = BTreeMap::new();
+            let first = reached(&graph, 0, true, &mut memo);
+            (first, memo.len(), memo.values().all(|good| !good))
+        };
+        // The 2 MiB stack of a test thread, whatever `RUST_MIN_STACK` says.
+        let (first, settled, all_bad) =
+            std::thread::Builder::new().stack_size(2 << 20).spawn(run).unwrap().join().unwrap();
+        assert_eq!((first, settled, all_bad), (false, n, true));
+    }
+}

@@ -158,24 +158,32 @@ impl Reader<'_> {
     /// check numbers (and the generated function names) do not depend on interning.
     pub(crate) fn order_checks(&mut self) {
         let first = std::mem::take(&mut self.interner.first);
-        self.interner.table.clear();
+        self.interner.table = Default::default();
         let mut by_first: Vec<usize> = (0..first.len()).collect();
         by_first.sort_unstable_by_key(|&i| first[i]);
         let mut new_id = vec![0; first.len()];
         for (new, &old) in by_first.iter().enumerate() {
             new_id[old] = new;
         }
-        let mut old: Vec<Option<ir::Check>> = std::mem::take(&mut self.krate.checks).into_iter().map(Some).collect();
-        self.krate.checks = by_first
-            .iter()
-            .map(|&i| {
-                let mut check = old[i].take().expect("each check is moved once");
-                for rule in &mut check.rules {
-                    crate::dedupe::children_mut(rule, &mut |c| *c = CheckId(new_id[c.0]));
-                }
-                check
-            })
-            .collect();
+        drop(by_first);
+        // Renumbered and moved in place: this runs at the peak of a large run, where a second
+        // list of the checks would be the largest thing made.
+        let checks = &mut self.krate.checks;
+        for check in checks.iter_mut() {
+            for rule in &mut check.rules {
+                crate::dedupe::children_mut(rule, &mut |c| *c = CheckId(new_id[c.0]));
+            }
+        }
+        let mut place = new_id.clone();
+        for i in 0..checks.len() {
+            // Each swap puts the check at `i` where it belongs, until the one that belongs at `i`
+            // arrives.
+            while place[i] != i {
+                let j = place[i];
+                checks.swap(i, j);
+                place.swap(i, j);
+            }
+        }
         for model in &mut self.krate.models {
             model.check = model.check.map(|c| CheckId(new_id[c.0]));
         }

@@ -238,6 +238,7 @@ pub fn read_with_progress(
         }
         crate::merge::merge_module(&mut reader.krate, reader.module, &reader.wanted, module.prefer, reader.diagnostics);
     }
+    reader.release_lowering();
     reader.attach_type_checks();
     reader.order_checks();
     let mut krate = reader.krate;
@@ -534,6 +535,19 @@ pub(crate) struct Reader<'a> {
 }
 
 impl Reader<'_> {
+    /// Frees what only lowering needs, once every module is lowered: the memos, which hold an
+    /// entry for nearly every schema of the inputs, and the parsed documents. Finishing and
+    /// ordering the checks then reuses that memory instead of adding to the peak of the run.
+    fn release_lowering(&mut self) {
+        self.memo = HashMap::default();
+        self.check_memo = Default::default();
+        self.checked = HashSet::default();
+        self.reserved = HashMap::default();
+        self.resources = Default::default();
+        self.scope_files = HashMap::default();
+        self.docs = HashMap::default();
+    }
+
     /// Where `loc` is, for the IR.
     pub(crate) fn origin(&mut self, loc: &Loc) -> Origin {
         Origin { file: self.origin_file(&loc.file), pointer: Some(loc.pointer.as_str().into()), line: None }
@@ -653,6 +667,13 @@ impl Reader<'_> {
     }
 
     fn read_input(&mut self, path: &Path) {
+        self.read_input_models(path);
+        // Every definition has taken the name it reserved by now; the emptied table would keep
+        // its size otherwise.
+        self.reserved.shrink_to_fit();
+    }
+
+    fn read_input_models(&mut self, path: &Path) {
         let Some(file) = self.load(path) else { return };
         let doc = self.doc(&file);
         let root = Loc::new(file.clone(), String::new());

@@ -118,6 +118,38 @@ fn a_chain_of_10000_all_of_members_is_e007() {
     assert!(codes.contains(&"E007".to_string()), "{codes:?}");
 }
 
+/// Two chains of 10,000 definitions, `D…` and `E…`, each a struct that holds itself and the next
+/// (so every check is on a cycle and the reader cannot store equal ones once): `E` is a copy of
+/// `D`, and its checks merge into `D`'s (`dedupe::checks`, one link at a time).
+#[test]
+fn two_copies_of_a_chain_of_10000_recursive_structs_share_their_checks() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut defs = String::new();
+    for prefix in ["D", "E"] {
+        for i in 0..DEPTH {
+            let next = if i + 1 < DEPTH { format!("{prefix}{}", i + 1) } else { format!("D{DEPTH}") };
+            let _ = writeln!(
+                defs,
+                r##""{prefix}{i}": {{"type": "object", "properties": {{"again": {{"$ref": "#/definitions/{prefix}{i}"}}, "next": {{"$ref": "#/definitions/{next}"}}}}}},"##
+            );
+        }
+    }
+    let _ = write!(defs, "\"D{DEPTH}\": {{\"type\": \"string\"}}");
+    let input = write(tmp.path(), "chains.json", &format!("{{\"definitions\": {{\n{defs}}}}}"));
+    let started = std::time::Instant::now();
+    let (codes, checks) = on_small_stack(move || {
+        let out = input.parent().unwrap().join("out");
+        let generation = schemagen::generate(&config(&[input], None, &out), Options::default());
+        let codes: Vec<String> = generation.diagnostics.iter().map(|d| format!("{:?}", d.code)).collect();
+        (codes, generation.krate.checks.len())
+    });
+    eprintln!("{checks} checks in {:?}", started.elapsed());
+    assert!(codes.is_empty(), "{codes:?}");
+    // Each definition of `D` has its own check and one for a `$ref` to it (`again` of its own,
+    // `next` of the one before); `E` adds none.
+    assert_eq!(checks, 2 * (DEPTH + 1));
+}
+
 #[test]
 fn markdown_type_cells_nested_10000_levels_are_e006() {
     let tmp = tempfile::tempdir().unwrap();

@@ -354,13 +354,15 @@ pub enum Type {
 #[derive(Clone, Default)]
 pub struct Docs(Option<Box<DocText>>);
 
-/// The documentation of a model, field or variant.
+/// The documentation of a model, field or variant. Its texts are `Arc<str>`: a schema's title
+/// and description are the parsed document's own strings (shared, not copied, and equal ones
+/// are one allocation), and a constraint's text is made once per distinct text.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DocText {
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub title: Option<String>,
+    pub title: Option<Arc<str>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
+    pub description: Option<Arc<str>>,
     /// Examples as canonical JSON text.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub examples: Vec<String>,
@@ -369,7 +371,7 @@ pub struct DocText {
     pub default: Option<String>,
     /// Constraints the schema states (`minLength: 1`, `format: email`, …), for documentation.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub constraints: Vec<String>,
+    pub constraints: Vec<Arc<str>>,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub deprecated: bool,
 }

@@ -262,6 +262,14 @@ impl Value {
         Some(value)
     }
 
+    /// The string, shared: for keeping it without a copy.
+    pub fn as_shared_str(&self) -> Option<&Arc<str>> {
+        match self {
+            Value::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
     pub fn as_str(&self) -> Option<&str> {
         match self {
             Value::String(s) => Some(s),

@@ -28,7 +28,7 @@ pub fn field_attrs(field: &crate::ir::Field) -> String {
 pub fn render(docs: &Docs) -> String {
     let mut sections: Vec<String> = Vec::new();
     match (&docs.title, &docs.description) {
-        (Some(title), Some(description)) if !description.starts_with(title.as_str()) => {
+        (Some(title), Some(description)) if !description.starts_with(&**title) => {
             sections.push(sanitize(title));
             sections.push(sanitize(description));
         }

@@ -189,6 +189,7 @@ pub fn read_with_progress(
         check_memo: Default::default(),
         interner: Default::default(),
         origin_files: HashSet::default(),
+        constraint_texts: Default::default(),
         scope: Default::default(),
         scope_files: HashMap::default(),
         validation_vocabulary: HashMap::default(),
@@ -507,6 +508,8 @@ pub(crate) struct Reader<'a> {
     pub(crate) interner: checks::Interner,
     /// The file name every origin in a file shares.
     origin_files: HashSet<std::sync::Arc<str>>,
+    /// Each distinct constraint text of the docs ([`Reader::constraint_text`]).
+    constraint_texts: std::cell::RefCell<HashSet<std::sync::Arc<str>>>,
     /// The dynamic scope of the check being lowered.
     scope: scope::Scope,
     /// The resources of each document that declare dynamic anchors, found on first use.
@@ -1798,7 +1801,7 @@ impl Reader<'_> {
     fn docs_at(&self, loc: &Loc) -> DocText {
         let node = self.value(loc);
         let value: &Value = &node;
-        let text = |key: &str| value.get(key).and_then(Value::as_str).map(str::to_string);
+        let text = |key: &str| value.get(key).and_then(Value::as_shared_str).cloned();
         let mut examples: Vec<String> = match value.get("examples") {
             Some(Value::Array(examples)) => examples.iter().map(Value::to_string).collect(),
             _ => Vec::new(),
@@ -1811,7 +1814,7 @@ impl Reader<'_> {
             .filter_map(|k| value.get(k).map(|v| (k, v)))
             // These formats are already the field's Rust type.
             .filter(|(k, v)| !(*k == &"format" && matches!(v.as_str(), Some("date-time" | "date" | "uuid"))))
-            .map(|(k, v)| format!("`{k}`: `{v}`"))
+            .map(|(k, v)| self.constraint_text(format!("`{k}`: `{v}`")))
             .collect();
         DocText {
             title: text("title"),
@@ -1821,6 +1824,17 @@ impl Reader<'_> {
             constraints,
             deprecated: value.get("deprecated") == Some(&Value::Bool(true)),
         }
+    }
+
+    /// The one copy of a constraint's text: most constraints repeat (`minimum: 0`, a pattern).
+    fn constraint_text(&self, text: String) -> std::sync::Arc<str> {
+        let mut texts = self.constraint_texts.borrow_mut();
+        if let Some(shared) = texts.get(text.as_str()) {
+            return shared.clone();
+        }
+        let shared: std::sync::Arc<str> = text.into();
+        texts.insert(shared.clone());
+        shared
     }
 
     /// Warns once per location about keywords that do not reach the generated code.

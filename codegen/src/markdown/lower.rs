@@ -72,7 +72,7 @@ impl Reader<'_> {
         }
         let kind = self.markdown_kind(path, &name, &doc, &model_name);
         let docs = Docs::new(DocText {
-            description: doc.description.clone(),
+            description: doc.description.as_deref().map(Into::into),
             deprecated: doc.deprecated,
             ..DocText::default()
         });
@@ -131,7 +131,7 @@ impl Reader<'_> {
                         );
                     }
                     let docs = Docs::new(DocText {
-                        description: row.description.clone(),
+                        description: row.description.as_deref().map(Into::into),
                         examples: row.example.iter().map(|e| example_literal(e, &ty)).collect(),
                         deprecated: row.deprecated,
                         ..DocText::default()

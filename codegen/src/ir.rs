@@ -15,9 +15,10 @@ pub struct Origin {
     /// The file as the user named it (relative to the config or the working directory); shared
     /// by every origin in the file.
     pub file: Arc<str>,
-    /// RFC 6901 pointer into the document, for JSON and YAML sources.
+    /// RFC 6901 pointer into the document, for JSON and YAML sources. Shared: a field, the
+    /// inline model it holds and their check usually start at the same place.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub pointer: Option<Box<str>>,
+    pub pointer: Option<Arc<str>>,
     /// 1-based line, for sources that are not JSON documents (markdown).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub line: Option<u32>,

@@ -157,6 +157,9 @@ enum Class {
     Plain(Type),
 }
 
+/// How many recent origin pointers [`Reader::origin_pointer`] looks among for one to share.
+const RECENT_POINTERS: usize = 64;
+
 /// How many schemas one schema may combine through `allOf` and `$ref` (see `Reader::conjuncts`).
 pub const MAX_CONJUNCTS: usize = 64;
 
@@ -189,6 +192,7 @@ pub fn read_with_progress(
         check_memo: Default::default(),
         interner: Default::default(),
         origin_files: HashSet::default(),
+        recent_pointers: Default::default(),
         constraint_texts: Default::default(),
         scope: Default::default(),
         scope_files: HashMap::default(),
@@ -508,6 +512,8 @@ pub(crate) struct Reader<'a> {
     pub(crate) interner: checks::Interner,
     /// The file name every origin in a file shares.
     origin_files: HashSet<std::sync::Arc<str>>,
+    /// The pointers of the latest origins, newest last ([`Reader::origin_pointer`]).
+    recent_pointers: std::collections::VecDeque<std::sync::Arc<str>>,
     /// Each distinct constraint text of the docs ([`Reader::constraint_text`]).
     constraint_texts: std::cell::RefCell<HashSet<std::sync::Arc<str>>>,
     /// The dynamic scope of the check being lowered.
@@ -553,7 +559,22 @@ impl Reader<'_> {
 
     /// Where `loc` is, for the IR.
     pub(crate) fn origin(&mut self, loc: &Loc) -> Origin {
-        Origin { file: self.origin_file(&loc.file), pointer: Some(loc.pointer.as_str().into()), line: None }
+        Origin { file: self.origin_file(&loc.file), pointer: Some(self.origin_pointer(&loc.pointer)), line: None }
+    }
+
+    /// `pointer`, shared with a recent origin that has it: a field's origin, the origin of the
+    /// inline model it holds and of their check are made within a few steps of each other, and
+    /// would otherwise each copy the same pointer.
+    fn origin_pointer(&mut self, pointer: &str) -> std::sync::Arc<str> {
+        if let Some(found) = self.recent_pointers.iter().find(|p| ***p == *pointer) {
+            return found.clone();
+        }
+        let shared: std::sync::Arc<str> = pointer.into();
+        if self.recent_pointers.len() == RECENT_POINTERS {
+            self.recent_pointers.pop_front();
+        }
+        self.recent_pointers.push_back(shared.clone());
+        shared
     }
 
     /// The file name `name` as the IR's origins share it.

@@ -97,8 +97,8 @@ pub fn checks(krate: &mut Crate) -> usize {
 
 /// The checks as a graph for [`checks`]: the checks that refer to each check, with the position
 /// of the reference among the referring check's children in [`children_mut`]'s order, and the
-/// classes of equal rules
-/// with every child left out (the partition to refine). Indices are `u32` to keep it small.
+/// classes of equal rules with every child left out (the partition to refine). Indices are
+/// `u32` to keep it small.
 struct Graph {
     /// `parents[parent_at[i]..parent_at[i + 1]]` are the `(parent, position)` edges into check
     /// `i`, sorted by position, so the parents through one position are a range.

@@ -18,7 +18,7 @@ use crate::ir::{Crate, ModelId, ModelKind, Origin, Type};
 pub fn merge_module(
     krate: &mut Crate,
     module: usize,
-    wanted: &[String],
+    wanted: &[Option<Box<str>>],
     prefer: Prefer,
     diagnostics: &mut Diagnostics,
 ) {
@@ -30,11 +30,16 @@ pub fn merge_module(
         return;
     }
     let ids = models.clone();
+    // The name each of the module's models asked for, before any is renamed below.
+    let asked: HashMap<ModelId, String> = ids
+        .iter()
+        .filter_map(|&id| Some((id, wanted.get(id.0)?.as_deref().unwrap_or(&krate.models[id.0].name).to_string())))
+        .collect();
     // The models that wanted each name, in module order: only these can pair up, so a module of
     // thousands of models is not compared pair by pair.
     let mut by_name: HashMap<Option<&String>, Vec<ModelId>> = HashMap::new();
     for &id in &ids {
-        by_name.entry(wanted.get(id.0)).or_default().push(id);
+        by_name.entry(asked.get(&id)).or_default().push(id);
     }
     // Pairs in the order of a pass over every pair of the module, which decides who merges first.
     let mut candidates: Vec<(usize, usize)> = Vec::new();
@@ -65,7 +70,7 @@ pub fn merge_module(
             continue;
         }
         // The merged model goes by the name both asked for, whichever of them got it.
-        if let Some(name) = wanted.get(winner.0).filter(|w| **w == krate.models[loser.0].name) {
+        if let Some(name) = asked.get(&winner).filter(|w| **w == krate.models[loser.0].name) {
             krate.models[loser.0].name = krate.models[winner.0].name.clone();
             krate.models[winner.0].name = name.clone();
         }
@@ -81,6 +86,11 @@ pub fn merge_module(
     for (loser, winner) in &merged {
         krate.models[loser.0].merged_into = Some(*winner);
     }
+}
+
+/// What [`merge_module`]'s `wanted` keeps for a model that asked for `wanted` and got `name`.
+pub(crate) fn wanted_if_other(wanted: &str, name: &str) -> Option<Box<str>> {
+    (wanted != name).then(|| wanted.into())
 }
 
 fn is_markdown(origin: &Origin) -> bool {

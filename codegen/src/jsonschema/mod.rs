@@ -537,8 +537,9 @@ pub(crate) struct Reader<'a> {
     pub(crate) wire_naming: crate::config::WireNaming,
     pub(crate) link_policy: crate::config::LinkPolicy,
     /// The name each model asked for before collisions were settled, by model index; models of
-    /// different kinds of source that asked for the same name describe the same thing.
-    pub(crate) wanted: Vec<String>,
+    /// different kinds of source that asked for the same name describe the same thing. `None`
+    /// when it is the name the model got, as for most.
+    pub(crate) wanted: Vec<Option<Box<str>>>,
     /// Input files parsed ahead of lowering, by display name, until lowering reaches them.
     pub(crate) ahead: HashMap<String, Parsed>,
 }
@@ -792,7 +793,7 @@ impl Reader<'_> {
             None => self.type_names[self.module].claim(&names::type_name(wanted)).0,
         };
         let origin = self.origin(parts.as_ref().and_then(|p| p.first()).unwrap_or(loc));
-        self.wanted.push(names::type_name(wanted));
+        self.wanted.push(crate::merge::wanted_if_other(&names::type_name(wanted), &name));
         self.krate.models.push(ir::Model::placeholder(name.clone(), self.module, origin));
         self.krate.modules[self.module].models.push(id);
         self.memo.insert(loc.clone(), id);

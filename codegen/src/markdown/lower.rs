@@ -54,7 +54,7 @@ impl Reader<'_> {
         }
         let wanted = names::type_name(if doc.title.is_empty() { "Model" } else { &doc.title });
         let (model_name, _) = self.type_names[self.module].claim(&wanted);
-        self.wanted.push(wanted.clone());
+        self.wanted.push(crate::merge::wanted_if_other(&wanted, &model_name));
         let id = ModelId(self.krate.models.len());
         let origin = Origin { file: self.origin_file(&name), pointer: None, line: Some(doc.title_line.max(1)) };
         self.krate.models.push(ir::Model::placeholder(model_name.clone(), self.module, origin));

@@ -189,7 +189,8 @@ pub enum Additional {
 #[derive(Clone, Debug)]
 pub struct Field {
     /// The property's name on the wire.
-    pub wire_name: String,
+    /// Shared with the parsed document's key: equal names are one allocation.
+    pub wire_name: Arc<str>,
     /// The Rust field name when it differs from the wire name (read through
     /// [`Field::rust_name`]); for most fields it is the same, and held once.
     pub rust: Option<Box<str>>,

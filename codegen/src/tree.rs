@@ -150,6 +150,11 @@ impl Object {
         self.members().iter().map(|(k, v)| (&**k, v))
     }
 
+    /// The keys, shared: for keeping one without a copy.
+    pub fn shared_keys(&self) -> impl DoubleEndedIterator<Item = &Arc<str>> + ExactSizeIterator {
+        self.members().iter().map(|(k, _)| k)
+    }
+
     pub fn keys(&self) -> impl DoubleEndedIterator<Item = &str> + ExactSizeIterator {
         self.members().iter().map(|(k, _)| &**k)
     }

@@ -927,7 +927,7 @@ fn field(
         ),
     };
     out.push_str(attrs);
-    let keywords = match properties.get(&field.wire_name) {
+    let keywords = match properties.get(&*field.wire_name) {
         Some(checks) => schema::keywords(krate, checks),
         None => Vec::new(),
     };

@@ -930,7 +930,7 @@ impl Body<'_, '_> {
     /// Whether the property `name` of a struct value `v` is present when encoded; `None` when
     /// it always is (a required field).
     fn presence(v: &str, s: &Struct, name: &str) -> Option<String> {
-        match s.fields.iter().find(|f| f.wire_name == name) {
+        match s.fields.iter().find(|f| *f.wire_name == *name) {
             Some(field) if field.required => None,
             Some(field) => Some(format!("{v}.{}.is_some()", field.rust_name())),
             None => Some(match &s.additional {
@@ -960,7 +960,7 @@ impl Body<'_, '_> {
                     } else {
                         // `validate_json` walks the encoded object: the fields in declaration
                         // order, then the kept extra properties in their map's order.
-                        let field_index = |name: &str| s.fields.iter().position(|f| f.wire_name == name);
+                        let field_index = |name: &str| s.fields.iter().position(|f| *f.wire_name == *name);
                         properties.sort_by_key(|(name, _)| field_index(name).unwrap_or(usize::MAX));
                         let (fields, extras): (Vec<_>, Vec<_>) =
                             properties.into_iter().partition(|(name, _)| field_index(name).is_some());
@@ -983,7 +983,7 @@ impl Body<'_, '_> {
                 }
                 Rule::AdditionalProperties { check, known, patterns } if patterns.is_empty() => {
                     // Declared fields must be known; the kept extra properties are checked.
-                    if s.fields.iter().any(|f| !known.contains(&f.wire_name)) {
+                    if s.fields.iter().any(|f| !known.iter().any(|k| **k == *f.wire_name)) {
                         return None;
                     }
                     match &s.additional {
@@ -1040,7 +1040,7 @@ impl Body<'_, '_> {
     /// `properties`' check of one property of a struct value.
     fn property(&self, v: &str, s: &Struct, name: &str, check: CheckId, depth: usize) -> String {
         let key = lit(name);
-        let Some(field) = s.fields.iter().find(|f| f.wire_name == name) else {
+        let Some(field) = s.fields.iter().find(|f| *f.wire_name == *name) else {
             return match &s.additional {
                 Additional::Keep(ty) => self.value("item", ty, check, depth).and(|test| {
                     format!(

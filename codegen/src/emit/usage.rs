@@ -125,7 +125,7 @@ fn walk(
             (ModelKind::Struct(s), Value::Object(map)) => {
                 for (key, item) in map {
                     others.push(key.clone());
-                    match s.fields.iter().find(|f| &f.wire_name == key) {
+                    match s.fields.iter().find(|f| *f.wire_name == **key) {
                         Some(field) => {
                             others.push(field.rust_name().to_string());
                             walk(krate, &field.ty, item, secrets, others, depth + 1)

@@ -507,11 +507,13 @@ impl Reader<'_> {
         let rules = match self.krate.models[id.0].kind.clone() {
             ModelKind::Struct(s) => {
                 let mut rules = vec![Rule::Type { types: vec![JsonType::Object] }];
-                let names: Vec<String> = s.fields.iter().filter(|f| f.required).map(|f| f.wire_name.clone()).collect();
+                let names: Vec<String> =
+                    s.fields.iter().filter(|f| f.required).map(|f| f.wire_name.to_string()).collect();
                 if !names.is_empty() {
                     rules.push(Rule::Required { names });
                 }
-                let properties = s.fields.iter().map(|f| (f.wire_name.clone(), self.type_check(&f.ty, memo))).collect();
+                let properties =
+                    s.fields.iter().map(|f| (f.wire_name.to_string(), self.type_check(&f.ty, memo))).collect();
                 rules.push(Rule::Properties { properties });
                 rules
             }

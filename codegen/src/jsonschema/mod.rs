@@ -1517,14 +1517,14 @@ impl Reader<'_> {
     }
 
     fn lower_struct(&mut self, parts: &[Loc], name: &str) -> ir::Struct {
-        let mut properties: IndexMap<String, Vec<Loc>> = IndexMap::new();
+        let mut properties: IndexMap<std::sync::Arc<str>, Vec<Loc>> = IndexMap::new();
         let mut required: IndexSet<String> = IndexSet::new();
         for part in parts {
             let value = self.value(part);
             match value.get("properties") {
                 Some(Value::Object(props)) => {
-                    for key in props.keys() {
-                        properties.entry(key.to_string()).or_default().push(part.child(&["properties", key]));
+                    for key in props.shared_keys() {
+                        properties.entry(key.clone()).or_default().push(part.child(&["properties", &**key]));
                     }
                 }
                 Some(_) => self.wrong_kind(
@@ -1552,9 +1552,9 @@ impl Reader<'_> {
         // A required name with no schema still has to be present; it can hold any value.
         let mut undeclared = HashMap::default();
         for name in &required {
-            if !properties.contains_key(name) {
+            if !properties.contains_key(name.as_str()) {
                 let part = parts.iter().find(|p| self.value(p).get("required").is_some()).expect("a part declared it");
-                properties.insert(name.clone(), Vec::new());
+                properties.insert(name.as_str().into(), Vec::new());
                 undeclared.insert(name.clone(), part.child(&["required"]));
             }
         }
@@ -1568,7 +1568,7 @@ impl Reader<'_> {
             let ty = if declared.is_empty() { Type::Any } else { self.lower_all(&declared, &hint) };
             let wanted = names::field_name(&wire_name);
             let (rust_name, renamed) = field_names.claim(&wanted);
-            let site = declared.first().or_else(|| undeclared.get(&wire_name)).expect("declared or required").clone();
+            let site = declared.first().or_else(|| undeclared.get(&*wire_name)).expect("declared or required").clone();
             let origin = self.origin(&site);
             // A declared property is pointed at by its name.
             let name_site = if declared.is_empty() { site.location() } else { site.location().key() };
@@ -1601,7 +1601,7 @@ impl Reader<'_> {
                 None => (ty, None),
             };
             fields.push(ir::Field {
-                required: required.contains(&wire_name),
+                required: required.contains(&*wire_name),
                 rust: ir::Field::own_rust_name(&wire_name, rust_name),
                 wire_name,
                 ty,
@@ -2166,7 +2166,7 @@ mod tests {
                 format!("union {}", variants.join(" | "))
             }
             crate::ir::ModelKind::Struct(s) => {
-                format!("struct {}", s.fields.iter().map(|f| f.wire_name.as_str()).collect::<Vec<_>>().join(", "))
+                format!("struct {}", s.fields.iter().map(|f| &*f.wire_name).collect::<Vec<_>>().join(", "))
             }
             other => format!("{other:?}"),
         }
@@ -2226,7 +2226,7 @@ mod tests {
             };
             let crate::ir::Type::Model(schema) = &form.fields[0].ty else { panic!("{draft}: {:?}", form.fields[0].ty) };
             let fields = |kind: &crate::ir::ModelKind| match kind {
-                crate::ir::ModelKind::Struct(s) => s.fields.iter().map(|f| f.wire_name.clone()).collect::<Vec<_>>(),
+                crate::ir::ModelKind::Struct(s) => s.fields.iter().map(|f| f.wire_name.to_string()).collect::<Vec<_>>(),
                 _ => Vec::new(),
             };
             // The meta-schema's model knows the keywords (draft 4's is an object, the others'
@@ -2285,7 +2285,7 @@ mod tests {
             let crate::ir::ModelKind::Struct(s) = &krate.models.iter().find(|m| m.name == "Pair").unwrap().kind else {
                 panic!("not a struct")
             };
-            format!("{:?}", s.fields.iter().find(|f| f.wire_name == name).unwrap().ty)
+            format!("{:?}", s.fields.iter().find(|f| *f.wire_name == *name).unwrap().ty)
         };
         let krate = super::test_support::lower("pair2", tuple(2));
         assert_eq!(field(&krate, "same"), "Tuple([String, String])");

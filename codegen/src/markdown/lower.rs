@@ -139,7 +139,7 @@ impl Reader<'_> {
                     let source_name = (row.name != wire_name).then(|| row.name.clone());
                     out.push(ir::Field {
                         rust: ir::Field::own_rust_name(&wire_name, rust_name),
-                        wire_name,
+                        wire_name: wire_name.into(),
                         ty,
                         required: row.required,
                         boxed: false,
@@ -462,7 +462,7 @@ fn to_wire(krate: &ir::Crate, naming: WireNaming, value: &Value, ty: &Type) -> R
                 let mut out = serde_json::Map::with_capacity(map.len());
                 for (key, v) in map {
                     let wire = naming.apply(key);
-                    let v = match s.fields.iter().find(|f| f.wire_name == wire) {
+                    let v = match s.fields.iter().find(|f| *f.wire_name == *wire) {
                         Some(field) => to_wire(krate, naming, v, &field.ty)?,
                         None => v.clone(),
                     };
@@ -514,7 +514,7 @@ fn conforms(krate: &ir::Crate, value: &Value, ty: &Type, at: &str) -> Result<(),
         (Type::Model(id), _) => match (&krate.model(*id).kind, value) {
             (ModelKind::Struct(s), Value::Object(map)) => {
                 for field in &s.fields {
-                    match map.get(&field.wire_name) {
+                    match map.get(&*field.wire_name) {
                         Some(v) => conforms(krate, v, &field.ty, &format!("{at}/{}", field.wire_name))?,
                         None if field.required => return Err(format!("`{at}/{}` is required", field.wire_name)),
                         None => {}

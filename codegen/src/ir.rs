@@ -291,8 +291,8 @@ pub struct Enum {
 #[derive(Clone, Debug, Serialize)]
 pub struct EnumVariant {
     pub rust_name: String,
-    /// The string on the wire.
-    pub wire_value: String,
+    /// The string on the wire; shared with the parsed document's string.
+    pub wire_value: Arc<str>,
     pub docs: Docs,
 }
 

@@ -196,8 +196,8 @@ fn merge_models(
             }
         }
         (ModelKind::Enum(mut kept), ModelKind::Enum(other)) => {
-            let ours: BTreeSet<&str> = kept.variants.iter().map(|v| v.wire_value.as_str()).collect();
-            let theirs: BTreeSet<&str> = other.variants.iter().map(|v| v.wire_value.as_str()).collect();
+            let ours: BTreeSet<&str> = kept.variants.iter().map(|v| &*v.wire_value).collect();
+            let theirs: BTreeSet<&str> = other.variants.iter().map(|v| &*v.wire_value).collect();
             if ours != theirs {
                 let only =
                     |a: &BTreeSet<&str>, b: &BTreeSet<&str>| a.difference(b).copied().collect::<Vec<_>>().join(", ");
@@ -212,8 +212,7 @@ fn merge_models(
                     ),
                 );
                 // Decoding must accept what either description says the API may send.
-                let extra: Vec<_> =
-                    other.variants.iter().filter(|v| !ours.contains(v.wire_value.as_str())).cloned().collect();
+                let extra: Vec<_> = other.variants.iter().filter(|v| !ours.contains(&*v.wire_value)).cloned().collect();
                 kept.variants.extend(extra);
                 kept.open |= other.open;
             }

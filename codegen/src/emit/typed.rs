@@ -612,7 +612,7 @@ impl Body<'_, '_> {
                 // every one of them always passes.
                 let lists_all = |values: &[String]| {
                     checks::enum_strings(values)
-                        .is_some_and(|strings| e.variants.iter().all(|v| strings.contains(&v.wire_value)))
+                        .is_some_and(|strings| e.variants.iter().all(|v| strings.iter().any(|s| **s == *v.wire_value)))
                 };
                 let rules: Vec<&Rule> = rules
                     .into_iter()

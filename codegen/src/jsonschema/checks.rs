@@ -519,7 +519,7 @@ impl Reader<'_> {
             }
             ModelKind::Enum(e) if !e.open => {
                 vec![Rule::Enum {
-                    values: e.variants.iter().map(|v| Value::from(v.wire_value.as_str()).to_string()).collect(),
+                    values: e.variants.iter().map(|v| Value::from(&*v.wire_value).to_string()).collect(),
                 }]
             }
             ModelKind::Enum(_) => vec![Rule::Type { types: vec![JsonType::String] }],

@@ -150,7 +150,7 @@ fn kv(found: &Option<(Loc, Node)>) -> Option<(&Loc, &Value)> {
 enum Class {
     Struct,
     Map,
-    Enum(Vec<String>),
+    Enum(Vec<std::sync::Arc<str>>),
     Union(Vec<Loc>),
     /// `type: [a, b]` with more than one non-null type.
     MultiType(Vec<String>),
@@ -1331,7 +1331,7 @@ impl Reader<'_> {
             return Some(Class::Plain(Type::Null));
         }
         if non_null.iter().all(|v| v.is_string()) {
-            return Some(Class::Enum(non_null.iter().filter_map(|v| v.as_str()).map(String::from).collect()));
+            return Some(Class::Enum(non_null.iter().filter_map(|v| v.as_shared_str()).cloned().collect()));
         }
         let kinds: IndexSet<&str> = non_null
             .iter()
@@ -1614,7 +1614,7 @@ impl Reader<'_> {
         ir::Struct { fields, additional, additional_field }
     }
 
-    fn lower_enum(&mut self, loc: &Loc, values: &[String]) -> ir::Enum {
+    fn lower_enum(&mut self, loc: &Loc, values: &[std::sync::Arc<str>]) -> ir::Enum {
         let mut variant_names = Namespace::default();
         let mut seen = HashSet::default();
         let mut variants = Vec::new();

@@ -161,7 +161,7 @@ impl Reader<'_> {
                 }
                 let mut variants = Vec::new();
                 for value in values {
-                    if variants.iter().any(|v: &ir::EnumVariant| v.wire_value == value.value) {
+                    if variants.iter().any(|v: &ir::EnumVariant| *v.wire_value == *value.value) {
                         continue;
                     }
                     let raw = value.name.as_deref().unwrap_or(&value.value);
@@ -187,7 +187,7 @@ impl Reader<'_> {
                     }
                     variants.push(ir::EnumVariant {
                         rust_name,
-                        wire_value: value.value.clone(),
+                        wire_value: value.value.as_str().into(),
                         docs: Docs::default(),
                     });
                 }
@@ -480,7 +480,7 @@ fn to_wire(krate: &ir::Crate, naming: WireNaming, value: &Value, ty: &Type) -> R
             };
             let variant = e.variants.iter().find(|v| v.rust_name == names::variant_name(member, "Empty"));
             let variant = variant.ok_or_else(|| format!("`{}` has no member `{member}`", model.name))?;
-            Value::String(variant.wire_value.clone())
+            Value::String(variant.wire_value.to_string())
         }
         (Value::String(text), _) if text.starts_with(ENUM_MEMBER) => {
             return Err(format!("`{}` is an enum member where no enum is expected", &text[ENUM_MEMBER.len_utf8()..]));
@@ -522,7 +522,9 @@ fn conforms(krate: &ir::Crate, value: &Value, ty: &Type, at: &str) -> Result<(),
                 }
                 Ok(())
             }
-            (ModelKind::Enum(e), Value::String(v)) if e.open || e.variants.iter().any(|x| &x.wire_value == v) => Ok(()),
+            (ModelKind::Enum(e), Value::String(v)) if e.open || e.variants.iter().any(|x| *x.wire_value == **v) => {
+                Ok(())
+            }
             (ModelKind::Enum(_), _) => wrong("one of the enum's values"),
             (ModelKind::Alias { target } | ModelKind::Newtype { target, .. }, _) => conforms(krate, value, target, at),
             (ModelKind::Union(_), _) => Ok(()),

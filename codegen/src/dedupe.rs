@@ -521,14 +521,7 @@ mod tests {
 
     #[test]
     fn the_partition_is_moores_on_random_check_graphs() {
-        // A fixed xorshift, so a failure repeats.
-        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
-        let mut next = move |below: usize| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state % below as u64) as usize
-        };
+        let mut next = crate::tests::xorshift(0x9e37_79b9_7f4a_7c15_u64);
         let (mut split, mut merged) = (0, 0);
         for round in 0..300 {
             let n = 1 + next(if round < 200 { 12 } else { 150 });
@@ -633,13 +626,7 @@ mod tests {
 
     #[test]
     fn models_merge_as_when_every_key_was_kept() {
-        let mut state = 0x2545_f491_4f6c_dd1d_u64;
-        let mut next = move |below: usize| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state % below as u64) as usize
-        };
+        let mut next = crate::tests::xorshift(0x2545_f491_4f6c_dd1d_u64);
         let mut merged_some = 0;
         for round in 0..200 {
             let n = 2 + next(30);

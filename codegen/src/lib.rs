@@ -292,6 +292,18 @@ fn skipped_models(krate: &ir::Crate, diagnostics: &mut Diagnostics) -> Vec<bool>
 mod tests {
     use super::*;
 
+    /// A fixed xorshift generator for randomized tests, so a failure repeats: each call gives a
+    /// number below its argument.
+    pub(crate) fn xorshift(seed: u64) -> impl FnMut(usize) -> usize {
+        let mut state = seed;
+        move |below| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % below as u64) as usize
+        }
+    }
+
     /// A config that generates `inputs` as one module `things` into `out`.
     pub(crate) fn one_module(inputs: Vec<std::path::PathBuf>, out: &std::path::Path) -> Config {
         use config::{Output, RuntimeDependency};

@@ -1062,13 +1062,7 @@ mod tests {
             "Ǆ",
             "\u{10FFFF}",
         ];
-        let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
-        let mut below = |n: usize| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            (seed % n as u64) as usize
-        };
+        let mut below = crate::tests::xorshift(0x9E37_79B9_7F4A_7C15);
         let mut compared = 0;
         for _ in 0..6_000 {
             let pattern: String = (0..1 + below(6)).map(|_| PIECES[below(PIECES.len())]).collect();
